@@ -1,0 +1,25 @@
+"""The `churnlab` command: one module per command, each a thin layer over the library."""
+
+from __future__ import annotations
+
+import typer
+
+from churnlab.cli.evaluate import evaluate
+from churnlab.cli.score import score
+from churnlab.cli.train import train
+
+app = typer.Typer(
+    name="churnlab",
+    help="Understand and fight member churn: train a calibrated model, score members, evaluate.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command()(train)
+app.command()(score)
+app.command()(evaluate)
+
+
+def main() -> None:
+    """Entry point of the `churnlab` script."""
+    app()

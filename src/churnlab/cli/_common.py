@@ -1,0 +1,112 @@
+"""What every command shares: the data options, reading, error reporting and progress."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from churnlab.datasets import load_gym_churn
+from churnlab.errors import ChurnlabError
+from churnlab.io import read_table, source_name
+from churnlab.spec import DatasetSpec, infer_spec
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: Messages, progress and notes go to stderr; results (tables, JSON) go to stdout.
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+BUNDLED = "the bundled club table"
+
+DataArg = Annotated[
+    str | None,
+    typer.Argument(help="CSV, Parquet or XLSX file, or an SQLAlchemy URL (with --query or "
+                        "--table). Default: the bundled club table.", show_default=False),
+]
+TargetOpt = Annotated[str, typer.Option("--target", help="The column that says who left.")]
+PositiveOpt = Annotated[
+    str | None, typer.Option("--positive", help="The target value that means 'left' "
+                                                "(inferred when plain: 1, yes, true, churned ...).")
+]
+IdOpt = Annotated[str | None, typer.Option("--id", help="The member id column (default: detected).")]
+KeepOpt = Annotated[
+    list[str] | None, typer.Option("--keep", help="Keep a column the inference would set aside "
+                                                  "(id-like, free text, leakage). Repeatable.")
+]
+QueryOpt = Annotated[str | None, typer.Option("--query", help="SQL query, for a database URL.")]
+TableOpt = Annotated[str | None, typer.Option("--table", help="Table name, for a database URL.")]
+
+
+def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Print a :class:`ChurnlabError` as a message (no traceback) and exit with code 2."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return command(*args, **kwargs)
+        except ChurnlabError as exc:
+            err.print(f"[bold red]error:[/] {exc.message}", markup=True, soft_wrap=True)
+            raise typer.Exit(code=2) from None
+
+    return run
+
+
+def read_members(
+    data: str | None, *, query: str | None = None, table: str | None = None
+) -> tuple[pd.DataFrame, str]:
+    """The table and its display name; the bundled club table when ``data`` is None."""
+    if data is None:
+        return load_gym_churn(), BUNDLED
+    frame = read_table(data, query=query, table=table)
+    return frame, source_name(data)
+
+
+def spec_for(
+    frame: pd.DataFrame,
+    source: str,
+    *,
+    target: str,
+    positive: str | None,
+    id_col: str | None,
+    keep: list[str] | None,
+) -> DatasetSpec:
+    """Infer the spec and tell the user what was set aside."""
+    spec = infer_spec(frame, target_col=target, positive=positive, id_col=id_col,
+                      keep=keep or (), source=source)
+    if spec.id_col:
+        err.print(f"member id: [bold]{spec.id_col}[/]")
+    for aside in spec.set_aside:
+        err.print(f"set aside [bold]{aside.column}[/]: {aside.reason}")
+    return spec
+
+
+@contextmanager
+def progress(description: str, total: int | None = None) -> Iterator[Callable[[int, int], None]]:
+    """A Rich progress bar on a terminal, nothing otherwise; yields ``advance(done, total)``."""
+    if not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
+    if total is not None:
+        columns += [BarColumn(), TextColumn("{task.completed}/{task.total}")]
+    with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def default_rejects_path(out: Path) -> Path:
+    """``scores.csv`` -> ``scores.rejects.csv``, beside the output."""
+    return out.with_name(out.name.split(".")[0] + ".rejects.csv")

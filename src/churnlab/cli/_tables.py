@@ -1,0 +1,28 @@
+"""Metric tables for the terminal (plain text when the output is not a terminal)."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from churnlab.cli._common import out
+from churnlab.evaluate import METRICS, Evaluation
+
+
+def metrics_table(metrics: dict[str, float], *, title: str) -> None:
+    table = Table(title=title, title_justify="left")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name in METRICS:
+        table.add_row(name, f"{metrics[name]:.4f}")
+    out.print(table)
+
+
+def evaluation_table(evaluation: Evaluation, *, title: str) -> None:
+    summary = evaluation.summary
+    table = Table(title=title, title_justify="left")
+    for column in ("metric", "mean", "std", "80/20 split"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for name in METRICS:
+        row = summary.loc[name]
+        table.add_row(name, f"{row['mean']:.4f}", f"{row['std']:.4f}", f"{row['holdout_80_20']:.4f}")
+    out.print(table)

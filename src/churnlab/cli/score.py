@@ -1,0 +1,63 @@
+"""`churnlab score`: each member's probability of leaving next month."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from churnlab.cli._common import (
+    DataArg,
+    IdOpt,
+    QueryOpt,
+    TableOpt,
+    default_rejects_path,
+    err,
+    handles_errors,
+    progress,
+    read_members,
+)
+from churnlab.errors import UsageError
+from churnlab.io import write_table
+from churnlab.persist import load_model
+from churnlab.scoring import score_members
+
+_OUTPUTS = (".csv", ".parquet")
+
+
+@handles_errors
+def score(
+    data: DataArg = None,
+    model_path: Annotated[Path, typer.Option("--model", help="A model file from `churnlab train`.")] = Path(
+        "model.churnlab"
+    ),
+    out: Annotated[Path, typer.Option("--out", help="Where to write the scores (.csv or .parquet).")] = Path(
+        "scores.csv"
+    ),
+    id_col: IdOpt = None,
+    rejects: Annotated[
+        Path | None, typer.Option("--rejects", help="Where to write rows that cannot be scored "
+                                                    "(default: <out>.rejects.csv beside --out).")
+    ] = None,
+    query: QueryOpt = None,
+    table: TableOpt = None,
+) -> None:
+    """Score every member of DATA with --model; write --out and the rejected rows."""
+    if out.suffix.lower() not in _OUTPUTS:
+        raise UsageError(f"cannot write scores to {out.name!r}",
+                         fix=f"give --out a name ending in {' or '.join(_OUTPUTS)}")
+    model = load_model(model_path)
+    frame, source = read_members(data, query=query, table=table)
+    with progress(f"scoring {len(frame):,} members"):
+        result = score_members(model, frame, source=source, id_col=id_col)
+    rejects_path = rejects or default_rejects_path(out)
+    write_table(result.rejects, rejects_path)
+    write_table(result.scores, out)
+    err.print(f"scored {len(result.scores):,} of {result.n_input:,} rows from {source} "
+              f"-> [bold]{out}[/]")
+    if len(result.rejects):
+        err.print(f"[yellow]{len(result.rejects):,} rows rejected[/] (row, column and reason) "
+                  f"-> [bold]{rejects_path}[/]")
+    else:
+        err.print("0 rows rejected")

@@ -1,0 +1,62 @@
+"""`churnlab train`: learn a calibrated churn model from a member table and save it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from churnlab.cli._common import (
+    DataArg,
+    IdOpt,
+    KeepOpt,
+    PositiveOpt,
+    QueryOpt,
+    TableOpt,
+    TargetOpt,
+    err,
+    handles_errors,
+    progress,
+    read_members,
+    spec_for,
+)
+from churnlab.cli._tables import metrics_table
+from churnlab.model import ChurnModel
+from churnlab.persist import save_model
+from churnlab.validate import check_training_table
+
+
+@handles_errors
+def train(
+    data: DataArg = None,
+    model_path: Annotated[Path, typer.Option("--model", help="Where to write the model file.")] = Path(
+        "model.churnlab"
+    ),
+    target: TargetOpt = "Churn",
+    positive: PositiveOpt = None,
+    id_col: IdOpt = None,
+    keep: KeepOpt = None,
+    query: QueryOpt = None,
+    table: TableOpt = None,
+    learner: Annotated[str, typer.Option(help="auto, logistic or boosting.")] = "auto",
+    folds: Annotated[int, typer.Option(min=2, help="Folds to tune and calibrate on.")] = 5,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Train a calibrated churn model on DATA and save it to --model."""
+    started = time.perf_counter()
+    frame, source = read_members(data, query=query, table=table)
+    spec = spec_for(frame, source, target=target, positive=positive, id_col=id_col, keep=keep)
+    X, y = check_training_table(frame, spec, source=source)
+    with progress(f"training on {len(X):,} members"):
+        model = ChurnModel(spec, learner=learner, folds=folds, random_state=seed).fit(X, y)
+    save_model(model, model_path)
+    seconds = time.perf_counter() - started
+    err.print(
+        f"trained on {len(X):,} members ({int(y.sum()):,} left) from {source} in {seconds:.1f} s; "
+        f"learner: [bold]{model.learner_}[/] {model.params_}"
+    )
+    metrics_table(model.oof_metrics_, title=f"Out-of-fold metrics ({folds} folds, threshold "
+                                            f"{model.threshold_:.2f})")
+    err.print(f"model written to [bold]{model_path}[/]")

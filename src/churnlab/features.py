@@ -1,0 +1,137 @@
+"""Derived behaviour metrics: ratios and trends that carry much of the churn signal.
+
+The churn literature ("Fighting Churn With Data", C. Gold) finds that a member's behaviour measured
+against their own past (visits this month against their average) and against their contract
+(how much of it is used up) predicts leaving better than the raw counts. Each metric here switches
+on when the table has the columns it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from churnlab.spec import DatasetSpec, Role
+
+__all__ = ["DERIVED_METRICS", "BehaviourMetrics", "DerivedMetric", "derived_metrics_for"]
+
+_CURRENT = "Avg_class_frequency_current_month"
+_AVERAGE = "Avg_class_frequency_total"
+
+
+@dataclass(frozen=True)
+class DerivedMetric:
+    """A metric computed from other columns.
+
+    Parameters
+    ----------
+    name : str
+        The new column's name.
+    inputs : tuple of str
+        The columns it needs.
+    compute : callable
+        ``compute(frame) -> Series``, vectorised.
+    role : {"lever", "trait", "unknown"}
+        Whether the club can move it.
+    label : dict
+        Human names by language code.
+    """
+
+    name: str
+    inputs: tuple[str, ...]
+    compute: Callable[[pd.DataFrame], pd.Series]
+    role: Role
+    label: dict[str, str] = field(default_factory=dict)
+
+    def title(self, lang: str = "en") -> str:
+        return self.label.get(lang) or self.label.get("en") or self.name
+
+
+def _visits_trend(f: pd.DataFrame) -> pd.Series:
+    return f[_CURRENT] - f[_AVERAGE]
+
+
+def _visits_ratio(f: pd.DataFrame) -> pd.Series:
+    # +0.1 a week keeps members with no visits at all finite and comparable.
+    return (f[_CURRENT] + 0.1) / (f[_AVERAGE] + 0.1)
+
+
+def _contract_used(f: pd.DataFrame) -> pd.Series:
+    period = f["Contract_period"].where(f["Contract_period"] > 0)
+    return (1.0 - f["Month_to_end_contract"] / period).clip(0.0, 1.0)
+
+
+def _charges_per_month(f: pd.DataFrame) -> pd.Series:
+    return f["Avg_additional_charges_total"] / (f["Lifetime"] + 1.0)
+
+
+#: Every metric churnlab knows how to derive, in the order they are added.
+DERIVED_METRICS: tuple[DerivedMetric, ...] = (
+    DerivedMetric("visits_trend", (_CURRENT, _AVERAGE), _visits_trend, "lever",
+                  {"en": "change in weekly visits against own average",
+                   "ru": "изменение посещений в неделю к своему среднему"}),
+    DerivedMetric("visits_ratio", (_CURRENT, _AVERAGE), _visits_ratio, "lever",
+                  {"en": "visits last month as a share of own average",
+                   "ru": "посещения за месяц в доле от своего среднего"}),
+    DerivedMetric("contract_used", ("Month_to_end_contract", "Contract_period"), _contract_used,
+                  "lever", {"en": "share of the contract used", "ru": "доля использованного абонемента"}),
+    DerivedMetric("charges_per_month", ("Avg_additional_charges_total", "Lifetime"),
+                  _charges_per_month, "lever",
+                  {"en": "spent on other services per month", "ru": "траты на доп. услуги в месяц"}),
+)
+_BY_NAME = {m.name: m for m in DERIVED_METRICS}
+
+
+def derived_metrics_for(spec: DatasetSpec) -> tuple[DerivedMetric, ...]:
+    """The metrics whose inputs are all numeric features of ``spec``.
+
+    Examples
+    --------
+    >>> from churnlab.spec import gym_spec
+    >>> [m.name for m in derived_metrics_for(gym_spec())]
+    ['visits_trend', 'visits_ratio', 'contract_used', 'charges_per_month']
+    """
+    numeric = {f.name for f in spec.features if f.kind != "categorical"}
+    return tuple(m for m in DERIVED_METRICS if set(m.inputs) <= numeric)
+
+
+class BehaviourMetrics(TransformerMixin, BaseEstimator):
+    """Add derived behaviour metrics as new columns.
+
+    Parameters
+    ----------
+    metrics : sequence of str
+        Names from :data:`DERIVED_METRICS`.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"Avg_class_frequency_current_month": [0.5],
+    ...                       "Avg_class_frequency_total": [2.0]})
+    >>> BehaviourMetrics(["visits_trend"]).fit_transform(frame)["visits_trend"].tolist()
+    [-1.5]
+    """
+
+    def __init__(self, metrics: Sequence[str] = ()) -> None:
+        self.metrics = metrics
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> BehaviourMetrics:
+        unknown = [m for m in self.metrics if m not in _BY_NAME]
+        if unknown:
+            raise ValueError(f"unknown derived metric {unknown[0]!r}; known: {sorted(_BY_NAME)}")
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        check_is_fitted(self)
+        added = {name: _BY_NAME[name].compute(X).astype(float) for name in self.metrics}
+        return X.assign(**added)
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        check_is_fitted(self)
+        return np.asarray([*self.feature_names_in_, *self.metrics], dtype=object)

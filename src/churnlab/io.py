@@ -1,0 +1,819 @@
+"""Read member tables from files or databases, and write outputs atomically.
+
+:func:`read_table` turns a CSV, Parquet or Excel file, or an SQL table or query, into a
+:class:`pandas.DataFrame` with a fresh ``RangeIndex``. CSV files are sniffed for what Russian
+Excel exports need: the encoding (UTF-8, UTF-8 with BOM, UTF-16 with BOM, cp1251), the separator
+(``,`` ``;`` tab ``|``) and the decimal comma. Nothing else is guessed: the values stay as pandas
+parses them.
+
+Every problem a user can fix is raised as a :class:`~churnlab.errors.ReadError`,
+:class:`~churnlab.errors.SchemaError` or :class:`~churnlab.errors.UsageError` whose message names
+the source and says the fix.
+
+:func:`write_table` writes CSV, Parquet or Excel through a temporary file in the target folder,
+so a reader never sees half a file. :func:`neutralise_formulas` defuses cells that a spreadsheet
+would run as formulas.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import os
+import re
+import secrets
+import warnings
+import zipfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO, Any, cast
+
+import charset_normalizer
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import sqlalchemy as sa
+from openpyxl.utils.exceptions import InvalidFileException
+from sqlalchemy.engine import make_url
+
+from churnlab.errors import ReadError, SchemaError, UsageError
+
+__all__ = ["neutralise_formulas", "read_table", "source_name", "write_table"]
+
+_CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+_FORMATS = {
+    **dict.fromkeys(_CSV_SUFFIXES, "csv"),
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+}
+_READ_FORMATS = ".csv, .txt, .tsv (also gzipped: .csv.gz), .parquet, .pq, .xlsx, .xlsm"
+_WRITE_FORMATS = ".csv, .parquet, .xlsx"
+
+_SAMPLE_BYTES = 1 << 20  # bytes read to sniff a CSV file
+_BLANK_CHECK_BYTES = 1 << 16  # a file this small may be only whitespace
+_SNIFF_RECORDS = 50  # records used to choose the separator
+_SEPARATORS = (",", ";", "\t", "|")
+_SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+# bytes below 0x20 that never appear in text files
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\v\x1a")
+# single-byte encodings worth asking charset-normalizer about, most likely first
+_LEGACY_ENCODINGS = ("cp1251", "cp1252", "koi8_r", "cp866", "cp1250", "mac_cyrillic", "latin_1")
+# Russian, Ukrainian and Belarusian letters, as cp1251 has them
+_CYRILLIC_WORD = re.compile(r"[А-Яа-яЁёІіЇїЄєҐґЎў]+")
+_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_SAVE_AS_UTF8 = "save the file again as 'CSV UTF-8' (in Excel: File → Save As → CSV UTF-8)"
+
+
+# --------------------------------------------------------------------------------------------
+# public API
+# --------------------------------------------------------------------------------------------
+
+
+def read_table(
+    source: str | os.PathLike[str],
+    *,
+    query: str | None = None,
+    table: str | None = None,
+    sheet: str | int | None = None,
+) -> pd.DataFrame:
+    """Read a member table from a file or a database.
+
+    Parameters
+    ----------
+    source : str or path-like
+        A file path, whose extension (case-insensitive) picks the format: ``.csv``, ``.txt``,
+        ``.tsv`` (optionally followed by ``.gz``), ``.parquet``, ``.pq``, ``.xlsx``, ``.xlsm``.
+        Or an SQLAlchemy URL such as ``sqlite:///members.db`` or
+        ``postgresql://user:password@host/db``.
+    query : str, optional
+        For a database: the SELECT statement to run. Give exactly one of `query` and `table`.
+        It runs in a transaction that is rolled back, never committed.
+    table : str, optional
+        For a database: the name of the table (or view) to read whole. It is looked up in the
+        database, never pasted into SQL, so any name is safe.
+    sheet : str or int, optional
+        For an Excel file: the sheet name or its 0-based position. The first sheet by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, with column names stripped of surrounding spaces and a ``RangeIndex``
+        0..n-1.
+
+    Raises
+    ------
+    ReadError
+        The source is missing, empty, has no rows, or is not a readable table.
+    SchemaError
+        Two columns have the same name.
+    UsageError
+        The format is not supported, or the options do not fit the source.
+
+    Examples
+    --------
+    A semicolon-separated cp1251 file with a decimal comma, as Russian Excel saves it:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "members.csv"
+    ...     _ = path.write_bytes("Возраст;Взнос\\r\\n25;12,75\\r\\n41;8\\r\\n".encode("cp1251"))
+    ...     frame = read_table(path)
+    >>> frame
+       Возраст  Взнос
+    0       25  12.75
+    1       41   8.00
+    >>> frame["Взнос"].dtype
+    dtype('float64')
+    """
+    name = source_name(source)
+    if _is_url(source):
+        if sheet is not None:
+            raise UsageError(
+                "sheet= applies to Excel files only", file=name, fix="leave out sheet="
+            )
+        frame = _read_sql(os.fspath(source), query=query, table=table, name=name)
+    else:
+        path = Path(source)
+        file_format = _file_format(path, name)
+        _check_file_options(file_format, query=query, table=table, sheet=sheet, name=name)
+        _check_file(path, name)
+        if file_format == "csv":
+            frame = _read_csv(path, name)
+        elif file_format == "parquet":
+            frame = _read_parquet(path, name)
+        else:
+            frame = _read_excel(path, name, sheet=sheet)
+    frame = _clean_columns(_fresh_index(frame), name)
+    _check_has_rows(frame, name)
+    return frame
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, index: bool = False) -> Path:
+    """Write a table atomically: readers see the old file or the whole new one, never a part.
+
+    The table goes to a temporary file in the same folder, which then replaces `path`. If
+    anything fails, the temporary file is removed and `path` is left as it was.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to write.
+    path : str or path-like
+        Where to write; the extension picks the format: ``.csv`` (UTF-8), ``.parquet`` or
+        ``.xlsx``. Missing parent folders are created.
+    index : bool, default False
+        Whether to write the index as a column.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    UsageError
+        The extension is not supported, or the file cannot be written there (a folder with that
+        name, no permission).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     written = write_table(pd.DataFrame({"id": [1, 2]}), Path(folder) / "out" / "ids.csv")
+    ...     print(written.name, written.read_text(encoding="utf-8").split())
+    ids.csv ['id', '1', '2']
+    """
+    path = Path(path)
+    writer = _WRITERS.get(path.suffix.lower())
+    if writer is None:
+        raise UsageError(
+            f"cannot write {path.suffix or 'files without an extension'!r}: unsupported format",
+            file=str(path),
+            fix=f"use one of the extensions {_WRITE_FORMATS}",
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, lambda handle: writer(frame, handle, index))
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write the file: {exc.strerror or exc}",
+            file=str(path),
+            fix="choose another output path, or check that you may write to that folder",
+        ) from exc
+    return path
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy in which no text cell can run as a spreadsheet formula.
+
+    Text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+    ``'``, as OWASP advises against CSV injection. Numbers are left alone, so a negative number
+    stays a number; only text (object, string and categorical) columns are changed.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table about to be written for people to open.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the dangerous text cells prefixed.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"note": ["=SUM(A1)", "-2", "ok"], "change": [-2, 0, 3]})
+    >>> neutralise_formulas(frame)
+            note  change
+    0  '=SUM(A1)      -2
+    1        '-2       0
+    2         ok       3
+    """
+    out = frame.copy()
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            column = column.astype(object)
+        elif not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)):
+            continue
+        dangerous = _starts_like_formula(column)
+        if dangerous.any():
+            column = column.copy()
+            column[dangerous] = "'" + column[dangerous]
+            out.isetitem(position, column.array)
+    return out
+
+
+def source_name(source: str | os.PathLike[str]) -> str:
+    """Name a source for messages: a path as given, a database URL with its password hidden.
+
+    Parameters
+    ----------
+    source : str or path-like
+        A file path or an SQLAlchemy URL.
+
+    Returns
+    -------
+    str
+        The display name.
+
+    Examples
+    --------
+    >>> source_name("postgresql://analyst:s3cret@db.example.org/club")
+    'postgresql://analyst:***@db.example.org/club'
+    >>> source_name("data/members.csv")
+    'data/members.csv'
+    """
+    text = os.fspath(source)
+    if not _is_url(text):
+        return text
+    try:
+        return make_url(text).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
+        # not a URL SQLAlchemy understands; still never show what looks like a password
+        return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", text)
+
+
+# --------------------------------------------------------------------------------------------
+# choosing the reader
+# --------------------------------------------------------------------------------------------
+
+
+def _is_url(source: str | os.PathLike[str]) -> bool:
+    return "://" in os.fspath(source)
+
+
+def _file_format(path: Path, name: str) -> str:
+    if path.is_dir():
+        raise ReadError(
+            "is a folder, not a file", file=name, fix="give the path of the table file inside it"
+        )
+    suffixes = [suffix.lower() for suffix in path.suffixes]
+    if len(suffixes) >= 2 and suffixes[-1] == ".gz" and suffixes[-2] in _CSV_SUFFIXES:
+        return "csv"
+    file_format = _FORMATS.get(suffixes[-1] if suffixes else "")
+    if file_format is None:
+        raise UsageError(
+            f"cannot read {path.suffix or 'files without an extension'!r}: unsupported format",
+            file=name,
+            fix=f"save the table in one of the formats {_READ_FORMATS}",
+        )
+    return file_format
+
+
+def _check_file_options(
+    file_format: str, *, query: str | None, table: str | None, sheet: str | int | None, name: str
+) -> None:
+    if query is not None or table is not None:
+        raise UsageError(
+            "query= and table= apply to databases only",
+            file=name,
+            fix="leave them out, or give a database URL such as sqlite:///members.db",
+        )
+    if sheet is not None and file_format != "excel":
+        raise UsageError("sheet= applies to Excel files only", file=name, fix="leave out sheet=")
+
+
+def _check_file(path: Path, name: str) -> None:
+    """Raise a ReadError if `path` is not an existing, readable, non-empty file."""
+    if not path.exists():
+        raise ReadError(
+            "the file does not exist",
+            file=name,
+            fix=f"check the path (a relative path starts from {Path.cwd()})",
+        )
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(_BLANK_CHECK_BYTES)
+            at_end = not handle.read(1)
+    except PermissionError as exc:
+        raise ReadError(
+            "no permission to read the file",
+            file=name,
+            fix="ask for read access, or copy the file to a folder of yours",
+        ) from exc
+    except OSError as exc:
+        raise ReadError(
+            f"cannot open the file: {exc.strerror or exc}", file=name, fix="check the path"
+        ) from exc
+    if at_end and not start.strip():
+        raise _empty_file(name)
+
+
+def _empty_file(name: str) -> ReadError:
+    return ReadError(
+        "the file is empty", file=name, fix="export the table again, with its header and rows"
+    )
+
+
+def _not_a_table(name: str, kind: str, exc: BaseException | str, fix: str) -> ReadError:
+    reason = exc if isinstance(exc, str) else _short(exc)
+    return ReadError(f"is not a readable {kind} table ({reason})", file=name, fix=fix)
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    """The first line of an exception's message (of the driver's error, for SQLAlchemy)."""
+    inner = getattr(exc, "orig", None) or exc
+    lines = str(inner).strip().splitlines()
+    text = lines[0] if lines else type(inner).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --------------------------------------------------------------------------------------------
+# CSV
+# --------------------------------------------------------------------------------------------
+
+
+def _read_csv(path: Path, name: str) -> pd.DataFrame:
+    compressed = path.suffix.lower() == ".gz"
+    sample, truncated = _read_sample(path, name, compressed=compressed)
+    if _looks_binary(sample):
+        raise _not_a_table(
+            name, "CSV", "it holds binary data, not text", "give the path of a CSV text file"
+        )
+    encoding = _sniff_encoding(sample)
+    text = _decode_sample(sample, encoding, truncated=truncated)
+    if not text.strip():
+        raise _empty_file(name)
+    separator = _sniff_separator(text)
+    decimal = _sniff_decimal(text, separator)
+    _check_unique(_header(text, separator), name)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(
+                path,
+                sep=separator,
+                decimal=decimal,
+                encoding=encoding,
+                compression="gzip" if compressed else None,
+                index_col=False,
+                low_memory=False,
+            )
+    except pd.errors.ParserWarning as exc:
+        # the first rows have more fields than the header; pandas would drop the extra ones
+        raise _ragged(name, separator, *_first_long_line(text, separator)) from exc
+    except pd.errors.ParserError as exc:
+        match = _RAGGED.search(str(exc))
+        if match:
+            expected, line, seen = (int(group) for group in match.groups())
+            raise _ragged(name, separator, line, expected, seen) from exc
+        raise _not_a_table(name, "CSV", exc, "check that the file is a CSV table") from exc
+    except UnicodeDecodeError as exc:
+        reason = f"some bytes are not valid {encoding}; the file mixes encodings"
+        raise _not_a_table(name, "CSV", reason, _SAVE_AS_UTF8) from exc
+    except (pd.errors.EmptyDataError, ValueError, OSError, EOFError) as exc:
+        raise _not_a_table(name, "CSV", exc, "check that the file is a CSV table") from exc
+
+
+def _read_sample(path: Path, name: str, *, compressed: bool) -> tuple[bytes, bool]:
+    """The first bytes of the (decompressed) file, and whether there are more."""
+    try:
+        with gzip.open(path, "rb") if compressed else path.open("rb") as handle:
+            sample = handle.read(_SAMPLE_BYTES)
+            truncated = bool(handle.read(1))
+    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+        raise _not_a_table(name, "CSV", exc, "give the path of a gzipped CSV file") from exc
+    return sample, truncated
+
+
+def _looks_binary(sample: bytes) -> bool:
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    return b"\x00" in sample or controls > max(1, len(sample) // 100)
+
+
+def _sniff_encoding(sample: bytes) -> str:
+    """BOM, else UTF-8 if the bytes decode, else cp1251 if it reads as Cyrillic, else a guess."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        # an incremental decoder accepts a character cut in two at the end of the sample
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8"
+    if _reads_as_cyrillic(sample.decode("cp1251", errors="replace")):
+        return "cp1251"
+    return _guess_legacy_encoding(sample)
+
+
+def _reads_as_cyrillic(text: str) -> bool:
+    """Whether most non-ASCII words are well-formed Cyrillic words (``Отток``, ``МГУ``).
+
+    Western text decoded as cp1251 mixes scripts inside words (``José`` -> ``Josй``), and KOI8-R
+    text decoded as cp1251 has its case inverted (``Москва`` -> ``мОСКВА``).
+    """
+    words = [word for word in re.findall(r"[^\W\d_]+", text) if not word.isascii()]
+    if not words:
+        return False
+    good = sum(
+        _CYRILLIC_WORD.fullmatch(word) is not None
+        and (len(word) == 1 or word.isupper() or word[1:].islower())
+        for word in words
+    )
+    return good >= 0.8 * len(words)
+
+
+def _guess_legacy_encoding(sample: bytes) -> str:
+    """Ask charset-normalizer among likely single-byte encodings; cp1251 if it cannot tell."""
+    matches = charset_normalizer.from_bytes(sample, cp_isolation=list(_LEGACY_ENCODINGS))
+
+    def rank(match: charset_normalizer.CharsetMatch) -> tuple[float, float, int]:
+        order = (
+            _LEGACY_ENCODINGS.index(match.encoding)
+            if match.encoding in _LEGACY_ENCODINGS
+            else len(_LEGACY_ENCODINGS)
+        )
+        return round(match.chaos, 2), -round(match.coherence, 2), order
+
+    return min(matches, key=rank).encoding if len(matches) else "cp1251"
+
+
+def _decode_sample(sample: bytes, encoding: str, *, truncated: bool) -> str:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    text: str = decoder.decode(sample, final=not truncated)
+    if truncated and "\n" in text:
+        text = text[: text.rindex("\n") + 1]  # drop the last, partial line
+    return text
+
+
+def _records(text: str, separator: str, limit: int | None = None) -> list[list[str]]:
+    """The first non-blank CSV records of `text`, quotes understood."""
+    records = []
+    try:
+        for record in csv.reader(io.StringIO(text), delimiter=separator):
+            if any(field.strip() for field in record):
+                records.append(record)
+            if limit is not None and len(records) >= limit:
+                break
+    except csv.Error:
+        pass
+    return records
+
+
+def _sniff_separator(text: str) -> str:
+    """The separator giving the same field count (> 1) as the header on most of the first rows.
+
+    Ties go to the separator found most often in the header. A file where no candidate splits
+    the header is a one-column file: then the candidate found least in the text is used.
+    """
+    scores = {}
+    for separator in _SEPARATORS:
+        counts = [len(record) for record in _records(text, separator, _SNIFF_RECORDS)]
+        if counts and counts[0] > 1:
+            scores[separator] = sum(count == counts[0] for count in counts)
+    if not scores:
+        return min(_SEPARATORS, key=text.count)
+    header = text.splitlines()[0] if text.splitlines() else ""
+    return max(scores, key=lambda separator: (scores[separator], header.count(separator)))
+
+
+def _sniff_decimal(text: str, separator: str) -> str:
+    """``","`` when values look like ``12,75`` and none like ``12.75``; else ``"."``."""
+    if separator == ",":
+        return "."
+    sep = re.escape(separator)
+
+    def number(mark: str) -> re.Pattern[str]:
+        return re.compile(rf'(?:^|{sep})[ "]*[-+]?\d+{mark}\d+[ "]*(?={sep}|\r|\n|$)', re.M)
+
+    has_comma = number(",").search(text) is not None
+    return "," if has_comma and number(r"\.").search(text) is None else "."
+
+
+def _header(text: str, separator: str) -> list[str]:
+    records = _records(text, separator, limit=1)
+    return records[0] if records else []
+
+
+def _first_long_line(text: str, separator: str) -> tuple[int | None, int | None, int | None]:
+    """Line number (1-based), header width and width of the first record wider than the header."""
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    width = None
+    try:
+        for record in reader:
+            if not any(field.strip() for field in record):
+                continue
+            if width is None:
+                width = len(record)
+            elif len(record) > width:
+                return reader.line_num, width, len(record)
+    except csv.Error:
+        pass
+    return None, None, None
+
+
+def _ragged(
+    name: str,
+    separator: str,
+    line: int | None,
+    expected: int | None = None,
+    seen: int | None = None,
+) -> ReadError:
+    where = f"line {line}" if line is not None else "a line near the top"
+    counts = f" ({seen} instead of {expected})" if expected is not None and seen is not None else ""
+    separator_name = _SEPARATOR_NAMES.get(separator, repr(separator))
+    return ReadError(
+        f"{where} has more fields than the header{counts}",
+        file=name,
+        fix=f"remove the extra {separator_name} separators from {where}, or put the values that "
+        f'contain a {separator_name} in double quotes ("...")',
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Parquet and Excel
+# --------------------------------------------------------------------------------------------
+
+
+def _read_parquet(path: Path, name: str) -> pd.DataFrame:
+    try:
+        # not pd.read_parquet: its dataset reader fails on duplicate column names
+        with pq.ParquetFile(path) as parquet_file:
+            return parquet_file.read().to_pandas()
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _not_a_table(
+            name, "Parquet", exc, "give the path of a Parquet file, or write the file again"
+        ) from exc
+
+
+def _read_excel(path: Path, name: str, *, sheet: str | int | None) -> pd.DataFrame:
+    try:
+        with pd.ExcelFile(path, engine="openpyxl") as book:
+            chosen = _pick_sheet(book.sheet_names, sheet, name)
+            header = pd.read_excel(book, sheet_name=chosen, header=None, nrows=1)
+            _check_unique(header.iloc[0].tolist() if len(header) else [], name)
+            frame = pd.read_excel(book, sheet_name=chosen)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise _not_a_table(
+            name,
+            "Excel",
+            exc,
+            "open it in Excel and save it as an .xlsx workbook (or as CSV UTF-8)",
+        ) from exc
+    if frame.shape[1] == 0:
+        raise ReadError(
+            f"the sheet {chosen!r} is empty",
+            file=name,
+            fix="choose the sheet with the table using sheet=",
+        )
+    return frame
+
+
+def _pick_sheet(names: list[Any], sheet: str | int | None, name: str) -> Any:
+    if sheet is None:
+        return names[0]
+    if isinstance(sheet, int) and 0 <= sheet < len(names):
+        return names[sheet]
+    if sheet in names:
+        return sheet
+    raise UsageError(
+        f"there is no sheet {sheet!r}",
+        file=name,
+        fix=f"use one of the sheets {', '.join(map(repr, names))} (or its position from 0)",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# SQL
+# --------------------------------------------------------------------------------------------
+
+
+def _read_sql(url: str, *, query: str | None, table: str | None, name: str) -> pd.DataFrame:
+    if (query is None) == (table is None):
+        raise UsageError(
+            "a database source needs exactly one of query= and table=",
+            file=name,
+            fix="pass table='members' to read a whole table, or query='SELECT ...'",
+        )
+    engine = _create_engine(url, name)
+    try:
+        with engine.connect() as connection:  # never committed: rolled back on exit
+            statement = (
+                cast(str, query) if table is None else _select_table(connection, table, name)
+            )
+            return pd.read_sql(statement, connection)
+    except (sa.exc.SQLAlchemyError, pd.errors.DatabaseError) as exc:
+        fix = (
+            "check that the database is reachable, and that the query is a valid SELECT"
+            if table is None
+            else "check that the database is reachable and that you may read the table"
+        )
+        raise ReadError(
+            f"cannot read from the database: {_short(exc)}", file=name, fix=fix
+        ) from exc
+    finally:
+        engine.dispose()
+
+
+def _create_engine(url: str, name: str) -> sa.Engine:
+    try:
+        parsed = make_url(url)
+    except (sa.exc.ArgumentError, ValueError) as exc:
+        raise ReadError(
+            f"is not a database URL ({_short(exc)})",
+            file=name,
+            fix="write it as dialect://user:password@host/database, e.g. sqlite:///members.db",
+        ) from exc
+    database = parsed.database or ""
+    is_file = database not in ("", ":memory:") and not database.startswith("file:")
+    if parsed.get_backend_name() == "sqlite" and is_file and not Path(database).is_file():
+        # SQLite would silently create an empty database instead
+        raise ReadError(
+            f"the database file {database!r} does not exist",
+            file=name,
+            fix="check the path: sqlite:///members.db is relative, sqlite:////data/members.db "
+            "is absolute",
+        )
+    try:
+        return sa.create_engine(parsed)
+    except (sa.exc.NoSuchModuleError, ImportError) as exc:
+        raise ReadError(
+            f"cannot load the database driver ({_short(exc)})",
+            file=name,
+            fix="install the driver for this database (e.g. pip install psycopg2-binary for "
+            "PostgreSQL), or check the dialect name in the URL",
+        ) from exc
+    except sa.exc.ArgumentError as exc:
+        raise ReadError(
+            f"is not a usable database URL ({_short(exc)})",
+            file=name,
+            fix="write it as dialect://user:password@host/database, e.g. sqlite:///members.db",
+        ) from exc
+
+
+def _select_table(connection: sa.Connection, table: str, name: str) -> sa.Select[Any]:
+    """``SELECT * FROM table``, the name looked up by reflection and quoted by SQLAlchemy."""
+    try:
+        reflected = sa.Table(table, sa.MetaData(), autoload_with=connection)
+    except sa.exc.NoSuchTableError as exc:
+        inspector = sa.inspect(connection)
+        known = sorted(inspector.get_table_names() + inspector.get_view_names())
+        raise ReadError(
+            f"there is no table named {table!r}",
+            file=name,
+            fix=f"use one of the tables {', '.join(map(repr, known))}"
+            if known
+            else "check the URL: this database has no tables",
+        ) from exc
+    return sa.select(reflected)
+
+
+# --------------------------------------------------------------------------------------------
+# checks shared by every reader
+# --------------------------------------------------------------------------------------------
+
+
+def _fresh_index(frame: pd.DataFrame) -> pd.DataFrame:
+    """Named index levels (e.g. from a Parquet file) become columns; then a RangeIndex."""
+    keep = [level for level in frame.index.names if level is not None and level not in frame]
+    if keep:
+        frame = frame.reset_index(level=keep)
+    return frame.reset_index(drop=True)
+
+
+def _clean_columns(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    frame.columns = [
+        column.strip() if isinstance(column, str) else column for column in frame.columns
+    ]
+    _check_unique(frame.columns, name)
+    return frame
+
+
+def _check_unique(names: Iterable[Any], name: str) -> None:
+    """Raise a SchemaError for the first column name given twice (surrounding spaces ignored)."""
+    seen = set()
+    for column in names:
+        if isinstance(column, str):
+            column = column.strip()
+        if column is None or column == "" or (isinstance(column, float) and column != column):
+            continue
+        if column in seen:
+            raise SchemaError(
+                "two columns have this name",
+                file=name,
+                column=str(column),
+                fix="rename one of them in the header so that every column name is unique",
+            )
+        seen.add(column)
+
+
+def _check_has_rows(frame: pd.DataFrame, name: str) -> None:
+    if len(frame) == 0:
+        raise ReadError(
+            "the table has a header but no rows",
+            file=name,
+            fix="check that you exported the data, not only the column names",
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# writing
+# --------------------------------------------------------------------------------------------
+
+
+def _write_csv(frame: pd.DataFrame, handle: IO[bytes], index: bool) -> None:
+    frame.to_csv(handle, index=index, encoding="utf-8")
+
+
+def _write_parquet(frame: pd.DataFrame, handle: IO[bytes], index: bool) -> None:
+    frame.to_parquet(handle, engine="pyarrow", index=index)
+
+
+def _write_excel(frame: pd.DataFrame, handle: IO[bytes], index: bool) -> None:
+    frame.to_excel(handle, engine="openpyxl", index=index)
+
+
+_WRITERS: dict[str, Callable[[pd.DataFrame, IO[bytes], bool], None]] = {
+    ".csv": _write_csv,
+    ".parquet": _write_parquet,
+    ".xlsx": _write_excel,
+}
+
+
+def _write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Write through a temporary file next to `path`, then move it into place."""
+    descriptor, temporary = _create_temporary(path)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _create_temporary(path: Path) -> tuple[int, Path]:
+    """Create a new hidden file beside `path`, with the usual permissions (umask applies).
+
+    Unlike :func:`tempfile.mkstemp`, whose files are private (0600), the final file then has
+    the permissions any new file would have.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(temporary, flags, 0o666), temporary
+        except FileExistsError:
+            continue
+
+
+def _starts_like_formula(column: pd.Series) -> pd.Series:
+    try:
+        return column.str.startswith(_FORMULA_STARTS, na=False).astype(bool)
+    except AttributeError:  # an object column without any text
+        return pd.Series(False, index=column.index)

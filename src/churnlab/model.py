@@ -1,0 +1,241 @@
+"""The churn model: each member's calibrated probability of leaving next month."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+from sklearn.model_selection import StratifiedKFold
+from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
+
+from churnlab.errors import SchemaError, UsageError, ValidationError
+from churnlab.evaluate import best_threshold, classification_metrics
+from churnlab.learners import LEARNERS
+from churnlab.spec import DatasetSpec, infer_spec
+from churnlab.validate import check_members, require_columns
+
+__all__ = ["ChurnModel", "data_hash"]
+
+_EPS = 1e-6
+
+
+def data_hash(X: pd.DataFrame, y: Any = None) -> str:
+    """A fingerprint of a training table: the same rows and values give the same hash.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"x": [1, 2]})
+    >>> data_hash(a) == data_hash(a.copy()), data_hash(a) == data_hash(a.iloc[::-1])
+    (True, False)
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    digest.update(",".join(map(str, X.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+    if y is not None:
+        digest.update(np.asarray(y, dtype=float).tobytes())
+    return digest.hexdigest()
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, _EPS, 1 - _EPS)
+    return np.log(p / (1 - p))
+
+
+class ChurnModel(ClassifierMixin, BaseEstimator):
+    """Calibrated probability that a member leaves next month.
+
+    Fitting tries each candidate learner (a spline logistic regression and LightGBM) on the same
+    stratified folds, tunes each, keeps the one with the lower out-of-fold log loss, calibrates it
+    on its out-of-fold probabilities (Platt scaling), and refits it on all rows.
+
+    Parameters
+    ----------
+    spec : DatasetSpec, optional
+        What the columns mean. Inferred from ``X`` when not given.
+    learner : {"auto", "logistic", "boosting"}
+        ``auto`` chooses by out-of-fold log loss.
+    folds : int
+        Folds used to tune, choose and calibrate.
+    random_state : int
+        Seed of the folds and learners.
+
+    Attributes
+    ----------
+    spec_ : DatasetSpec
+        The spec used.
+    feature_names_in_ : ndarray of str
+        The columns the model reads.
+    learner_ : str
+        The chosen learner.
+    params_ : dict
+        The tuned settings of the chosen learner.
+    candidates_ : dict
+        Each candidate's out-of-fold log loss.
+    estimator_ : sklearn.pipeline.Pipeline
+        The chosen learner refitted on all rows.
+    calibration_ : tuple of float
+        Slope and intercept of the Platt scaling on the learner's log-odds.
+    oof_proba_ : ndarray
+        Each training row's calibrated out-of-fold probability.
+    oof_metrics_ : dict
+        Metrics of ``oof_proba_`` (from the tuning folds; see :func:`~churnlab.cross_evaluate`
+        for a fully nested estimate with its spread).
+    threshold_ : float
+        The probability at which the model says "will leave" (maximises out-of-fold F1).
+    base_rate_ : float
+        The share of leavers in the training rows.
+    data_hash_ : str
+        Fingerprint of the training rows.
+
+    Examples
+    --------
+    >>> from churnlab.datasets import load_gym_churn
+    >>> members = load_gym_churn()
+    >>> X, y = members.drop(columns="Churn"), members["Churn"]
+    >>> model = ChurnModel(learner="logistic", folds=3).fit(X, y)
+    >>> proba = model.predict_proba(X)[:, 1]
+    >>> bool(0 <= proba.min() <= proba.max() <= 1), model.oof_metrics_["roc_auc"] > 0.97
+    (True, True)
+    """
+
+    def __init__(
+        self,
+        spec: DatasetSpec | None = None,
+        *,
+        learner: str = "auto",
+        folds: int = 5,
+        random_state: int = 0,
+    ) -> None:
+        self.spec = spec
+        self.learner = learner
+        self.folds = folds
+        self.random_state = random_state
+
+    def fit(self, X: pd.DataFrame, y: Any) -> ChurnModel:
+        """Choose, tune, calibrate and fit the model.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            One row per member; the spec's feature columns in any order (others are ignored).
+        y : array-like of 0/1 or bool
+            1 where the member left.
+        """
+        # Many small linear-algebra calls: BLAS threads cost more than they bring (10x here).
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._fit(X, y)
+
+    def _fit(self, X: pd.DataFrame, y: Any) -> ChurnModel:
+        if self.learner != "auto" and self.learner not in LEARNERS:
+            raise UsageError(f"unknown learner {self.learner!r}",
+                             fix=f"use one of: auto, {', '.join(LEARNERS)}")
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError("ChurnModel needs a pandas DataFrame with named columns")
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
+        if not set(np.unique(y)) <= {0, 1}:
+            raise SchemaError("y must hold 0 (stayed) and 1 (left)",
+                              fix="encode the target first, e.g. with churnlab.spec.encode_target")
+        y = y.astype(int)
+        spec = self.spec or infer_spec(X.assign(__left__=y), target_col="__left__", positive=1)
+        X = self._features(X, spec, check=True)
+        minority = int(min(np.bincount(y, minlength=2)))
+        if minority < 2:
+            raise SchemaError("the target needs at least two members who left and two who stayed")
+        folds = list(StratifiedKFold(n_splits=min(self.folds, minority), shuffle=True,
+                                     random_state=self.random_state).split(X, y))
+
+        names = list(LEARNERS) if self.learner == "auto" else [self.learner]
+        searches = {n: LEARNERS[n].search(X, y, folds, spec, self.random_state) for n in names}
+        self.candidates_ = {n: float(log_loss(y, s.oof_proba, labels=[0, 1]))
+                            for n, s in searches.items()}
+        self.learner_ = min(self.candidates_, key=self.candidates_.__getitem__)
+        chosen = searches[self.learner_]
+        self.params_ = chosen.params
+
+        platt = LogisticRegression(C=1e6).fit(_logit(chosen.oof_proba)[:, None], y)
+        self.calibration_ = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
+        self.oof_proba_ = self._calibrate(chosen.oof_proba)
+        self.threshold_ = best_threshold(y, self.oof_proba_)
+        self.oof_metrics_ = classification_metrics(y, self.oof_proba_, threshold=self.threshold_)
+        self.base_rate_ = float(y.mean())
+
+        self.estimator_ = LEARNERS[self.learner_].build(spec, chosen.params, self.random_state)
+        self.estimator_.fit(X, y)
+        self.spec_ = spec
+        self.feature_names_in_ = np.asarray(spec.feature_names, dtype=object)
+        self.n_features_in_ = len(spec.feature_names)
+        self.classes_ = np.array([0, 1])
+        self.data_hash_ = data_hash(X, y)
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Probabilities of staying (column 0) and leaving next month (column 1).
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            The training feature columns in any order; other columns are ignored.
+        """
+        check_is_fitted(self, "estimator_")
+        raw = self.estimator_.predict_proba(self._features(X, self.spec_))[:, 1]
+        leave = self._calibrate(raw)
+        return np.column_stack([1.0 - leave, leave])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """1 where the probability of leaving reaches ``threshold_``."""
+        return (self.predict_proba(X)[:, 1] >= self.threshold_).astype(int)
+
+    def risk_tier(self, proba: np.ndarray) -> np.ndarray:
+        """``high`` from ``threshold_`` up, ``medium`` from the base churn rate, else ``low``.
+
+        Examples
+        --------
+        >>> m = ChurnModel(); m.threshold_, m.base_rate_ = 0.5, 0.25
+        >>> m.risk_tier(np.array([0.1, 0.3, 0.7])).tolist()
+        ['low', 'medium', 'high']
+        """
+        medium = min(self.base_rate_, self.threshold_)
+        return np.where(proba >= self.threshold_, "high",
+                        np.where(proba >= medium, "medium", "low")).astype(object)
+
+    def _calibrate(self, raw: np.ndarray) -> np.ndarray:
+        slope, intercept = self.calibration_
+        return 1.0 / (1.0 + np.exp(-(slope * _logit(raw) + intercept)))
+
+    @staticmethod
+    def _features(X: pd.DataFrame, spec: DatasetSpec, *, check: bool = False) -> pd.DataFrame:
+        """The spec's feature columns, in its order, coerced to their kinds.
+
+        With ``check`` any impossible value raises :class:`ValidationError` (used by ``fit``);
+        otherwise only the kinds are enforced, which keeps scoring fast.
+        """
+        require_columns(X, spec.feature_names)
+        if check:
+            checked = check_members(X.reset_index(drop=True), spec)
+            if len(checked.failures):
+                raise ValidationError(checked.failures)
+            return checked.members[spec.feature_names]
+        columns = {}
+        for feature in spec.features:
+            column = X[feature.name]
+            if feature.kind == "categorical":
+                columns[feature.name] = column.astype(object)
+            elif pd.api.types.is_numeric_dtype(column):
+                columns[feature.name] = column.astype(float)
+            else:
+                try:
+                    columns[feature.name] = pd.to_numeric(column).astype(float)
+                except (ValueError, TypeError) as exc:
+                    raise SchemaError(f"holds values that are not numbers ({exc})",
+                                      column=feature.name,
+                                      fix="check the rows with churnlab.check_members first") from None
+        return pd.DataFrame(columns, index=X.index)

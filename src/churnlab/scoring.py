@@ -1,0 +1,88 @@
+"""Score a table of members: every input row comes out scored or rejected with its reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from churnlab.model import ChurnModel
+from churnlab.validate import check_members, require_columns
+
+__all__ = ["ScoreResult", "score_members"]
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """The outcome of :func:`score_members`.
+
+    Attributes
+    ----------
+    scores : pandas.DataFrame
+        One row per scored member, in input order: ``row`` (0-based position in the input), the id
+        column when there is one, ``churn_probability`` and ``risk_tier`` (high, medium, low).
+    rejects : pandas.DataFrame
+        One row per input row that could not be scored: ``row``, the id, ``column``, ``value``
+        and ``reason``.
+    n_input : int
+        Rows in the input; always ``len(scores) + len(rejects)``.
+    """
+
+    scores: pd.DataFrame
+    rejects: pd.DataFrame
+    n_input: int
+
+
+def score_members(
+    model: ChurnModel,
+    frame: pd.DataFrame,
+    *,
+    source: str | None = None,
+    id_col: str | None = None,
+) -> ScoreResult:
+    """Each member's probability of leaving next month, with rows that cannot be scored set aside.
+
+    Parameters
+    ----------
+    model : ChurnModel
+        A fitted model.
+    frame : pandas.DataFrame
+        The members; the target column, if present, is ignored, and so are other extra columns.
+    source : str, optional
+        The file the members come from, for messages.
+    id_col : str, optional
+        The member id column to carry to the output (default: the model's).
+
+    Returns
+    -------
+    ScoreResult
+
+    Raises
+    ------
+    SchemaError
+        A column the model needs is missing.
+
+    Examples
+    --------
+    >>> from churnlab.datasets import load_gym_churn
+    >>> members = load_gym_churn()
+    >>> model = ChurnModel(learner="logistic", folds=3).fit(members.drop(columns="Churn"),
+    ...                                                     members["Churn"])
+    >>> members.loc[2, "Age"] = -1
+    >>> result = score_members(model, members)
+    >>> len(result.scores), result.rejects["row"].tolist(), result.n_input
+    (3999, [2], 4000)
+    """
+    if id_col is not None:
+        require_columns(frame, [id_col], source=source, what="--id")
+    elif model.spec_.id_col in frame.columns:
+        id_col = model.spec_.id_col
+    checked = check_members(frame, model.spec_, source=source)
+    members = checked.members
+    proba = model.predict_proba(members)[:, 1] if len(members) else members.index.to_numpy(float)
+    scores = pd.DataFrame({"row": members.index.to_numpy()})
+    if id_col is not None:
+        scores[id_col] = frame[id_col].iloc[members.index].to_numpy()
+    scores["churn_probability"] = proba
+    scores["risk_tier"] = model.risk_tier(proba)
+    return ScoreResult(scores=scores, rejects=checked.rejects, n_input=len(frame))

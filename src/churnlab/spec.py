@@ -1,0 +1,481 @@
+"""What a member table means: the target, the member id, and each feature's kind, role and valid range.
+
+A :class:`DatasetSpec` is inferred from any table by :func:`infer_spec`. Columns the club's table has
+(see :data:`GYM_COLUMNS`) keep their known definitions, so the club's own table always gets the
+built-in spec (:func:`gym_spec`), and a table that shares some of its columns gets their ranges,
+roles and labels too.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+from churnlab.errors import SchemaError
+
+__all__ = [
+    "GYM_COLUMNS",
+    "DatasetSpec",
+    "FeatureSpec",
+    "SetAside",
+    "gym_spec",
+    "infer_spec",
+]
+
+Kind = Literal["numeric", "binary", "categorical"]
+Role = Literal["lever", "trait", "unknown"]
+
+#: A single feature whose own ranking of the members reaches this ROC-AUC is reported as leakage.
+LEAKAGE_AUC = 0.99
+#: Text columns with more distinct values than this share of the rows are free text, not categories.
+FREE_TEXT_SHARE = 0.5
+MAX_CATEGORIES = 200
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """One feature column: what it holds and which values are possible.
+
+    Parameters
+    ----------
+    name : str
+        The column name, as in the table.
+    kind : {"numeric", "binary", "categorical"}
+        Binary features hold 0 and 1; categorical ones hold labels.
+    min, max : float, optional
+        The smallest and largest possible value (numeric features). A value outside is impossible.
+    integer : bool
+        Whether only whole numbers are possible.
+    role : {"lever", "trait", "unknown"}
+        ``lever``: the club can move it (visits, contract, group classes); ``trait``: it cannot
+        (age, gender).
+    label : dict
+        Human names by language code, e.g. ``{"en": "age", "ru": "возраст"}``.
+    """
+
+    name: str
+    kind: Kind
+    min: float | None = None
+    max: float | None = None
+    integer: bool = False
+    role: Role = "unknown"
+    label: Mapping[str, str] = field(default_factory=dict)
+
+    def title(self, lang: str = "en") -> str:
+        """The feature's human name in ``lang``, or its column name."""
+        return self.label.get(lang) or self.label.get("en") or self.name
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A column left out of the model, and why."""
+
+    column: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """What a member table means.
+
+    Parameters
+    ----------
+    target_col : str
+        The column that says whether the member left.
+    positive_label : object
+        The value of ``target_col`` that means "left".
+    features : tuple of FeatureSpec
+        The columns the model uses.
+    id_col : str, optional
+        The member id, carried to every output.
+    set_aside : tuple of SetAside
+        Columns left out of the model, with the reason (identifiers, free text, leakage ...).
+
+    Examples
+    --------
+    >>> spec = gym_spec()
+    >>> spec.target_col, len(spec.features)
+    ('Churn', 13)
+    >>> spec.feature("Age").role
+    'trait'
+    """
+
+    target_col: str
+    positive_label: Any
+    features: tuple[FeatureSpec, ...]
+    id_col: str | None = None
+    set_aside: tuple[SetAside, ...] = ()
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [f.name for f in self.features]
+
+    def feature(self, name: str) -> FeatureSpec:
+        for f in self.features:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form; :meth:`from_dict` reads it back."""
+        out = asdict(self)
+        out["positive_label"] = _jsonable(self.positive_label)
+        for f in out["features"]:
+            f["label"] = dict(f["label"])
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DatasetSpec:
+        return cls(
+            target_col=data["target_col"],
+            positive_label=data["positive_label"],
+            features=tuple(FeatureSpec(**f) for f in data["features"]),
+            id_col=data.get("id_col"),
+            set_aside=tuple(SetAside(**s) for s in data.get("set_aside", ())),
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _binary(name: str, role: Role, en: str, ru: str) -> FeatureSpec:
+    return FeatureSpec(name, "binary", 0, 1, integer=True, role=role, label={"en": en, "ru": ru})
+
+
+#: The club's columns, with their ranges, roles and labels (see the dataset's README).
+GYM_COLUMNS: dict[str, FeatureSpec] = {
+    f.name: f
+    for f in (
+        _binary("gender", "trait", "gender", "пол"),
+        _binary("Near_Location", "trait", "lives or works nearby", "живёт или работает рядом"),
+        _binary("Partner", "lever", "partner-company employee", "сотрудник компании-партнёра"),
+        _binary("Promo_friends", "lever", "came through bring-a-friend", "пришёл по акции «приведи друга»"),
+        _binary("Phone", "trait", "gave a phone number", "оставил телефон"),
+        FeatureSpec("Contract_period", "numeric", 1, 36, integer=True, role="lever",
+                    label={"en": "contract length, months", "ru": "длительность абонемента, мес."}),
+        _binary("Group_visits", "lever", "attends group classes", "посещает групповые занятия"),
+        FeatureSpec("Age", "numeric", 10, 100, integer=True, role="trait",
+                    label={"en": "age", "ru": "возраст"}),
+        FeatureSpec("Avg_additional_charges_total", "numeric", 0, None, role="lever",
+                    label={"en": "spent on other services", "ru": "траты на доп. услуги"}),
+        FeatureSpec("Month_to_end_contract", "numeric", 0, 36, integer=True, role="lever",
+                    label={"en": "months to contract end", "ru": "месяцев до конца абонемента"}),
+        FeatureSpec("Lifetime", "numeric", 0, 600, integer=True, role="trait",
+                    label={"en": "months since first visit", "ru": "месяцев с первого визита"}),
+        FeatureSpec("Avg_class_frequency_total", "numeric", 0, 21, role="lever",
+                    label={"en": "visits a week, all time", "ru": "посещений в неделю, за всё время"}),
+        FeatureSpec("Avg_class_frequency_current_month", "numeric", 0, 21, role="lever",
+                    label={"en": "visits a week, last month",
+                           "ru": "посещений в неделю, за прошлый месяц"}),
+    )
+}
+
+
+def gym_spec() -> DatasetSpec:
+    """The built-in spec of the club's table (:func:`churnlab.datasets.load_gym_churn`)."""
+    return DatasetSpec(target_col="Churn", positive_label=1, features=tuple(GYM_COLUMNS.values()))
+
+
+# --- inference -------------------------------------------------------------------------------
+
+_LEAVING_WORDS = {
+    "1", "true", "yes", "y", "t", "churn", "churned", "left", "leave", "leaver", "exited", "exit",
+    "cancelled", "canceled", "cancel", "attrited", "attrited customer", "lost", "gone", "inactive",
+    "terminated", "closed", "да", "ушёл", "ушел", "ушла", "отток", "ушли", "истина",
+}
+_STAYING_WORDS = {
+    "0", "false", "no", "n", "f", "stayed", "stay", "retained", "active", "existing",
+    "existing customer", "current", "renewed", "нет", "остался", "осталась", "ложь", "активен",
+}
+_ID_TOKENS = {"id", "uuid", "guid", "rownumber", "index"}
+
+
+def infer_spec(
+    frame: pd.DataFrame,
+    *,
+    target_col: str = "Churn",
+    positive: Any = None,
+    id_col: str | None = None,
+    keep: Iterable[str] = (),
+    source: str | None = None,
+    random_state: int = 0,
+) -> DatasetSpec:
+    """Infer what each column of a member table means.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table, with the target column.
+    target_col : str
+        The column that says whether the member left.
+    positive : object, optional
+        The target value that means "left". Inferred when the labels say so plainly
+        (1/0, true/false, yes/no, churned/stayed ...).
+    id_col : str, optional
+        The member id column. When not given, the first identifier-like column is used.
+    keep : iterable of str
+        Columns to keep as features even though they look like identifiers, free text or leakage.
+    source : str, optional
+        The file the table came from, for messages.
+    random_state : int
+        Seed of the folds used to test for leakage.
+
+    Returns
+    -------
+    DatasetSpec
+
+    Raises
+    ------
+    SchemaError
+        The target is missing, has one class or more than two, or its positive label is unclear.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"member": ["a", "b", "c", "d"], "visits": [0.5, 3.0, 2.5, 0.1],
+    ...                       "plan": ["basic", "gold", "gold", "basic"],
+    ...                       "status": ["left", "stayed", "stayed", "left"]})
+    >>> spec = infer_spec(frame, target_col="status")
+    >>> spec.positive_label, spec.id_col, spec.feature_names
+    ('left', 'member', ['visits', 'plan'])
+    """
+    keep = set(keep)
+    unknown = [c for c in [*keep, *([id_col] if id_col else [])] if c not in frame.columns]
+    if unknown:
+        raise SchemaError(
+            f"no column {unknown[0]!r} in the table", file=source, column=unknown[0],
+            fix=_did_you_mean(unknown[0], frame.columns),
+        )
+    if target_col not in frame.columns:
+        raise SchemaError(
+            f"the target column {target_col!r} is not in the table", file=source, column=target_col,
+            fix=_did_you_mean(target_col, frame.columns, option="--target"),
+        )
+    target = frame[target_col]
+    positive = _infer_positive(target, positive, source=source, target_col=target_col)
+    y = encode_target(target, positive)
+
+    set_aside: list[SetAside] = []
+    features: list[FeatureSpec] = []
+    for name in frame.columns:
+        if name == target_col:
+            continue
+        column = frame[name]
+        if name == id_col:
+            continue
+        if name not in keep and name not in GYM_COLUMNS:
+            reason = _id_reason(name, column)
+            if reason:
+                if id_col is None:
+                    id_col = name
+                else:
+                    set_aside.append(SetAside(name, reason))
+                continue
+        feature, reason = _infer_feature(name, column, forced=name in keep)
+        if feature is None:
+            set_aside.append(SetAside(name, reason))
+        else:
+            features.append(feature)
+
+    leaks = {f.name: auc for f in features if f.name not in keep
+             if (auc := _solo_auc(frame[f.name], y, f.kind, random_state)) >= LEAKAGE_AUC}
+    features = [f for f in features if f.name not in leaks]
+    set_aside += [
+        SetAside(name, f"probable leakage: on its own it predicts the target almost perfectly "
+                       f"(ROC-AUC {auc:.3f}); keep it with --keep {name} if it is truly known "
+                       f"a month ahead")
+        for name, auc in leaks.items()
+    ]
+    if not features:
+        raise SchemaError(
+            "no column is left to learn from", file=source,
+            fix="the table needs feature columns beside the target; set aside were: "
+                + ", ".join(f"{s.column} ({s.reason})" for s in set_aside),
+        )
+    return DatasetSpec(
+        target_col=target_col,
+        positive_label=positive,
+        features=tuple(features),
+        id_col=id_col,
+        set_aside=tuple(set_aside),
+    )
+
+
+def encode_target(target: pd.Series, positive: Any) -> pd.Series:
+    """1 where ``target`` equals ``positive``, 0 elsewhere, missing where the target is missing.
+
+    Examples
+    --------
+    >>> encode_target(pd.Series(["Yes", "no", None, "yes "]), "Yes").tolist()
+    [1.0, 0.0, nan, 1.0]
+    """
+    key = _label_key(positive)
+    keys = target.map(_label_key, na_action="ignore")
+    encoded = (keys == key).astype(float)
+    encoded[target.isna()] = np.nan
+    return encoded
+
+
+def _label_key(value: Any) -> str:
+    """Labels compare as text: ``1``, ``1.0``, ``"1"`` and ``" 1 "`` are the same label."""
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value)).lower()
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip().lower()
+
+
+def _infer_positive(target: pd.Series, positive: Any, *, source: str | None, target_col: str) -> Any:
+    labels = list(pd.unique(target.dropna()))
+    keys = {_label_key(v): v for v in labels}
+    shown = ", ".join(repr(_jsonable(v)) for v in labels[:10])
+    if len(keys) == 0:
+        raise SchemaError("the target column is empty", file=source, column=target_col,
+                          fix="fill in whether each member left, or pick another --target")
+    if len(keys) == 1:
+        raise SchemaError(
+            f"the target has only one value ({shown}); a model needs members who left and "
+            f"members who stayed", file=source, column=target_col,
+            fix="use a table with both outcomes, or pick another --target",
+        )
+    if len(keys) > 2:
+        raise SchemaError(
+            f"the target has {len(keys)} values ({shown}{', ...' if len(keys) > 10 else ''}); "
+            f"churn needs exactly two", file=source, column=target_col,
+            fix="recode the target to two values (left / stayed), or pick another --target",
+        )
+    if positive is not None:
+        if _label_key(positive) not in keys:
+            raise SchemaError(
+                f"--positive {positive!r} is not one of the target's values ({shown})",
+                file=source, column=target_col, fix="give one of the values above as --positive",
+            )
+        return _jsonable(keys[_label_key(positive)])
+    leaving = [k for k in keys if k in _LEAVING_WORDS]
+    staying = [k for k in keys if k in _STAYING_WORDS]
+    if len(leaving) == 1 and len(staying) <= 1 and leaving[0] not in staying:
+        return _jsonable(keys[leaving[0]])
+    if len(staying) == 1 and not leaving:
+        (other,) = (k for k in keys if k != staying[0])
+        return _jsonable(keys[other])
+    raise SchemaError(
+        f"cannot tell which target value means 'left': the values are {shown}",
+        file=source, column=target_col,
+        fix="name it with --positive, e.g. --positive " + repr(str(_jsonable(labels[0]))),
+    )
+
+
+def _name_tokens(name: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(name))
+    return [t.lower() for t in re.split(r"[^0-9A-Za-zА-Яа-яЁё]+", spaced) if t]
+
+
+def _id_reason(name: str, column: pd.Series) -> str | None:
+    tokens = _name_tokens(name)
+    if tokens and (tokens[-1] in _ID_TOKENS or tokens[0] in _ID_TOKENS or "".join(tokens) in _ID_TOKENS):
+        return "identifier (by its name)"
+    values = column.dropna()
+    if len(values) < 20 or values.nunique() != len(column):
+        return None
+    # Codes ("C00042", 1017) are identifiers; distinct sentences are free text, decided later.
+    if pd.api.types.is_integer_dtype(column) or (
+        _is_text(column) and not values.astype(str).str.contains(r"\s", regex=True).any()
+    ):
+        return "identifier (a distinct value in every row)"
+    return None
+
+
+def _is_text(column: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
+
+
+def _as_numbers(column: pd.Series) -> tuple[pd.Series, float]:
+    """Text read as numbers (blanks as missing), and the share of non-blank cells that parsed."""
+    text = column.astype("string").str.strip().replace("", pd.NA)
+    numbers = pd.to_numeric(text, errors="coerce")
+    filled = int(text.notna().sum())
+    return numbers.astype(float), (int(numbers.notna().sum()) / filled if filled else 0.0)
+
+
+def _infer_feature(name: str, column: pd.Series, *, forced: bool) -> tuple[FeatureSpec | None, str]:
+    if name in GYM_COLUMNS:
+        return GYM_COLUMNS[name], ""
+    if column.isna().all():
+        return None, "empty (no values)"
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return None, "a date: derive a number from it (e.g. months since) to use it"
+    if pd.api.types.is_bool_dtype(column):
+        return FeatureSpec(str(name), "binary", 0, 1, integer=True), ""
+    if _is_text(column):
+        numbers, parsed = _as_numbers(column)
+        if parsed >= 0.9:
+            column = numbers
+        else:
+            distinct = column.nunique()
+            if distinct <= 1 and not forced:
+                return None, "constant (one value in every row)"
+            lengths = column.dropna().astype(str).str.len()
+            free_text = distinct > MAX_CATEGORIES or (
+                distinct > FREE_TEXT_SHARE * len(column) and lengths.mean() > 20
+            )
+            if free_text and not forced:
+                return None, f"free text ({distinct} distinct values)"
+            return FeatureSpec(str(name), "categorical"), ""
+    values = column.dropna()
+    if values.nunique() <= 1 and not forced:
+        return None, "constant (one value in every row)"
+    if set(pd.unique(values)) <= {0, 1}:
+        return FeatureSpec(str(name), "binary", 0, 1, integer=True), ""
+    integer = bool(np.all(np.mod(values.to_numpy(dtype=float), 1) == 0))
+    return FeatureSpec(str(name), "numeric", integer=integer), ""
+
+
+def _solo_auc(column: pd.Series, y: pd.Series, kind: Kind, random_state: int) -> float:
+    """How well one feature alone ranks leavers above stayers (0.5: not at all; 1: perfectly)."""
+    known = y.notna()
+    y = y[known].astype(int)
+    if y.nunique() < 2:
+        return 0.5
+    if kind == "categorical":
+        score = _out_of_fold_rate(column[known].astype("string").fillna("<missing>"), y, random_state)
+    else:
+        numbers, _ = _as_numbers(column[known]) if _is_text(column) else (column[known].astype(float), 1.0)
+        score = numbers.fillna(numbers.median() if numbers.notna().any() else 0.0)
+    auc = float(roc_auc_score(y, score))
+    return max(auc, 1.0 - auc)
+
+
+def _out_of_fold_rate(labels: pd.Series, y: pd.Series, random_state: int) -> np.ndarray:
+    """Each row's category churn rate, learnt without that row's fold."""
+    rates = np.full(len(y), float(y.mean()))
+    n_splits = min(5, int(y.value_counts().min()))
+    if n_splits < 2:
+        return rates
+    folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
+    codes = labels.to_numpy()
+    target = y.to_numpy()
+    for fit_idx, test_idx in folds.split(codes, target):
+        means = pd.Series(target[fit_idx]).groupby(codes[fit_idx]).mean()
+        rates[test_idx] = pd.Series(codes[test_idx]).map(means).fillna(target[fit_idx].mean())
+    return rates
+
+
+def _did_you_mean(name: str, columns: Iterable[Any], option: str | None = None) -> str:
+    names = [str(c) for c in columns]
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6) or [
+        c for c in names if c.lower() == name.lower()
+    ]
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    where = f"give the right name with {option}; " if option else ""
+    return f"{hint}{where}the columns are: {', '.join(names)}"
+

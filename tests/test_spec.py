@@ -1,0 +1,146 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from churnlab.errors import SchemaError
+from churnlab.spec import DatasetSpec, encode_target, gym_spec, infer_spec
+
+
+def _table(target: list, **features: list) -> pd.DataFrame:
+    n = len(target)
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"visits": rng.uniform(0, 5, n), **features, "target": target})
+
+
+def test_club_table_infers_to_the_built_in_spec(gym: pd.DataFrame) -> None:
+    spec = infer_spec(gym)
+    assert spec == gym_spec()
+    assert spec.id_col is None and spec.set_aside == ()
+
+
+@pytest.mark.parametrize(
+    ("labels", "positive"),
+    [
+        ([1, 0], 1),
+        ([True, False], True),
+        (["yes", "no"], "yes"),
+        (["No", "Yes"], "Yes"),
+        (["churned", "active"], "churned"),
+        (["Existing Customer", "Attrited Customer"], "Attrited Customer"),
+        (["stayed", "left"], "left"),
+        (["да", "нет"], "да"),
+        (["остался", "ушёл"], "ушёл"),
+        (["retained", "moved away"], "moved away"),
+    ],
+)
+def test_positive_label_is_inferred_when_plain(labels: list, positive: object) -> None:
+    spec = infer_spec(_table(labels * 10), target_col="target")
+    assert spec.positive_label == positive
+
+
+def test_unclear_labels_ask_for_positive() -> None:
+    with pytest.raises(SchemaError, match=r"cannot tell which target value means 'left'.*'A', 'B'") as info:
+        infer_spec(_table(["A", "B"] * 10), target_col="target", source="t.csv")
+    assert "--positive" in str(info.value) and "t.csv" in str(info.value)
+
+
+def test_given_positive_must_be_a_label() -> None:
+    assert infer_spec(_table(["A", "B"] * 10), target_col="target", positive="B").positive_label == "B"
+    with pytest.raises(SchemaError, match=r"--positive 'C' is not one of the target's values"):
+        infer_spec(_table(["A", "B"] * 10), target_col="target", positive="C")
+
+
+def test_numeric_positive_given_as_text_matches() -> None:
+    assert infer_spec(_table([1, 0] * 10), target_col="target", positive="1").positive_label == 1
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        ([1] * 10, r"only one value \(1\)"),
+        ([0, 1, 2] * 5, r"the target has 3 values \(0, 1, 2\); churn needs exactly two"),
+        ([None] * 10, "the target column is empty"),
+    ],
+)
+def test_unusable_targets(labels: list, message: str) -> None:
+    with pytest.raises(SchemaError, match=message):
+        infer_spec(_table(labels), target_col="target")
+
+
+def test_missing_target_suggests_the_closest_column() -> None:
+    frame = _table([0, 1] * 10).rename(columns={"target": "Exited"})
+    with pytest.raises(SchemaError, match=r"(?s)target column 'exited' is not in the table.*did you mean 'Exited'"):
+        infer_spec(frame, target_col="exited")
+
+
+def test_identifiers_are_detected_and_reported(telco: pd.DataFrame) -> None:
+    spec = infer_spec(telco)
+    assert spec.id_col == "customerID"
+    assert "customerID" not in spec.feature_names
+    aside = {s.column: s.reason for s in spec.set_aside}
+    assert aside["Notes"].startswith("free text")
+
+
+def test_distinct_integers_are_an_identifier_but_distinct_floats_are_not() -> None:
+    frame = _table([0, 1] * 15, member_no=list(range(100, 130)), paid=np.linspace(1, 9, 30))
+    spec = infer_spec(frame, target_col="target")
+    assert spec.id_col == "member_no"
+    assert "paid" in spec.feature_names  # 'paid' ends in 'id' but is no identifier
+
+
+def test_second_identifier_is_set_aside() -> None:
+    frame = _table([0, 1] * 15, member_id=range(30), card_uuid=[f"u{i}" for i in range(30)])
+    spec = infer_spec(frame, target_col="target")
+    assert spec.id_col == "member_id"
+    assert [s.column for s in spec.set_aside] == ["card_uuid"]
+
+
+def test_numbers_stored_as_text_with_blanks_are_numeric(telco: pd.DataFrame) -> None:
+    assert not pd.api.types.is_numeric_dtype(telco["TotalCharges"])
+    feature = infer_spec(telco).feature("TotalCharges")
+    assert feature.kind == "numeric"
+
+
+def test_kinds(telco: pd.DataFrame) -> None:
+    spec = infer_spec(telco)
+    kinds = {f.name: f.kind for f in spec.features}
+    assert kinds == {"tenure": "numeric", "Contract": "categorical", "MonthlyCharges": "numeric",
+                     "TotalCharges": "numeric", "TechSupport": "categorical"}
+    assert spec.feature("tenure").integer and not spec.feature("MonthlyCharges").integer
+
+
+def test_constant_and_empty_columns_are_set_aside() -> None:
+    frame = _table([0, 1] * 10, club=["north"] * 20, nothing=[None] * 20)
+    aside = {s.column: s.reason for s in infer_spec(frame, target_col="target").set_aside}
+    assert aside["club"].startswith("constant") and aside["nothing"].startswith("empty")
+
+
+def test_leakage_is_reported_and_left_out_unless_kept() -> None:
+    rng = np.random.default_rng(3)
+    left = rng.integers(0, 2, 300)
+    frame = pd.DataFrame({"visits": rng.uniform(0, 5, 300),
+                          "cancel_date_set": left, "target": left})
+    spec = infer_spec(frame, target_col="target")
+    aside = {s.column: s.reason for s in spec.set_aside}
+    assert "cancel_date_set" not in spec.feature_names
+    assert aside["cancel_date_set"].startswith("probable leakage")
+    assert "--keep cancel_date_set" in aside["cancel_date_set"]
+    kept = infer_spec(frame, target_col="target", keep=["cancel_date_set"])
+    assert "cancel_date_set" in kept.feature_names
+
+
+def test_unknown_keep_or_id_column_is_an_error() -> None:
+    with pytest.raises(SchemaError, match="no column 'nope'"):
+        infer_spec(_table([0, 1] * 10), target_col="target", keep=["nope"])
+
+
+def test_spec_round_trips_through_json(telco: pd.DataFrame) -> None:
+    spec = infer_spec(telco)
+    assert DatasetSpec.from_dict(json.loads(json.dumps(spec.to_dict()))) == spec
+
+
+def test_encode_target_compares_labels_as_text() -> None:
+    encoded = encode_target(pd.Series([1.0, 0.0, np.nan, 1.0]), "1")
+    assert encoded.tolist()[:2] == [1.0, 0.0] and np.isnan(encoded[2])
