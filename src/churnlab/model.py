@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 from churnlab.errors import SchemaError, UsageError, ValidationError
 from churnlab.evaluate import best_threshold, classification_metrics
 from churnlab.learners import LEARNERS
-from churnlab.spec import DatasetSpec, infer_spec
+from churnlab.spec import DatasetSpec, infer_spec, parse_numbers
 from churnlab.validate import check_members, require_columns
 
 __all__ = ["ChurnModel", "data_hash"]
@@ -229,13 +229,14 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             column = X[feature.name]
             if feature.kind == "categorical":
                 columns[feature.name] = column.astype(object)
-            elif pd.api.types.is_numeric_dtype(column):
-                columns[feature.name] = column.astype(float)
-            else:
-                try:
-                    columns[feature.name] = pd.to_numeric(column).astype(float)
-                except (ValueError, TypeError) as exc:
-                    raise SchemaError(f"holds values that are not numbers ({exc})",
-                                      column=feature.name,
-                                      fix="check the rows with churnlab.check_members first") from None
+                continue
+            numbers, not_numbers = parse_numbers(column)
+            if not_numbers.any():
+                rows = np.flatnonzero(not_numbers.to_numpy()).tolist()
+                raise SchemaError(
+                    f"holds text that is not a number ({column.iloc[rows[0]]!r})",
+                    column=feature.name, rows=rows,
+                    fix="score through churnlab.score_members, which sets such rows aside",
+                )
+            columns[feature.name] = numbers
         return pd.DataFrame(columns, index=X.index)

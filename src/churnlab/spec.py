@@ -28,6 +28,7 @@ __all__ = [
     "SetAside",
     "gym_spec",
     "infer_spec",
+    "parse_numbers",
 ]
 
 Kind = Literal["numeric", "binary", "categorical"]
@@ -399,12 +400,28 @@ def _is_text(column: pd.Series) -> bool:
     return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
 
 
-def _as_numbers(column: pd.Series) -> tuple[pd.Series, float]:
-    """Text read as numbers (blanks as missing), and the share of non-blank cells that parsed."""
+def parse_numbers(column: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Numbers from a column that may hold them as text; blanks become missing.
+
+    Returns the numbers (float) and a mask of the cells that held text that is not a number.
+
+    Examples
+    --------
+    >>> numbers, bad = parse_numbers(pd.Series([" 1.5", "", "abc", None]))
+    >>> numbers.tolist()[:1], bad.tolist()
+    ([1.5], [False, False, True, False])
+    """
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return column.astype(float), pd.Series(False, index=column.index)
     text = column.astype("string").str.strip().replace("", pd.NA)
-    numbers = pd.to_numeric(text, errors="coerce")
-    filled = int(text.notna().sum())
-    return numbers.astype(float), (int(numbers.notna().sum()) / filled if filled else 0.0)
+    numbers = pd.to_numeric(text, errors="coerce").astype(float)
+    return numbers, (text.notna() & numbers.isna()).fillna(False).astype(bool)
+
+
+def _share_parsed(column: pd.Series) -> float:
+    numbers, bad = parse_numbers(column)
+    filled = int(numbers.notna().sum() + bad.sum())
+    return float(numbers.notna().sum() / filled) if filled else 0.0
 
 
 def _infer_feature(name: str, column: pd.Series, *, forced: bool) -> tuple[FeatureSpec | None, str]:
@@ -417,9 +434,8 @@ def _infer_feature(name: str, column: pd.Series, *, forced: bool) -> tuple[Featu
     if pd.api.types.is_bool_dtype(column):
         return FeatureSpec(str(name), "binary", 0, 1, integer=True), ""
     if _is_text(column):
-        numbers, parsed = _as_numbers(column)
-        if parsed >= 0.9:
-            column = numbers
+        if _share_parsed(column) >= 0.9:
+            column = parse_numbers(column)[0]
         else:
             distinct = column.nunique()
             if distinct <= 1 and not forced:
@@ -449,7 +465,7 @@ def _solo_auc(column: pd.Series, y: pd.Series, kind: Kind, random_state: int) ->
     if kind == "categorical":
         score = _out_of_fold_rate(column[known].astype("string").fillna("<missing>"), y, random_state)
     else:
-        numbers, _ = _as_numbers(column[known]) if _is_text(column) else (column[known].astype(float), 1.0)
+        numbers = parse_numbers(column[known])[0]
         score = numbers.fillna(numbers.median() if numbers.notna().any() else 0.0)
     auc = float(roc_auc_score(y, score))
     return max(auc, 1.0 - auc)

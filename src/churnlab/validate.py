@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from churnlab.errors import SchemaError, ValidationError
-from churnlab.spec import DatasetSpec, FeatureSpec, encode_target
+from churnlab.spec import DatasetSpec, FeatureSpec, encode_target, parse_numbers
 
 __all__ = ["CheckedMembers", "check_members", "check_training_table", "require_columns"]
 
@@ -139,26 +139,20 @@ def _coerce(column: pd.Series, feature: FeatureSpec) -> tuple[pd.Series, list[tu
     if feature.kind == "categorical":
         text = column.astype("string").str.strip().replace("", pd.NA)
         return pd.Series(text.to_numpy(dtype=object, na_value=np.nan), index=column.index), []
-    problems: list[tuple[str, pd.Series]] = []
-    if pd.api.types.is_bool_dtype(column):
-        numbers = column.astype(float)
-    elif pd.api.types.is_numeric_dtype(column):
-        numbers = column.astype(float)
-    else:
-        text = column.astype("string").str.strip().replace("", pd.NA)
-        numbers = pd.to_numeric(text, errors="coerce").astype(float)
-        problems.append(("not a number", (text.notna() & numbers.isna()).fillna(False)))
-    finite = numbers.notna()
-    problems.append(("not a finite number", finite & np.isinf(numbers)))
+    numbers, not_numbers = parse_numbers(column)
+    problems: list[tuple[str, pd.Series]] = [("not a number", not_numbers)]
+    infinite = np.isinf(numbers)
+    finite = numbers.notna() & ~infinite
+    problems.append(("not a finite number", infinite))
     if feature.kind == "binary":
         problems.append(("must be 0 or 1", finite & ~numbers.isin([0.0, 1.0])))
     else:
         if feature.min is not None:
-            problems.append((f"below the minimum {_number(feature.min)}", numbers < feature.min))
+            problems.append((f"below the minimum {_number(feature.min)}", finite & (numbers < feature.min)))
         if feature.max is not None:
-            problems.append((f"above the maximum {_number(feature.max)}", numbers > feature.max))
+            problems.append((f"above the maximum {_number(feature.max)}", finite & (numbers > feature.max)))
         if feature.integer:
-            whole = np.isinf(numbers) | (np.mod(numbers.fillna(0), 1) == 0)
+            whole = np.mod(numbers.where(finite, 0.0), 1) == 0
             problems.append(("not a whole number", finite & ~whole))
     return numbers, [(reason, mask) for reason, mask in problems if mask.any()]
 
