@@ -35,7 +35,7 @@ def small_gym(gym: pd.DataFrame) -> pd.DataFrame:
 
 
 def make_telco(n: int = 1500, *, random_state: int = 0) -> pd.DataFrame:
-    """A table unlike the club's: ids, Yes/No target, categories, numbers stored as text with blanks.
+    """A table unlike the club's: ids, Yes/No target, categories, numbers as text with blanks.
 
     Churn depends non-linearly on tenure and charges and on the contract type.
     """
@@ -45,24 +45,30 @@ def make_telco(n: int = 1500, *, random_state: int = 0) -> pd.DataFrame:
     monthly = np.round(rng.uniform(18, 120, n), 2)
     support = rng.choice(["Yes", "No"], n)
     score = (
-        1.2 - 0.06 * tenure + 0.0004 * (monthly - 70) ** 2
+        1.2
+        - 0.06 * tenure
+        + 0.0004 * (monthly - 70) ** 2
         + np.select([contract == "One year", contract == "Two year"], [-1.4, -2.6], 0.0)
         - 0.6 * (support == "Yes")
     )
     left = rng.random(n) < 1 / (1 + np.exp(-score))
     total = np.round(monthly * tenure, 2).astype(str)
     total[tenure == 0] = " "  # new customers have no total yet: a blank, as in real exports
-    return pd.DataFrame({
-        "customerID": [f"C{i:05d}" for i in range(n)],
-        "tenure": tenure,
-        "Contract": contract,
-        "MonthlyCharges": monthly,
-        "TotalCharges": total,
-        "TechSupport": support,
-        "Notes": [f"called on day {d} about bill {b}" for d, b in zip(rng.integers(1, 28, n),
-                                                                      rng.integers(1000, 99999, n))],
-        "Churn": np.where(left, "Yes", "No"),
-    })
+    return pd.DataFrame(
+        {
+            "customerID": [f"C{i:05d}" for i in range(n)],
+            "tenure": tenure,
+            "Contract": contract,
+            "MonthlyCharges": monthly,
+            "TotalCharges": total,
+            "TechSupport": support,
+            "Notes": [
+                f"called on day {d} about bill {b}"
+                for d, b in zip(rng.integers(1, 28, n), rng.integers(1000, 99999, n), strict=True)
+            ],
+            "Churn": np.where(left, "Yes", "No"),
+        }
+    )
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,16 @@
 import pandas as pd
-import pytest
 
 from churnlab.errors import ChurnlabError, DataError, ValidationError
 
 
 def test_message_names_file_column_rows_and_fix() -> None:
-    error = DataError("text in a numeric column", file="m.csv", column="Age", rows=[3, 9],
-                      fix="correct the rows")
-    assert str(error) == "m.csv: column 'Age', rows 3, 9: text in a numeric column\n  fix: correct the rows"
+    error = DataError(
+        "text in a numeric column", file="m.csv", column="Age", rows=[3, 9], fix="correct the rows"
+    )
+    assert (
+        str(error)
+        == "m.csv: column 'Age', rows 3, 9: text in a numeric column\n  fix: correct the rows"
+    )
     assert isinstance(error, ChurnlabError)
 
 
@@ -17,10 +20,14 @@ def test_long_row_lists_are_shortened() -> None:
 
 
 def test_validation_error_groups_cells_by_column_and_reason() -> None:
-    failures = pd.DataFrame({
-        "row": [1, 4, 2], "column": ["Age", "Age", "Lifetime"], "value": [-3, -1, "x"],
-        "reason": ["below the minimum 10", "below the minimum 10", "not a number"],
-    })
+    failures = pd.DataFrame(
+        {
+            "row": [1, 4, 2],
+            "column": ["Age", "Age", "Lifetime"],
+            "value": [-3, -1, "x"],
+            "reason": ["below the minimum 10", "below the minimum 10", "not a number"],
+        }
+    )
     error = ValidationError(failures, file="m.csv")
     text = str(error)
     assert text.startswith("m.csv: 3 rows with impossible values")

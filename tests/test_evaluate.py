@@ -55,7 +55,9 @@ def test_cross_evaluate_gives_every_fold_and_the_public_split(small_gym: pd.Data
     model = ChurnModel(gym_spec(), learner="logistic", folds=3)
     X, y = small_gym.drop(columns="Churn"), small_gym["Churn"]
     seen = []
-    evaluation = cross_evaluate(model, X, y, folds=3, repeats=2, on_fold=lambda d, t: seen.append((d, t)))
+    evaluation = cross_evaluate(
+        model, X, y, folds=3, repeats=2, on_fold=lambda d, t: seen.append((d, t))
+    )
     assert len(evaluation.per_fold) == 6 and seen[-1] == (7, 7)
     summary = evaluation.summary
     assert (summary.loc[["roc_auc", "brier", "log_loss"], "std"] > 0).all()

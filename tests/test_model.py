@@ -13,7 +13,8 @@ def test_chooses_a_learner_by_out_of_fold_log_loss(gym_model: ChurnModel) -> Non
     assert set(gym_model.candidates_) == {"logistic", "boosting"}
     assert gym_model.learner_ == min(gym_model.candidates_, key=gym_model.candidates_.get)
     assert gym_model.oof_metrics_["log_loss"] == pytest.approx(
-        min(gym_model.candidates_.values()), abs=0.01)
+        min(gym_model.candidates_.values()), abs=0.01
+    )
 
 
 def test_out_of_fold_quality_on_the_club_table(gym_model: ChurnModel) -> None:
@@ -54,8 +55,9 @@ def test_missing_column_at_prediction(gym: pd.DataFrame, gym_model: ChurnModel) 
 
 def test_predict_uses_the_threshold(gym: pd.DataFrame, gym_model: ChurnModel) -> None:
     X = gym.drop(columns="Churn").head(300)
-    np.testing.assert_array_equal(gym_model.predict(X),
-                                  gym_model.predict_proba(X)[:, 1] >= gym_model.threshold_)
+    np.testing.assert_array_equal(
+        gym_model.predict(X), gym_model.predict_proba(X)[:, 1] >= gym_model.threshold_
+    )
 
 
 @pytest.mark.parametrize("learner", ["logistic", "boosting"])
@@ -74,8 +76,9 @@ def test_each_learner_on_a_table_unlike_the_club(telco: pd.DataFrame, learner: s
 
 
 def test_spec_is_inferred_when_not_given(small_gym: pd.DataFrame) -> None:
-    model = ChurnModel(learner="logistic", folds=3).fit(small_gym.drop(columns="Churn"),
-                                                        small_gym["Churn"])
+    model = ChurnModel(learner="logistic", folds=3).fit(
+        small_gym.drop(columns="Churn"), small_gym["Churn"]
+    )
     assert model.spec_.feature_names == gym_spec().feature_names
 
 
@@ -108,10 +111,14 @@ def test_data_hash_tracks_rows_and_values(gym: pd.DataFrame) -> None:
 
 def test_model_learns_the_known_directions(gym: pd.DataFrame, gym_model: ChurnModel) -> None:
     base = gym.drop(columns="Churn").median().to_frame().T
+
     def proba(**change: float) -> float:
         return float(gym_model.predict_proba(base.assign(**change))[0, 1])
+
     assert proba(Lifetime=0) > proba(Lifetime=12)
     assert proba(Contract_period=1, Month_to_end_contract=1) > proba(
-        Contract_period=12, Month_to_end_contract=11)
+        Contract_period=12, Month_to_end_contract=11
+    )
     assert roc_auc_score(gym["Churn"], gym_model.oof_proba_) == pytest.approx(
-        gym_model.oof_metrics_["roc_auc"])
+        gym_model.oof_metrics_["roc_auc"]
+    )

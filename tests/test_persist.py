@@ -36,8 +36,9 @@ def test_manifest_carries_version_spec_hash_learner_metrics(
 
 @pytest.fixture
 def saved(tmp_path: Path, small_gym: pd.DataFrame) -> Path:
-    model = ChurnModel(learner="logistic", folds=3).fit(small_gym.drop(columns="Churn"),
-                                                        small_gym["Churn"])
+    model = ChurnModel(learner="logistic", folds=3).fit(
+        small_gym.drop(columns="Churn"), small_gym["Churn"]
+    )
     return save_model(model, tmp_path / "small.churnlab")
 
 
@@ -75,7 +76,7 @@ def test_a_zip_that_is_not_a_model(tmp_path: Path) -> None:
 
 
 def test_missing_file_and_directory(tmp_path: Path) -> None:
-    with pytest.raises(ModelFileError, match="does not exist.*"):
+    with pytest.raises(ModelFileError, match="does not exist"):
         load_model(tmp_path / "nope.churnlab")
     with pytest.raises(ModelFileError, match="is a directory"):
         load_model(tmp_path)
@@ -84,7 +85,7 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
 def test_truncated_file_is_damaged(saved: Path) -> None:
     data = saved.read_bytes()
     saved.write_bytes(data[: len(data) // 2])
-    with pytest.raises(ModelFileError, match="not a churnlab model file|damaged"):
+    with pytest.raises(ModelFileError, match=r"not a churnlab model file|damaged"):
         load_model(saved)
 
 
@@ -114,6 +115,7 @@ def test_untrusted_types_are_refused(saved: Path) -> None:
 def test_failed_save_leaves_nothing(tmp_path: Path, gym_model: ChurnModel, monkeypatch) -> None:
     def boom(obj: object) -> bytes:
         raise RuntimeError("disk full")
+
     monkeypatch.setattr(sio, "dumps", boom)
     with pytest.raises(RuntimeError):
         save_model(gym_model, tmp_path / "m.churnlab")

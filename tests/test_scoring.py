@@ -10,8 +10,9 @@ def test_every_row_scored_in_input_order(gym: pd.DataFrame, gym_model: ChurnMode
     result = score_members(gym_model, gym)
     assert list(result.scores.columns) == ["row", "churn_probability", "risk_tier"]
     assert result.scores["row"].tolist() == list(range(4000)) and result.rejects.empty
-    np.testing.assert_array_equal(result.scores["churn_probability"],
-                                  gym_model.predict_proba(gym)[:, 1])
+    np.testing.assert_array_equal(
+        result.scores["churn_probability"], gym_model.predict_proba(gym)[:, 1]
+    )
     assert set(result.scores["risk_tier"]) == {"high", "medium", "low"}
 
 
@@ -29,14 +30,17 @@ def test_rejected_rows_are_accounted_for(gym: pd.DataFrame, gym_model: ChurnMode
     result = score_members(gym_model, frame, source="m.csv")
     assert len(result.scores) + len(result.rejects) == result.n_input == 100
     assert result.rejects[["row", "column", "reason"]].values.tolist() == [
-        [10, "Age", "below the minimum 10"], [50, "Age", "not a number"]]
+        [10, "Age", "below the minimum 10"],
+        [50, "Age", "not a number"],
+    ]
     assert 10 not in set(result.scores["row"])
 
 
 def test_ids_are_carried(telco: pd.DataFrame) -> None:
     spec = infer_spec(telco)
     model = ChurnModel(spec, learner="logistic", folds=3).fit(
-        telco, encode_target(telco["Churn"], spec.positive_label).astype(int))
+        telco, encode_target(telco["Churn"], spec.positive_label).astype(int)
+    )
     result = score_members(model, telco.drop(columns="Churn"))
     assert result.scores["customerID"].tolist() == telco["customerID"].tolist()
     other_id = score_members(model, telco.assign(card=range(len(telco))), id_col="card")

@@ -41,13 +41,17 @@ def test_positive_label_is_inferred_when_plain(labels: list, positive: object) -
 
 
 def test_unclear_labels_ask_for_positive() -> None:
-    with pytest.raises(SchemaError, match=r"cannot tell which target value means 'left'.*'A', 'B'") as info:
+    with pytest.raises(
+        SchemaError, match=r"cannot tell which target value means 'left'.*'A', 'B'"
+    ) as info:
         infer_spec(_table(["A", "B"] * 10), target_col="target", source="t.csv")
     assert "--positive" in str(info.value) and "t.csv" in str(info.value)
 
 
 def test_given_positive_must_be_a_label() -> None:
-    assert infer_spec(_table(["A", "B"] * 10), target_col="target", positive="B").positive_label == "B"
+    assert (
+        infer_spec(_table(["A", "B"] * 10), target_col="target", positive="B").positive_label == "B"
+    )
     with pytest.raises(SchemaError, match=r"--positive 'C' is not one of the target's values"):
         infer_spec(_table(["A", "B"] * 10), target_col="target", positive="C")
 
@@ -71,7 +75,9 @@ def test_unusable_targets(labels: list, message: str) -> None:
 
 def test_missing_target_suggests_the_closest_column() -> None:
     frame = _table([0, 1] * 10).rename(columns={"target": "Exited"})
-    with pytest.raises(SchemaError, match=r"(?s)target column 'exited' is not in the table.*did you mean 'Exited'"):
+    with pytest.raises(
+        SchemaError, match=r"(?s)target column 'exited' is not in the table.*did you mean 'Exited'"
+    ):
         infer_spec(frame, target_col="exited")
 
 
@@ -106,8 +112,13 @@ def test_numbers_stored_as_text_with_blanks_are_numeric(telco: pd.DataFrame) -> 
 def test_kinds(telco: pd.DataFrame) -> None:
     spec = infer_spec(telco)
     kinds = {f.name: f.kind for f in spec.features}
-    assert kinds == {"tenure": "numeric", "Contract": "categorical", "MonthlyCharges": "numeric",
-                     "TotalCharges": "numeric", "TechSupport": "categorical"}
+    assert kinds == {
+        "tenure": "numeric",
+        "Contract": "categorical",
+        "MonthlyCharges": "numeric",
+        "TotalCharges": "numeric",
+        "TechSupport": "categorical",
+    }
     assert spec.feature("tenure").integer and not spec.feature("MonthlyCharges").integer
 
 
@@ -120,8 +131,9 @@ def test_constant_and_empty_columns_are_set_aside() -> None:
 def test_leakage_is_reported_and_left_out_unless_kept() -> None:
     rng = np.random.default_rng(3)
     left = rng.integers(0, 2, 300)
-    frame = pd.DataFrame({"visits": rng.uniform(0, 5, 300),
-                          "cancel_date_set": left, "target": left})
+    frame = pd.DataFrame(
+        {"visits": rng.uniform(0, 5, 300), "cancel_date_set": left, "target": left}
+    )
     spec = infer_spec(frame, target_col="target")
     aside = {s.column: s.reason for s in spec.set_aside}
     assert "cancel_date_set" not in spec.feature_names

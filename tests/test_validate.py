@@ -49,18 +49,24 @@ def test_rejects_carry_the_member_id(telco: pd.DataFrame) -> None:
     frame = telco.head(30).astype({"tenure": object})
     frame.loc[4, "tenure"] = "n/a"
     checked = check_members(frame, infer_spec(telco))
-    assert checked.rejects[["row", "customerID", "column"]].values.tolist() == [[4, "C00004", "tenure"]]
+    assert checked.rejects[["row", "customerID", "column"]].values.tolist() == [
+        [4, "C00004", "tenure"]
+    ]
 
 
 def test_missing_columns_are_all_named(gym: pd.DataFrame) -> None:
-    with pytest.raises(SchemaError, match=r"2 columns that the model needs are missing: 'Age', 'Lifetime'"):
+    with pytest.raises(
+        SchemaError, match=r"2 columns that the model needs are missing: 'Age', 'Lifetime'"
+    ):
         check_members(gym.drop(columns=["Age", "Lifetime"]), gym_spec(), source="m.csv")
 
 
 def test_training_refuses_impossible_values(gym: pd.DataFrame) -> None:
     frame = gym.head(20).copy()
     frame.loc[6, "Month_to_end_contract"] = 40
-    with pytest.raises(ValidationError, match=r"column 'Month_to_end_contract', row 6: above the maximum 36") as info:
+    with pytest.raises(
+        ValidationError, match=r"column 'Month_to_end_contract', row 6: above the maximum 36"
+    ) as info:
         check_training_table(frame, gym_spec(), source="m.csv")
     assert info.value.file == "m.csv" and info.value.rows == [6]
 

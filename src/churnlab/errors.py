@@ -1,7 +1,8 @@
 """Errors a user can cause, and how they are told.
 
 Every error a user can fix is a :class:`ChurnlabError`. Its message names the file, the column, the
-rows and the fix, so the command-line tool can print it as it is (no traceback) and exit with code 2.
+rows and the fix, so the command-line tool can print it as it is (no traceback) and exit
+with code 2.
 Anything else that escapes is a bug.
 
 The tree::
@@ -145,8 +146,10 @@ class ValidationError(DataError):
         lines = []
         for (column, reason), group in self.failures.groupby(["column", "reason"], sort=False):
             values = ", ".join(_show(v) for v in group["value"].head(3))
-            lines.append(f"column {column!r}, {_format_rows(group['row'].tolist())}: {reason} "
-                         f"(found {values})")
+            lines.append(
+                f"column {column!r}, {_format_rows(group['row'].tolist())}: {reason} "
+                f"(found {values})"
+            )
         n = self.failures["row"].nunique()
         problem = f"{n} row{'s' if n != 1 else ''} with impossible values:\n  " + "\n  ".join(lines)
         first = self.failures.iloc[0]

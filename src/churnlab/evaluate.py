@@ -76,7 +76,7 @@ def top_decile_lift(y: np.ndarray, proba: np.ndarray, *, share: float = 0.1) -> 
     10.0
     """
     y = np.asarray(y, dtype=float)
-    n_top = max(1, int(round(share * len(y))))
+    n_top = max(1, round(share * len(y)))
     top = np.argsort(-np.asarray(proba), kind="stable")[:n_top]
     base = y.mean()
     return float(y[top].mean() / base) if base > 0 else float("nan")
@@ -202,8 +202,13 @@ def cross_evaluate(
         fitted = clone(model).fit(X.iloc[train], y[train])
         proba = fitted.predict_proba(X.iloc[test])[:, 1]
         oof[k // folds, test] = proba
-        rows.append({"repeat": k // folds, "fold": k % folds,
-                     **classification_metrics(y[test], proba, threshold=fitted.threshold_)})
+        rows.append(
+            {
+                "repeat": k // folds,
+                "fold": k % folds,
+                **classification_metrics(y[test], proba, threshold=fitted.threshold_),
+            }
+        )
         if on_fold:
             on_fold(k + 1, total)
     holdout = holdout_evaluate(model, X, y)

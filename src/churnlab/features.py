@@ -72,17 +72,40 @@ def _charges_per_month(f: pd.DataFrame) -> pd.Series:
 
 #: Every metric churnlab knows how to derive, in the order they are added.
 DERIVED_METRICS: tuple[DerivedMetric, ...] = (
-    DerivedMetric("visits_trend", (_CURRENT, _AVERAGE), _visits_trend, "lever",
-                  {"en": "change in weekly visits against own average",
-                   "ru": "изменение посещений в неделю к своему среднему"}),
-    DerivedMetric("visits_ratio", (_CURRENT, _AVERAGE), _visits_ratio, "lever",
-                  {"en": "visits last month as a share of own average",
-                   "ru": "посещения за месяц в доле от своего среднего"}),
-    DerivedMetric("contract_used", ("Month_to_end_contract", "Contract_period"), _contract_used,
-                  "lever", {"en": "share of the contract used", "ru": "доля использованного абонемента"}),
-    DerivedMetric("charges_per_month", ("Avg_additional_charges_total", "Lifetime"),
-                  _charges_per_month, "lever",
-                  {"en": "spent on other services per month", "ru": "траты на доп. услуги в месяц"}),
+    DerivedMetric(
+        "visits_trend",
+        (_CURRENT, _AVERAGE),
+        _visits_trend,
+        "lever",
+        {
+            "en": "change in weekly visits against own average",
+            "ru": "изменение посещений в неделю к своему среднему",
+        },
+    ),
+    DerivedMetric(
+        "visits_ratio",
+        (_CURRENT, _AVERAGE),
+        _visits_ratio,
+        "lever",
+        {
+            "en": "visits last month as a share of own average",
+            "ru": "посещения за месяц в доле от своего среднего",
+        },
+    ),
+    DerivedMetric(
+        "contract_used",
+        ("Month_to_end_contract", "Contract_period"),
+        _contract_used,
+        "lever",
+        {"en": "share of the contract used", "ru": "доля использованного абонемента"},
+    ),
+    DerivedMetric(
+        "charges_per_month",
+        ("Avg_additional_charges_total", "Lifetime"),
+        _charges_per_month,
+        "lever",
+        {"en": "spent on other services per month", "ru": "траты на доп. услуги в месяц"},
+    ),
 )
 _BY_NAME = {m.name: m for m in DERIVED_METRICS}
 

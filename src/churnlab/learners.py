@@ -30,7 +30,7 @@ from sklearn.utils.validation import check_is_fitted
 from churnlab.features import BehaviourMetrics, derived_metrics_for
 from churnlab.spec import DatasetSpec
 
-__all__ = ["LEARNERS", "Learner", "Search", "CategoryColumns"]
+__all__ = ["LEARNERS", "CategoryColumns", "Learner", "Search"]
 
 Folds = Sequence[tuple[np.ndarray, np.ndarray]]
 
@@ -83,15 +83,21 @@ class SplineLogistic:
                 SimpleImputer(strategy="median"),
                 SplineTransformer(n_knots=6, degree=3, extrapolation="constant"),
             )
-            parts += [("splines", splines, numeric),
-                      ("missing", MissingIndicator(error_on_new=False), numeric)]
+            parts += [
+                ("splines", splines, numeric),
+                ("missing", MissingIndicator(error_on_new=False), numeric),
+            ]
         if binary:
             parts.append(("binary", SimpleImputer(strategy="most_frequent"), binary))
         if categorical:
             onehot = make_pipeline(
                 SimpleImputer(strategy="constant", fill_value="(missing)"),
-                OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=10,
-                              max_categories=40, sparse_output=False),
+                OneHotEncoder(
+                    handle_unknown="infrequent_if_exist",
+                    min_frequency=10,
+                    max_categories=40,
+                    sparse_output=False,
+                ),
             )
             parts.append(("categories", onehot, categorical))
         return ColumnTransformer(parts, remainder="drop")
@@ -114,11 +120,13 @@ class SplineLogistic:
         return Search({"C": self.strengths[best]}, oof[best])
 
     def build(self, spec: DatasetSpec, params: dict[str, Any], random_state: int) -> Pipeline:
-        return Pipeline([
-            ("derive", _derive(spec)),
-            ("encode", self._encoder(spec)),
-            ("model", self._regression(params["C"], random_state)),
-        ])
+        return Pipeline(
+            [
+                ("derive", _derive(spec)),
+                ("encode", self._encoder(spec)),
+                ("model", self._regression(params["C"], random_state)),
+            ]
+        )
 
 
 # --- boosting ----------------------------------------------------------------------------------
@@ -142,10 +150,17 @@ class CategoryColumns(TransformerMixin, BaseEstimator):
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         check_is_fitted(self)
-        return X.assign(**{
-            c: pd.Categorical(X[c].astype("string"), categories=cats)
-            for c, cats in self.categories_.items()
-        })
+        return X.assign(
+            **{
+                c: pd.Categorical(_known(X[c].astype("string"), cats), categories=cats)
+                for c, cats in self.categories_.items()
+            }
+        )
+
+
+def _known(values: pd.Series, categories: list[str]) -> pd.Series:
+    """Categories never seen in training become missing."""
+    return values.where(values.isin(categories))
 
 
 class Boosting:
@@ -186,22 +201,31 @@ class Boosting:
             test_rows = prepare.transform(X.iloc[test])
             for i, leaves in enumerate(self.leaves):
                 booster = self._booster({"num_leaves": leaves}, random_state)
-                booster.fit(fit_rows, y[train], eval_X=(test_rows,), eval_y=(y[test],),
-                            callbacks=[lgb.early_stopping(self.patience, verbose=False)])
+                booster.fit(
+                    fit_rows,
+                    y[train],
+                    eval_X=(test_rows,),
+                    eval_y=(y[test],),
+                    callbacks=[lgb.early_stopping(self.patience, verbose=False)],
+                )
                 trees[i, k] = booster.best_iteration_ or self.max_trees
-                oof[i, test] = booster.predict_proba(test_rows)[:, 1]
+                oof[i, test] = np.asarray(booster.predict_proba(test_rows))[:, 1]
         best = int(np.argmin([log_loss(y, p, labels=[0, 1]) for p in oof]))
         # The final model learns from all folds, a fifth more rows: allow a tenth more trees.
-        n_trees = max(10, int(round(float(np.mean(trees[best])) * 1.1)))
+        n_trees = max(10, round(float(np.mean(trees[best])) * 1.1))
         return Search({"num_leaves": self.leaves[best], "n_estimators": n_trees}, oof[best])
 
     def build(self, spec: DatasetSpec, params: dict[str, Any], random_state: int) -> Pipeline:
-        return Pipeline([
-            ("derive", _derive(spec)),
-            ("categories", CategoryColumns([f.name for f in spec.features
-                                            if f.kind == "categorical"])),
-            ("model", self._booster(params, random_state)),
-        ])
+        return Pipeline(
+            [
+                ("derive", _derive(spec)),
+                (
+                    "categories",
+                    CategoryColumns([f.name for f in spec.features if f.kind == "categorical"]),
+                ),
+                ("model", self._booster(params, random_state)),
+            ]
+        )
 
 
 #: Candidate learners by name.

@@ -134,29 +134,36 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
 
     def _fit(self, X: pd.DataFrame, y: Any) -> ChurnModel:
         if self.learner != "auto" and self.learner not in LEARNERS:
-            raise UsageError(f"unknown learner {self.learner!r}",
-                             fix=f"use one of: auto, {', '.join(LEARNERS)}")
+            raise UsageError(
+                f"unknown learner {self.learner!r}", fix=f"use one of: auto, {', '.join(LEARNERS)}"
+            )
         if not isinstance(X, pd.DataFrame):
             raise TypeError("ChurnModel needs a pandas DataFrame with named columns")
         y = np.asarray(y)
         if len(y) != len(X):
             raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
         if not set(np.unique(y)) <= {0, 1}:
-            raise SchemaError("y must hold 0 (stayed) and 1 (left)",
-                              fix="encode the target first, e.g. with churnlab.spec.encode_target")
+            raise SchemaError(
+                "y must hold 0 (stayed) and 1 (left)",
+                fix="encode the target first, e.g. with churnlab.spec.encode_target",
+            )
         y = y.astype(int)
         spec = self.spec or infer_spec(X.assign(__left__=y), target_col="__left__", positive=1)
         X = self._features(X, spec, check=True)
         minority = int(min(np.bincount(y, minlength=2)))
         if minority < 2:
             raise SchemaError("the target needs at least two members who left and two who stayed")
-        folds = list(StratifiedKFold(n_splits=min(self.folds, minority), shuffle=True,
-                                     random_state=self.random_state).split(X, y))
+        folds = list(
+            StratifiedKFold(
+                n_splits=min(self.folds, minority), shuffle=True, random_state=self.random_state
+            ).split(X, y)
+        )
 
         names = list(LEARNERS) if self.learner == "auto" else [self.learner]
         searches = {n: LEARNERS[n].search(X, y, folds, spec, self.random_state) for n in names}
-        self.candidates_ = {n: float(log_loss(y, s.oof_proba, labels=[0, 1]))
-                            for n, s in searches.items()}
+        self.candidates_ = {
+            n: float(log_loss(y, s.oof_proba, labels=[0, 1])) for n, s in searches.items()
+        }
         self.learner_ = min(self.candidates_, key=self.candidates_.__getitem__)
         chosen = searches[self.learner_]
         self.params_ = chosen.params
@@ -204,8 +211,9 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         ['low', 'medium', 'high']
         """
         medium = min(self.base_rate_, self.threshold_)
-        return np.where(proba >= self.threshold_, "high",
-                        np.where(proba >= medium, "medium", "low")).astype(object)
+        return np.where(
+            proba >= self.threshold_, "high", np.where(proba >= medium, "medium", "low")
+        ).astype(object)
 
     def _calibrate(self, raw: np.ndarray) -> np.ndarray:
         slope, intercept = self.calibration_
@@ -235,7 +243,8 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
                 rows = np.flatnonzero(not_numbers.to_numpy()).tolist()
                 raise SchemaError(
                     f"holds text that is not a number ({column.iloc[rows[0]]!r})",
-                    column=feature.name, rows=rows,
+                    column=feature.name,
+                    rows=rows,
                     fix="score through churnlab.score_members, which sets such rows aside",
                 )
             columns[feature.name] = numbers

@@ -25,7 +25,7 @@ import numpy as np
 import skops.io as sio
 
 from churnlab._version import __version__
-from churnlab.errors import ModelFileError
+from churnlab.errors import ModelFileError, UsageError
 from churnlab.model import ChurnModel
 from churnlab.spec import DatasetSpec
 
@@ -62,7 +62,6 @@ def save_model(model: ChurnModel, path: str | os.PathLike[str]) -> Path:
     True
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -76,11 +75,30 @@ def save_model(model: ChurnModel, path: str | os.PathLike[str]) -> Path:
         "base_rate": model.base_rate_,
         "data_hash": model.data_hash_,
         "oof_metrics": model.oof_metrics_,
-        "settings": {"learner": model.learner, "folds": model.folds,
-                     "random_state": model.random_state},
+        "settings": {
+            "learner": model.learner,
+            "folds": model.folds,
+            "random_state": model.random_state,
+        },
         "spec": model.spec_.to_dict(),
     }
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if path.is_dir():
+        raise UsageError(
+            f"{str(path)!r} is a directory",
+            file=str(path),
+            fix="give a file name for the model, e.g. model.churnlab",
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write the model there ({exc.strerror or exc})",
+            file=str(path),
+            fix="give a path in a folder you can write to",
+        ) from None
     os.close(handle)
     try:
         with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -118,15 +136,18 @@ def load_model(path: str | os.PathLike[str]) -> ChurnModel:
         untrusted = sio.get_untrusted_types(data=payload)
     except Exception as exc:  # skops raises many kinds on damaged payloads
         raise _damaged(path, exc) from None
-    refused = [t for t in untrusted if t not in _TRUSTED_EXACT and not t.startswith(_TRUSTED_PREFIXES)]
+    refused = [
+        t for t in untrusted if t not in _TRUSTED_EXACT and not t.startswith(_TRUSTED_PREFIXES)
+    ]
     if refused:
         raise ModelFileError(
             f"the model holds types churnlab does not load: {', '.join(refused)}",
-            file=str(path), fix="only load model files written by churnlab train",
+            file=str(path),
+            fix="only load model files written by churnlab train",
         )
     try:
         estimator = sio.loads(payload, trusted=untrusted)
-    except Exception as exc:  # noqa: BLE001 - any failure here means a damaged file
+    except Exception as exc:
         raise _damaged(path, exc) from None
     return _rebuild(manifest, estimator)
 
@@ -134,8 +155,12 @@ def load_model(path: str | os.PathLike[str]) -> ChurnModel:
 def _rebuild(manifest: dict[str, Any], estimator: Any) -> ChurnModel:
     settings = manifest["settings"]
     spec = DatasetSpec.from_dict(manifest["spec"])
-    model = ChurnModel(spec, learner=settings["learner"], folds=settings["folds"],
-                       random_state=settings["random_state"])
+    model = ChurnModel(
+        spec,
+        learner=settings["learner"],
+        folds=settings["folds"],
+        random_state=settings["random_state"],
+    )
     model.spec_ = spec
     model.estimator_ = estimator
     model.learner_ = manifest["learner"]
@@ -157,16 +182,25 @@ def _open(path: str | os.PathLike[str]) -> Iterator[zipfile.ZipFile]:
     """Open a model archive, turning every way it can fail into a :class:`ModelFileError`."""
     path = Path(path)
     if not path.exists():
-        raise ModelFileError("the model file does not exist", file=str(path),
-                             fix="check the path, or train a model with `churnlab train`")
+        raise ModelFileError(
+            "the model file does not exist",
+            file=str(path),
+            fix="check the path, or train a model with `churnlab train`",
+        )
     if path.is_dir():
-        raise ModelFileError("is a directory, not a model file", file=str(path),
-                             fix="give the path of the file written by `churnlab train --model`")
+        raise ModelFileError(
+            "is a directory, not a model file",
+            file=str(path),
+            fix="give the path of the file written by `churnlab train --model`",
+        )
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ModelFileError(f"is not a churnlab model file ({exc})", file=str(path),
-                             fix="give a file written by `churnlab train --model`") from None
+        raise ModelFileError(
+            f"is not a churnlab model file ({exc})",
+            file=str(path),
+            fix="give a file written by `churnlab train --model`",
+        ) from None
     with archive:
         yield archive
 
@@ -175,25 +209,36 @@ def _manifest(archive: zipfile.ZipFile, path: str | os.PathLike[str]) -> dict[st
     try:
         manifest = json.loads(archive.read(_MANIFEST))
     except KeyError:
-        raise ModelFileError("is a zip archive but not a churnlab model file", file=str(path),
-                             fix="give a file written by `churnlab train --model`") from None
+        raise ModelFileError(
+            "is a zip archive but not a churnlab model file",
+            file=str(path),
+            fix="give a file written by `churnlab train --model`",
+        ) from None
     except (ValueError, zipfile.BadZipFile, OSError) as exc:
         raise _damaged(path, exc) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise ModelFileError("is not a churnlab model file", file=str(path),
-                             fix="give a file written by `churnlab train --model`")
+        raise ModelFileError(
+            "is not a churnlab model file",
+            file=str(path),
+            fix="give a file written by `churnlab train --model`",
+        )
     version = manifest.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise ModelFileError(
             f"was written by a newer churnlab (model format {version}; this churnlab reads up "
-            f"to {FORMAT_VERSION})", file=str(path), fix="upgrade churnlab, or retrain the model",
+            f"to {FORMAT_VERSION})",
+            file=str(path),
+            fix="upgrade churnlab, or retrain the model",
         )
     return manifest
 
 
 def _damaged(path: str | os.PathLike[str], exc: BaseException) -> ModelFileError:
-    return ModelFileError(f"the model file is damaged ({type(exc).__name__}: {exc})",
-                          file=str(path), fix="retrain the model with `churnlab train`")
+    return ModelFileError(
+        f"the model file is damaged ({type(exc).__name__}: {exc})",
+        file=str(path),
+        fix="retrain the model with `churnlab train`",
+    )
 
 
 def _plain(value: Any) -> Any:

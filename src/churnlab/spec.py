@@ -1,6 +1,7 @@
-"""What a member table means: the target, the member id, and each feature's kind, role and valid range.
+"""What a member table means: the target, the member id, each feature's kind, role and range.
 
-A :class:`DatasetSpec` is inferred from any table by :func:`infer_spec`. Columns the club's table has
+A :class:`DatasetSpec` is inferred from any table by :func:`infer_spec`. Columns the club's table
+has
 (see :data:`GYM_COLUMNS`) keep their known definitions, so the club's own table always gets the
 built-in spec (:func:`gym_spec`), and a table that shares some of its columns gets their ranges,
 roles and labels too.
@@ -161,24 +162,74 @@ GYM_COLUMNS: dict[str, FeatureSpec] = {
         _binary("gender", "trait", "gender", "пол"),
         _binary("Near_Location", "trait", "lives or works nearby", "живёт или работает рядом"),
         _binary("Partner", "lever", "partner-company employee", "сотрудник компании-партнёра"),
-        _binary("Promo_friends", "lever", "came through bring-a-friend", "пришёл по акции «приведи друга»"),
+        _binary(
+            "Promo_friends",
+            "lever",
+            "came through bring-a-friend",
+            "пришёл по акции «приведи друга»",
+        ),
         _binary("Phone", "trait", "gave a phone number", "оставил телефон"),
-        FeatureSpec("Contract_period", "numeric", 1, 36, integer=True, role="lever",
-                    label={"en": "contract length, months", "ru": "длительность абонемента, мес."}),
+        FeatureSpec(
+            "Contract_period",
+            "numeric",
+            1,
+            36,
+            integer=True,
+            role="lever",
+            label={"en": "contract length, months", "ru": "длительность абонемента, мес."},
+        ),
         _binary("Group_visits", "lever", "attends group classes", "посещает групповые занятия"),
-        FeatureSpec("Age", "numeric", 10, 100, integer=True, role="trait",
-                    label={"en": "age", "ru": "возраст"}),
-        FeatureSpec("Avg_additional_charges_total", "numeric", 0, None, role="lever",
-                    label={"en": "spent on other services", "ru": "траты на доп. услуги"}),
-        FeatureSpec("Month_to_end_contract", "numeric", 0, 36, integer=True, role="lever",
-                    label={"en": "months to contract end", "ru": "месяцев до конца абонемента"}),
-        FeatureSpec("Lifetime", "numeric", 0, 600, integer=True, role="trait",
-                    label={"en": "months since first visit", "ru": "месяцев с первого визита"}),
-        FeatureSpec("Avg_class_frequency_total", "numeric", 0, 21, role="lever",
-                    label={"en": "visits a week, all time", "ru": "посещений в неделю, за всё время"}),
-        FeatureSpec("Avg_class_frequency_current_month", "numeric", 0, 21, role="lever",
-                    label={"en": "visits a week, last month",
-                           "ru": "посещений в неделю, за прошлый месяц"}),
+        FeatureSpec(
+            "Age",
+            "numeric",
+            10,
+            100,
+            integer=True,
+            role="trait",
+            label={"en": "age", "ru": "возраст"},
+        ),
+        FeatureSpec(
+            "Avg_additional_charges_total",
+            "numeric",
+            0,
+            None,
+            role="lever",
+            label={"en": "spent on other services", "ru": "траты на доп. услуги"},
+        ),
+        FeatureSpec(
+            "Month_to_end_contract",
+            "numeric",
+            0,
+            36,
+            integer=True,
+            role="lever",
+            label={"en": "months to contract end", "ru": "месяцев до конца абонемента"},
+        ),
+        FeatureSpec(
+            "Lifetime",
+            "numeric",
+            0,
+            600,
+            integer=True,
+            role="trait",
+            label={"en": "months since first visit", "ru": "месяцев с первого визита"},
+        ),
+        FeatureSpec(
+            "Avg_class_frequency_total",
+            "numeric",
+            0,
+            21,
+            role="lever",
+            label={"en": "visits a week, all time", "ru": "посещений в неделю, за всё время"},
+        ),
+        FeatureSpec(
+            "Avg_class_frequency_current_month",
+            "numeric",
+            0,
+            21,
+            role="lever",
+            label={"en": "visits a week, last month", "ru": "посещений в неделю, за прошлый месяц"},
+        ),
     )
 }
 
@@ -191,13 +242,55 @@ def gym_spec() -> DatasetSpec:
 # --- inference -------------------------------------------------------------------------------
 
 _LEAVING_WORDS = {
-    "1", "true", "yes", "y", "t", "churn", "churned", "left", "leave", "leaver", "exited", "exit",
-    "cancelled", "canceled", "cancel", "attrited", "attrited customer", "lost", "gone", "inactive",
-    "terminated", "closed", "да", "ушёл", "ушел", "ушла", "отток", "ушли", "истина",
+    "1",
+    "true",
+    "yes",
+    "y",
+    "t",
+    "churn",
+    "churned",
+    "left",
+    "leave",
+    "leaver",
+    "exited",
+    "exit",
+    "cancelled",
+    "canceled",
+    "cancel",
+    "attrited",
+    "attrited customer",
+    "lost",
+    "gone",
+    "inactive",
+    "terminated",
+    "closed",
+    "да",
+    "ушёл",
+    "ушел",
+    "ушла",
+    "отток",
+    "ушли",
+    "истина",
 }
 _STAYING_WORDS = {
-    "0", "false", "no", "n", "f", "stayed", "stay", "retained", "active", "existing",
-    "existing customer", "current", "renewed", "нет", "остался", "осталась", "ложь", "активен",
+    "0",
+    "false",
+    "no",
+    "n",
+    "f",
+    "stayed",
+    "stay",
+    "retained",
+    "active",
+    "existing",
+    "existing customer",
+    "current",
+    "renewed",
+    "нет",
+    "остался",
+    "осталась",
+    "ложь",
+    "активен",
 }
 _ID_TOKENS = {"id", "uuid", "guid", "rownumber", "index"}
 
@@ -243,23 +336,28 @@ def infer_spec(
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"member": ["a", "b", "c", "d"], "visits": [0.5, 3.0, 2.5, 0.1],
-    ...                       "plan": ["basic", "gold", "gold", "basic"],
-    ...                       "status": ["left", "stayed", "stayed", "left"]})
+    >>> frame = pd.DataFrame({"member_id": ["a", "b", "c", "d", "e", "f"],
+    ...                       "visits": [0.5, 3.0, 2.5, 0.1, 2.0, 1.0],
+    ...                       "plan": ["basic", "gold", "basic", "basic", "gold", "gold"],
+    ...                       "status": ["left", "stayed", "stayed", "left", "left", "stayed"]})
     >>> spec = infer_spec(frame, target_col="status")
     >>> spec.positive_label, spec.id_col, spec.feature_names
-    ('left', 'member', ['visits', 'plan'])
+    ('left', 'member_id', ['visits', 'plan'])
     """
     keep = set(keep)
     unknown = [c for c in [*keep, *([id_col] if id_col else [])] if c not in frame.columns]
     if unknown:
         raise SchemaError(
-            f"no column {unknown[0]!r} in the table", file=source, column=unknown[0],
+            f"no column {unknown[0]!r} in the table",
+            file=source,
+            column=unknown[0],
             fix=_did_you_mean(unknown[0], frame.columns),
         )
     if target_col not in frame.columns:
         raise SchemaError(
-            f"the target column {target_col!r} is not in the table", file=source, column=target_col,
+            f"the target column {target_col!r} is not in the table",
+            file=source,
+            column=target_col,
             fix=_did_you_mean(target_col, frame.columns, option="--target"),
         )
     target = frame[target_col]
@@ -288,20 +386,28 @@ def infer_spec(
         else:
             features.append(feature)
 
-    leaks = {f.name: auc for f in features if f.name not in keep
-             if (auc := _solo_auc(frame[f.name], y, f.kind, random_state)) >= LEAKAGE_AUC}
+    leaks = {
+        f.name: auc
+        for f in features
+        if f.name not in keep
+        if (auc := _solo_auc(frame[f.name], y, f.kind, random_state)) >= LEAKAGE_AUC
+    }
     features = [f for f in features if f.name not in leaks]
     set_aside += [
-        SetAside(name, f"probable leakage: on its own it predicts the target almost perfectly "
-                       f"(ROC-AUC {auc:.3f}); keep it with --keep {name} if it is truly known "
-                       f"a month ahead")
+        SetAside(
+            name,
+            f"probable leakage: on its own it predicts the target almost perfectly "
+            f"(ROC-AUC {auc:.3f}); keep it with --keep {name} if it is truly known "
+            f"a month ahead",
+        )
         for name, auc in leaks.items()
     ]
     if not features:
         raise SchemaError(
-            "no column is left to learn from", file=source,
+            "no column is left to learn from",
+            file=source,
             fix="the table needs feature columns beside the target; set aside were: "
-                + ", ".join(f"{s.column} ({s.reason})" for s in set_aside),
+            + ", ".join(f"{s.column} ({s.reason})" for s in set_aside),
         )
     return DatasetSpec(
         target_col=target_col,
@@ -336,30 +442,42 @@ def _label_key(value: Any) -> str:
     return str(value).strip().lower()
 
 
-def _infer_positive(target: pd.Series, positive: Any, *, source: str | None, target_col: str) -> Any:
+def _infer_positive(
+    target: pd.Series, positive: Any, *, source: str | None, target_col: str
+) -> Any:
     labels = list(pd.unique(target.dropna()))
     keys = {_label_key(v): v for v in labels}
     shown = ", ".join(repr(_jsonable(v)) for v in labels[:10])
     if len(keys) == 0:
-        raise SchemaError("the target column is empty", file=source, column=target_col,
-                          fix="fill in whether each member left, or pick another --target")
+        raise SchemaError(
+            "the target column is empty",
+            file=source,
+            column=target_col,
+            fix="fill in whether each member left, or pick another --target",
+        )
     if len(keys) == 1:
         raise SchemaError(
             f"the target has only one value ({shown}); a model needs members who left and "
-            f"members who stayed", file=source, column=target_col,
+            f"members who stayed",
+            file=source,
+            column=target_col,
             fix="use a table with both outcomes, or pick another --target",
         )
     if len(keys) > 2:
         raise SchemaError(
             f"the target has {len(keys)} values ({shown}{', ...' if len(keys) > 10 else ''}); "
-            f"churn needs exactly two", file=source, column=target_col,
+            f"churn needs exactly two",
+            file=source,
+            column=target_col,
             fix="recode the target to two values (left / stayed), or pick another --target",
         )
     if positive is not None:
         if _label_key(positive) not in keys:
             raise SchemaError(
                 f"--positive {positive!r} is not one of the target's values ({shown})",
-                file=source, column=target_col, fix="give one of the values above as --positive",
+                file=source,
+                column=target_col,
+                fix="give one of the values above as --positive",
             )
         return _jsonable(keys[_label_key(positive)])
     leaving = [k for k in keys if k in _LEAVING_WORDS]
@@ -371,7 +489,8 @@ def _infer_positive(target: pd.Series, positive: Any, *, source: str | None, tar
         return _jsonable(keys[other])
     raise SchemaError(
         f"cannot tell which target value means 'left': the values are {shown}",
-        file=source, column=target_col,
+        file=source,
+        column=target_col,
         fix="name it with --positive, e.g. --positive " + repr(str(_jsonable(labels[0]))),
     )
 
@@ -383,7 +502,9 @@ def _name_tokens(name: str) -> list[str]:
 
 def _id_reason(name: str, column: pd.Series) -> str | None:
     tokens = _name_tokens(name)
-    if tokens and (tokens[-1] in _ID_TOKENS or tokens[0] in _ID_TOKENS or "".join(tokens) in _ID_TOKENS):
+    if tokens and (
+        tokens[-1] in _ID_TOKENS or tokens[0] in _ID_TOKENS or "".join(tokens) in _ID_TOKENS
+    ):
         return "identifier (by its name)"
     values = column.dropna()
     if len(values) < 20 or values.nunique() != len(column):
@@ -463,7 +584,9 @@ def _solo_auc(column: pd.Series, y: pd.Series, kind: Kind, random_state: int) ->
     if y.nunique() < 2:
         return 0.5
     if kind == "categorical":
-        score = _out_of_fold_rate(column[known].astype("string").fillna("<missing>"), y, random_state)
+        score = _out_of_fold_rate(
+            column[known].astype("string").fillna("<missing>"), y, random_state
+        )
     else:
         numbers = parse_numbers(column[known])[0]
         score = numbers.fillna(numbers.median() if numbers.notna().any() else 0.0)
@@ -494,4 +617,3 @@ def _did_you_mean(name: str, columns: Iterable[Any], option: str | None = None) 
     hint = f"did you mean {close[0]!r}? " if close else ""
     where = f"give the right name with {option}; " if option else ""
     return f"{hint}{where}the columns are: {', '.join(names)}"
-

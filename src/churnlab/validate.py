@@ -105,8 +105,14 @@ def check_members(
     if with_target:
         target = encode_target(frame[spec.target_col].set_axis(positions), spec.positive_label)
         coerced[spec.target_col] = target
-        failures.append(_failures(frame[spec.target_col].set_axis(positions), target.isna(),
-                                  spec.target_col, "the target is missing"))
+        failures.append(
+            _failures(
+                frame[spec.target_col].set_axis(positions),
+                target.isna(),
+                spec.target_col,
+                "the target is missing",
+            )
+        )
     if spec.id_col is not None and spec.id_col in frame.columns:
         coerced[spec.id_col] = frame[spec.id_col].set_axis(positions)
     table = pd.DataFrame(coerced, index=positions)
@@ -135,7 +141,9 @@ def check_training_table(
     return members[spec.feature_names], members[spec.target_col].astype(int)
 
 
-def _coerce(column: pd.Series, feature: FeatureSpec) -> tuple[pd.Series, list[tuple[str, pd.Series]]]:
+def _coerce(
+    column: pd.Series, feature: FeatureSpec
+) -> tuple[pd.Series, list[tuple[str, pd.Series]]]:
     if feature.kind == "categorical":
         text = column.astype("string").str.strip().replace("", pd.NA)
         return pd.Series(text.to_numpy(dtype=object, na_value=np.nan), index=column.index), []
@@ -148,9 +156,13 @@ def _coerce(column: pd.Series, feature: FeatureSpec) -> tuple[pd.Series, list[tu
         problems.append(("must be 0 or 1", finite & ~numbers.isin([0.0, 1.0])))
     else:
         if feature.min is not None:
-            problems.append((f"below the minimum {_number(feature.min)}", finite & (numbers < feature.min)))
+            problems.append(
+                (f"below the minimum {_number(feature.min)}", finite & (numbers < feature.min))
+            )
         if feature.max is not None:
-            problems.append((f"above the maximum {_number(feature.max)}", finite & (numbers > feature.max)))
+            problems.append(
+                (f"above the maximum {_number(feature.max)}", finite & (numbers > feature.max))
+            )
         if feature.integer:
             whole = np.mod(numbers.where(finite, 0.0), 1) == 0
             problems.append(("not a whole number", finite & ~whole))
@@ -160,19 +172,34 @@ def _coerce(column: pd.Series, feature: FeatureSpec) -> tuple[pd.Series, list[tu
 def _failures(column: pd.Series, mask: pd.Series, name: str, reason: str) -> pd.DataFrame:
     rows = np.flatnonzero(mask.to_numpy())
     return pd.DataFrame(
-        {"row": rows, "column": name, "value": column.iloc[rows].to_numpy(dtype=object),
-         "reason": reason}
+        {
+            "row": rows,
+            "column": name,
+            "value": column.iloc[rows].to_numpy(dtype=object),
+            "reason": reason,
+        }
     )
 
 
 def _no_failures() -> pd.DataFrame:
-    return pd.DataFrame({"row": pd.Series(dtype=int), "column": pd.Series(dtype=object),
-                         "value": pd.Series(dtype=object), "reason": pd.Series(dtype=object)})
+    return pd.DataFrame(
+        {
+            "row": pd.Series(dtype=int),
+            "column": pd.Series(dtype=object),
+            "value": pd.Series(dtype=object),
+            "reason": pd.Series(dtype=object),
+        }
+    )
 
 
 def _rejects(failed: pd.DataFrame, table: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
-    columns = ["row", *([spec.id_col] if spec.id_col in table.columns else []),
-               "column", "value", "reason"]
+    columns = [
+        "row",
+        *([spec.id_col] if spec.id_col in table.columns else []),
+        "column",
+        "value",
+        "reason",
+    ]
     if failed.empty:
         return pd.DataFrame({c: pd.Series(dtype=int if c == "row" else object) for c in columns})
     text = failed.assign(value=failed["value"].map(_show))

@@ -13,6 +13,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from churnlab.datasets import load_gym_churn
@@ -24,25 +25,37 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 #: Messages, progress and notes go to stderr; results (tables, JSON) go to stdout.
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False)
 
 BUNDLED = "the bundled club table"
 
 DataArg = Annotated[
     str | None,
-    typer.Argument(help="CSV, Parquet or XLSX file, or an SQLAlchemy URL (with --query or "
-                        "--table). Default: the bundled club table.", show_default=False),
+    typer.Argument(
+        help="CSV, Parquet or XLSX file, or an SQLAlchemy URL (with --query or "
+        "--table). Default: the bundled club table.",
+        show_default=False,
+    ),
 ]
 TargetOpt = Annotated[str, typer.Option("--target", help="The column that says who left.")]
 PositiveOpt = Annotated[
-    str | None, typer.Option("--positive", help="The target value that means 'left' "
-                                                "(inferred when plain: 1, yes, true, churned ...).")
+    str | None,
+    typer.Option(
+        "--positive",
+        help="The target value that means 'left' (inferred when plain: 1, yes, true, churned ...).",
+    ),
 ]
-IdOpt = Annotated[str | None, typer.Option("--id", help="The member id column (default: detected).")]
+IdOpt = Annotated[
+    str | None, typer.Option("--id", help="The member id column (default: detected).")
+]
 KeepOpt = Annotated[
-    list[str] | None, typer.Option("--keep", help="Keep a column the inference would set aside "
-                                                  "(id-like, free text, leakage). Repeatable.")
+    list[str] | None,
+    typer.Option(
+        "--keep",
+        help="Keep a column the inference would set aside "
+        "(id-like, free text, leakage). Repeatable.",
+    ),
 ]
 QueryOpt = Annotated[str | None, typer.Option("--query", help="SQL query, for a database URL.")]
 TableOpt = Annotated[str | None, typer.Option("--table", help="Table name, for a database URL.")]
@@ -58,7 +71,7 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
                 warnings.simplefilter("ignore")
                 return command(*args, **kwargs)
         except ChurnlabError as exc:
-            err.print(f"[bold red]error:[/] {exc.message}", markup=True, soft_wrap=True)
+            err.print(f"[bold red]error:[/] {escape(exc.message)}")
             raise typer.Exit(code=2) from None
 
     return run
@@ -84,12 +97,13 @@ def spec_for(
     keep: list[str] | None,
 ) -> DatasetSpec:
     """Infer the spec and tell the user what was set aside."""
-    spec = infer_spec(frame, target_col=target, positive=positive, id_col=id_col,
-                      keep=keep or (), source=source)
+    spec = infer_spec(
+        frame, target_col=target, positive=positive, id_col=id_col, keep=keep or (), source=source
+    )
     if spec.id_col:
-        err.print(f"member id: [bold]{spec.id_col}[/]")
+        err.print(f"member id: [bold]{escape(spec.id_col)}[/]")
     for aside in spec.set_aside:
-        err.print(f"set aside [bold]{aside.column}[/]: {aside.reason}")
+        err.print(f"set aside [bold]{escape(aside.column)}[/]: {escape(aside.reason)}")
     return spec
 
 
@@ -108,5 +122,5 @@ def progress(description: str, total: int | None = None) -> Iterator[Callable[[i
 
 
 def default_rejects_path(out: Path) -> Path:
-    """``scores.csv`` -> ``scores.rejects.csv``, beside the output."""
-    return out.with_name(out.name.split(".")[0] + ".rejects.csv")
+    """``scores.jan.csv`` -> ``scores.jan.rejects.csv``, beside the output."""
+    return out.with_name(out.stem + ".rejects.csv")

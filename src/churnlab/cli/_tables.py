@@ -24,5 +24,7 @@ def evaluation_table(evaluation: Evaluation, *, title: str) -> None:
         table.add_column(column, justify="left" if column == "metric" else "right")
     for name in METRICS:
         row = summary.loc[name]
-        table.add_row(name, f"{row['mean']:.4f}", f"{row['std']:.4f}", f"{row['holdout_80_20']:.4f}")
+        table.add_row(
+            name, f"{row['mean']:.4f}", f"{row['std']:.4f}", f"{row['holdout_80_20']:.4f}"
+        )
     out.print(table)

@@ -6,6 +6,7 @@ import json
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from churnlab.cli._common import (
     BUNDLED,
@@ -29,8 +30,10 @@ from churnlab.model import ChurnModel
 from churnlab.validate import check_training_table
 
 #: What the public studies of the club's table reached (80/20 split, random_state=0).
-PUBLIC_STUDIES = "public studies (80/20 split): logistic regression ROC-AUC 0.97, accuracy 0.92, " \
-                 "precision 0.85, recall 0.83; random forest ROC-AUC 0.97, accuracy 0.92"
+PUBLIC_STUDIES = (
+    "public studies (80/20 split): logistic regression ROC-AUC 0.97, accuracy 0.92, "
+    "precision 0.85, recall 0.83; random forest ROC-AUC 0.97, accuracy 0.92"
+)
 
 
 @handles_errors
@@ -54,11 +57,14 @@ def evaluate(
     X, y = check_training_table(frame, spec, source=source)
     model = ChurnModel(spec, learner=learner, random_state=seed)
     with progress("cross-validating", total=folds * repeats + 1) as advance:
-        evaluation = cross_evaluate(model, X, y, folds=folds, repeats=repeats, random_state=seed,
-                                    on_fold=advance)
+        evaluation = cross_evaluate(
+            model, X, y, folds=folds, repeats=repeats, random_state=seed, on_fold=advance
+        )
     if as_json:
         out.print_json(json.dumps({"source": source, "rows": len(X), **evaluation.to_dict()}))
         return
-    evaluation_table(evaluation, title=f"Out-of-fold metrics on {source}: {repeats} x {folds}-fold")
+    evaluation_table(
+        evaluation, title=f"Out-of-fold metrics on {escape(source)}: {repeats} x {folds}-fold"
+    )
     if source == BUNDLED:
         err.print(PUBLIC_STUDIES)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from churnlab.cli._common import (
     DataArg,
@@ -29,35 +30,54 @@ _OUTPUTS = (".csv", ".parquet")
 @handles_errors
 def score(
     data: DataArg = None,
-    model_path: Annotated[Path, typer.Option("--model", help="A model file from `churnlab train`.")] = Path(
-        "model.churnlab"
-    ),
-    out: Annotated[Path, typer.Option("--out", help="Where to write the scores (.csv or .parquet).")] = Path(
-        "scores.csv"
-    ),
+    model_path: Annotated[
+        Path, typer.Option("--model", help="A model file from `churnlab train`.")
+    ] = Path("model.churnlab"),
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the scores (.csv or .parquet).")
+    ] = Path("scores.csv"),
     id_col: IdOpt = None,
     rejects: Annotated[
-        Path | None, typer.Option("--rejects", help="Where to write rows that cannot be scored "
-                                                    "(default: <out>.rejects.csv beside --out).")
+        Path | None,
+        typer.Option(
+            "--rejects",
+            help="Where to write rows that cannot be scored "
+            "(default: <out>.rejects.csv beside --out).",
+        ),
     ] = None,
     query: QueryOpt = None,
     table: TableOpt = None,
 ) -> None:
     """Score every member of DATA with --model; write --out and the rejected rows."""
     if out.suffix.lower() not in _OUTPUTS:
-        raise UsageError(f"cannot write scores to {out.name!r}",
-                         fix=f"give --out a name ending in {' or '.join(_OUTPUTS)}")
+        raise UsageError(
+            f"cannot write scores to {out.name!r}",
+            fix=f"give --out a name ending in {' or '.join(_OUTPUTS)}",
+        )
+    rejects_path = rejects or default_rejects_path(out)
+    if rejects_path.resolve() == out.resolve():
+        raise UsageError(
+            f"--rejects and --out both name {str(out)!r}",
+            fix="give the rejected rows a file of their own",
+        )
     model = load_model(model_path)
     frame, source = read_members(data, query=query, table=table)
     with progress(f"scoring {len(frame):,} members"):
         result = score_members(model, frame, source=source, id_col=id_col)
-    rejects_path = rejects or default_rejects_path(out)
-    write_table(result.rejects, rejects_path)
     write_table(result.scores, out)
-    err.print(f"scored {len(result.scores):,} of {result.n_input:,} rows from {source} "
-              f"-> [bold]{out}[/]")
+    try:
+        write_table(result.rejects, rejects_path)
+    except BaseException:
+        out.unlink(missing_ok=True)  # both files or neither
+        raise
+    err.print(
+        f"scored {len(result.scores):,} of {result.n_input:,} rows from {escape(source)} "
+        f"-> [bold]{escape(str(out))}[/]"
+    )
     if len(result.rejects):
-        err.print(f"[yellow]{len(result.rejects):,} rows rejected[/] (row, column and reason) "
-                  f"-> [bold]{rejects_path}[/]")
+        err.print(
+            f"[yellow]{len(result.rejects):,} rows rejected[/] (row, column and reason) "
+            f"-> [bold]{escape(str(rejects_path))}[/]"
+        )
     else:
         err.print("0 rows rejected")

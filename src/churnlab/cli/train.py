@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from churnlab.cli._common import (
     DataArg,
@@ -23,6 +24,7 @@ from churnlab.cli._common import (
     spec_for,
 )
 from churnlab.cli._tables import metrics_table
+from churnlab.errors import UsageError
 from churnlab.model import ChurnModel
 from churnlab.persist import save_model
 from churnlab.validate import check_training_table
@@ -31,9 +33,9 @@ from churnlab.validate import check_training_table
 @handles_errors
 def train(
     data: DataArg = None,
-    model_path: Annotated[Path, typer.Option("--model", help="Where to write the model file.")] = Path(
-        "model.churnlab"
-    ),
+    model_path: Annotated[
+        Path, typer.Option("--model", help="Where to write the model file.")
+    ] = Path("model.churnlab"),
     target: TargetOpt = "Churn",
     positive: PositiveOpt = None,
     id_col: IdOpt = None,
@@ -45,6 +47,11 @@ def train(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Train a calibrated churn model on DATA and save it to --model."""
+    if model_path.is_dir():
+        raise UsageError(
+            f"--model names a folder: {str(model_path)!r}",
+            fix="give a file name for the model, e.g. model.churnlab",
+        )
     started = time.perf_counter()
     frame, source = read_members(data, query=query, table=table)
     spec = spec_for(frame, source, target=target, positive=positive, id_col=id_col, keep=keep)
@@ -54,9 +61,12 @@ def train(
     save_model(model, model_path)
     seconds = time.perf_counter() - started
     err.print(
-        f"trained on {len(X):,} members ({int(y.sum()):,} left) from {source} in {seconds:.1f} s; "
+        f"trained on {len(X):,} members ({int(y.sum()):,} left) from {escape(source)} "
+        f"in {seconds:.1f} s; "
         f"learner: [bold]{model.learner_}[/] {model.params_}"
     )
-    metrics_table(model.oof_metrics_, title=f"Out-of-fold metrics ({folds} folds, threshold "
-                                            f"{model.threshold_:.2f})")
-    err.print(f"model written to [bold]{model_path}[/]")
+    metrics_table(
+        model.oof_metrics_,
+        title=f"Out-of-fold metrics ({folds} folds, threshold {model.threshold_:.2f})",
+    )
+    err.print(f"model written to [bold]{escape(str(model_path))}[/]")

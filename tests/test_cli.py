@@ -1,0 +1,515 @@
+"""Tests for the `churnlab` command line: train, score, evaluate, and how user errors are reported.
+
+Every command runs in process through Typer's ``CliRunner``, which keeps stdout and stderr apart
+(``result.stdout`` holds results such as tables and JSON, ``result.stderr`` the messages).
+The tests run inside their own temporary folder and pass relative file names, so the names in
+messages are short and never wrapped by Rich.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+from typer.testing import CliRunner, Result
+
+from churnlab.cli import app
+from churnlab.persist import read_manifest
+
+runner = CliRunner()
+
+SCORE_COLUMNS = ["row", "churn_probability", "risk_tier"]
+REJECT_COLUMNS = ["row", "column", "value", "reason"]
+TIERS = {"high", "medium", "low"}
+PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02" + bytes(
+    200
+)
+
+
+def invoke(*args: str | os.PathLike[str]) -> Result:
+    return runner.invoke(app, [os.fspath(a) for a in args])
+
+
+def assert_ok(result: Result) -> None:
+    assert result.exit_code == 0, (result.exit_code, result.stderr, result.exception)
+    assert "Traceback" not in result.output
+
+
+def assert_user_error(result: Result, *fragments: str) -> None:
+    """Exit 2; stderr has `error:`, a `fix:` line and the fragments; no traceback."""
+    assert result.exit_code == 2, (result.exit_code, result.output, repr(result.exception))
+    assert isinstance(result.exception, SystemExit)
+    assert result.stderr.startswith("error: "), result.stderr
+    assert "\n  fix: " in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+    for fragment in fragments:
+        assert fragment in flat(result.stderr), (fragment, result.stderr)
+
+
+def flat(text: str) -> str:
+    """Messages with Rich's line wrapping undone."""
+    return " ".join(text.split())
+
+
+def files_in(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+# --------------------------------------------------------------------------------------------
+# models trained once per module
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trained(small_gym: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A model trained by `churnlab train` on a CSV of the 600-row club sample (3 folds)."""
+    folder = tmp_path_factory.mktemp("gym_model")
+    data = folder / "small_gym.csv"
+    small_gym.to_csv(data, index=False)
+    model = folder / "model.churnlab"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        result = invoke("train", data.name, "--model", model.name, "--folds", "3")
+    assert_ok(result)
+    return {"data": data, "model": model, "result": result}
+
+
+@pytest.fixture(scope="module")
+def telco_trained(telco: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("telco_model")
+    data = folder / "telco.csv"
+    telco.to_csv(data, index=False)
+    model = folder / "telco.churnlab"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        result = invoke(
+            "train", data.name, "--target", "Churn", "--model", model.name, "--folds", "3"
+        )
+    assert_ok(result)
+    return {"data": data, "model": model, "result": result}
+
+
+# --------------------------------------------------------------------------------------------
+# help
+# --------------------------------------------------------------------------------------------
+
+
+def test_help_lists_the_three_commands() -> None:
+    result = invoke("--help")
+    assert_ok(result)
+    for command in ("train", "score", "evaluate"):
+        assert f" {command} " in result.stdout
+    assert "Usage" in result.stdout
+
+
+# --------------------------------------------------------------------------------------------
+# train
+# --------------------------------------------------------------------------------------------
+
+
+def test_train_writes_a_model_and_names_the_learner(trained: dict[str, Any]) -> None:
+    result = trained["result"]
+    manifest = read_manifest(trained["model"])
+    assert manifest["format"] == "churnlab-model"
+    assert manifest["spec"]["target_col"] == "Churn"
+    assert manifest["settings"]["folds"] == 3
+    assert manifest["learner"] in {"logistic", "boosting"}
+    assert f"learner: {manifest['learner']}" in flat(result.stderr)
+    assert "trained on 600 members" in flat(result.stderr)
+    assert "small_gym.csv" in flat(result.stderr)
+    assert "model written to" in flat(result.stderr)
+    # the out-of-fold metrics table goes to stdout
+    assert "roc_auc" in result.stdout
+    assert "roc_auc" not in flat(result.stderr)
+
+
+def test_train_without_data_uses_the_bundled_table(tmp_path: Path) -> None:
+    result = invoke("train", "--model", "bundled.churnlab", "--folds", "3", "--learner", "logistic")
+    assert_ok(result)
+    assert "trained on 4,000 members" in flat(result.stderr)
+    assert "the bundled club table" in flat(result.stderr)
+    assert read_manifest(tmp_path / "bundled.churnlab")["learner"] == "logistic"
+
+
+def test_train_with_unclear_labels_succeeds_with_positive(
+    small_gym: pd.DataFrame, tmp_path: Path
+) -> None:
+    frame = small_gym.assign(Churn=np.where(small_gym["Churn"] == 1, "B", "A"))
+    frame.to_csv("labels.csv", index=False)
+    result = invoke(
+        "train",
+        "labels.csv",
+        "--model",
+        "ab.churnlab",
+        "--folds",
+        "3",
+        "--positive",
+        "B",
+        "--learner",
+        "logistic",
+    )
+    assert_ok(result)
+    assert f"({int((small_gym['Churn'] == 1).sum())} left)" in flat(result.stderr)
+    assert read_manifest(tmp_path / "ab.churnlab")["spec"]["positive_label"] == "B"
+
+
+# --------------------------------------------------------------------------------------------
+# score
+# --------------------------------------------------------------------------------------------
+
+
+def test_score_csv(trained: dict[str, Any], small_gym: pd.DataFrame, tmp_path: Path) -> None:
+    result = invoke("score", trained["data"], "--model", trained["model"], "--out", "scores.csv")
+    assert_ok(result)
+    assert files_in(tmp_path) == {"scores.csv", "scores.rejects.csv"}
+
+    scores = pd.read_csv("scores.csv")
+    assert list(scores.columns) == SCORE_COLUMNS
+    assert len(scores) == len(small_gym)
+    assert scores["row"].tolist() == list(range(len(small_gym)))
+    assert scores["churn_probability"].between(0, 1).all()
+    assert set(scores["risk_tier"]) <= TIERS
+    # tiers are bands of the probability: every high above every medium above every low
+    by_tier = scores.groupby("risk_tier")["churn_probability"]
+    if {"high", "medium"} <= set(by_tier.groups):
+        assert by_tier.min()["high"] >= by_tier.max()["medium"]
+    if {"medium", "low"} <= set(by_tier.groups):
+        assert by_tier.min()["medium"] >= by_tier.max()["low"]
+    # rows are in input order: the probabilities rank the input's own outcomes well
+    assert roc_auc_score(small_gym["Churn"], scores["churn_probability"]) > 0.9
+
+    rejects = pd.read_csv("scores.rejects.csv")
+    assert list(rejects.columns) == REJECT_COLUMNS
+    assert rejects.empty
+
+    assert "scored 600 of 600 rows" in flat(result.stderr)
+    assert "0 rows rejected" in flat(result.stderr)
+
+
+def test_score_ignores_the_target_column(trained: dict[str, Any], small_gym: pd.DataFrame) -> None:
+    small_gym.drop(columns="Churn").to_csv("no_target.csv", index=False)
+    with_target = invoke("score", trained["data"], "--model", trained["model"], "--out", "a.csv")
+    without = invoke("score", "no_target.csv", "--model", trained["model"], "--out", "b.csv")
+    assert_ok(with_target)
+    assert_ok(without)
+    pd.testing.assert_frame_equal(pd.read_csv("a.csv"), pd.read_csv("b.csv"))
+
+
+def test_score_without_data_scores_the_bundled_table(trained: dict[str, Any], gym) -> None:
+    result = invoke("score", "--model", trained["model"], "--out", "bundled.csv")
+    assert_ok(result)
+    scores = pd.read_csv("bundled.csv")
+    assert list(scores.columns) == SCORE_COLUMNS
+    assert scores["row"].tolist() == list(range(len(gym)))
+    assert "the bundled club table" in flat(result.stderr)
+    assert "scored 4,000 of 4,000 rows" in flat(result.stderr)
+
+
+def test_score_parquet_by_extension(trained: dict[str, Any], tmp_path: Path) -> None:
+    result = invoke(
+        "score", trained["data"], "--model", trained["model"], "--out", "scores.parquet"
+    )
+    assert_ok(result)
+    assert files_in(tmp_path) == {"scores.parquet", "scores.rejects.csv"}
+    assert (tmp_path / "scores.parquet").read_bytes()[:4] == b"PAR1"
+    scores = pd.read_parquet("scores.parquet")
+    assert list(scores.columns) == SCORE_COLUMNS
+    assert scores["row"].tolist() == list(range(600))
+    assert scores["churn_probability"].between(0, 1).all()
+    assert set(scores["risk_tier"]) <= TIERS
+    as_csv = invoke("score", trained["data"], "--model", trained["model"], "--out", "same.csv")
+    assert_ok(as_csv)
+    np.testing.assert_allclose(
+        scores["churn_probability"], pd.read_csv("same.csv")["churn_probability"]
+    )
+
+
+def bad_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """Negative ages in rows 3 and 10, text in Lifetime in row 20."""
+    bad = frame.astype({"Lifetime": object})
+    bad.loc[[3, 10], "Age"] = -5
+    bad.loc[20, "Lifetime"] = "abc"
+    return bad
+
+
+def test_score_sets_aside_impossible_values(
+    trained: dict[str, Any], small_gym: pd.DataFrame, tmp_path: Path
+) -> None:
+    bad_values(small_gym).to_csv("bad.csv", index=False)
+    result = invoke("score", "bad.csv", "--model", trained["model"], "--out", "scores.csv")
+    assert_ok(result)
+
+    rejects = pd.read_csv("scores.rejects.csv")
+    assert list(rejects.columns) == REJECT_COLUMNS
+    assert rejects["row"].tolist() == [3, 10, 20]
+    assert rejects["column"].tolist() == ["Age", "Age", "Lifetime"]
+    assert rejects["value"].astype(str).tolist() == ["-5", "-5", "abc"]
+    assert rejects["reason"].str.contains("below the minimum 10").tolist() == [True, True, False]
+    assert rejects["reason"].iloc[2] == "not a number"
+
+    scores = pd.read_csv("scores.csv")
+    assert len(scores) + len(rejects) == len(small_gym)
+    assert scores["row"].tolist() == [r for r in range(len(small_gym)) if r not in (3, 10, 20)]
+    # the good rows score exactly as in the clean table
+    clean = invoke("score", trained["data"], "--model", trained["model"], "--out", "clean.csv")
+    assert_ok(clean)
+    expected = pd.read_csv("clean.csv").set_index("row").loc[scores["row"]]
+    np.testing.assert_allclose(scores["churn_probability"], expected["churn_probability"])
+
+    assert "scored 597 of 600 rows" in flat(result.stderr)
+    assert "3 rows rejected" in flat(result.stderr)
+    assert "scores.rejects.csv" in flat(result.stderr)
+
+
+def test_score_custom_rejects_path(
+    trained: dict[str, Any], small_gym: pd.DataFrame, tmp_path: Path
+) -> None:
+    bad_values(small_gym).to_csv("bad.csv", index=False)
+    result = invoke(
+        "score",
+        "bad.csv",
+        "--model",
+        trained["model"],
+        "--out",
+        "scores.csv",
+        "--rejects",
+        "checks/bad_rows.csv",
+    )
+    assert_ok(result)
+    assert files_in(tmp_path) == {"bad.csv", "scores.csv", "checks", "checks/bad_rows.csv"}
+    assert pd.read_csv("checks/bad_rows.csv")["row"].tolist() == [3, 10, 20]
+    assert "checks/bad_rows.csv" in flat(result.stderr)
+
+
+def test_score_default_rejects_name_keeps_dots(trained: dict[str, Any], tmp_path: Path) -> None:
+    result = invoke(
+        "score", trained["data"], "--model", trained["model"], "--out", "scores.jan.csv"
+    )
+    assert_ok(result)
+    assert files_in(tmp_path) == {"scores.jan.csv", "scores.jan.rejects.csv"}
+
+
+# --------------------------------------------------------------------------------------------
+# a table unlike the club's
+# --------------------------------------------------------------------------------------------
+
+
+def test_telco_train_reports_id_and_free_text(telco_trained: dict[str, Any]) -> None:
+    result = telco_trained["result"]
+    assert "member id: customerID" in flat(result.stderr)
+    assert "set aside Notes: free text" in flat(result.stderr)
+    assert "trained on 1,500 members" in flat(result.stderr)
+    spec = read_manifest(telco_trained["model"])["spec"]
+    assert spec["id_col"] == "customerID"
+    assert spec["positive_label"] == "Yes"
+    features = [f["name"] for f in spec["features"]]
+    assert "Notes" not in features
+    assert "customerID" not in features
+    assert "TotalCharges" in features
+
+
+def test_telco_score_carries_the_id(
+    telco_trained: dict[str, Any], telco: pd.DataFrame, tmp_path: Path
+) -> None:
+    result = invoke(
+        "score",
+        telco_trained["data"],
+        "--model",
+        telco_trained["model"],
+        "--out",
+        "telco_scores.csv",
+    )
+    assert_ok(result)
+    scores = pd.read_csv("telco_scores.csv")
+    assert list(scores.columns) == ["row", "customerID", "churn_probability", "risk_tier"]
+    assert scores["row"].tolist() == list(range(len(telco)))
+    assert scores["customerID"].tolist() == telco["customerID"].tolist()
+    assert scores["churn_probability"].between(0, 1).all()
+    assert set(scores["risk_tier"]) <= TIERS
+    assert roc_auc_score(telco["Churn"] == "Yes", scores["churn_probability"]) > 0.75
+    rejects = pd.read_csv("telco_scores.rejects.csv")
+    assert list(rejects.columns) == ["row", "customerID", "column", "value", "reason"]
+    assert rejects.empty
+    assert "scored 1,500 of 1,500 rows" in flat(result.stderr)
+
+
+# --------------------------------------------------------------------------------------------
+# errors a user can fix: exit 2, a message naming file, column, row and fix; nothing written
+# --------------------------------------------------------------------------------------------
+
+
+def _with_churn(values: Callable[[pd.DataFrame], Any]) -> Callable[[pd.DataFrame, Path], None]:
+    def build(frame: pd.DataFrame, path: Path) -> None:
+        frame.assign(Churn=values(frame)).to_csv(path, index=False)
+
+    return build
+
+
+def _text_in_age(frame: pd.DataFrame, path: Path) -> None:
+    bad = frame.astype({"Age": object})
+    bad.loc[7, "Age"] = "abc"
+    bad.to_csv(path, index=False)
+
+
+TRAIN_ERRORS = {
+    "empty file": (lambda frame, path: path.write_bytes(b""), [], ["the file is empty"]),
+    "header only": (
+        lambda frame, path: path.write_text(",".join(frame.columns) + "\n"),
+        [],
+        ["header but no rows"],
+    ),
+    "wrong target name": (
+        lambda frame, path: frame.to_csv(path, index=False),
+        ["--target", "Chrun"],
+        ["column 'Chrun'", "not in the table", "did you mean 'Churn'?", "--target"],
+    ),
+    "one class": (
+        _with_churn(lambda frame: 0),
+        [],
+        ["column 'Churn'", "only one value"],
+    ),
+    "three classes": (
+        _with_churn(lambda frame: np.arange(len(frame)) % 3),
+        [],
+        ["column 'Churn'", "3 values", "exactly two"],
+    ),
+    "unclear labels": (
+        _with_churn(lambda frame: np.where(frame["Churn"] == 1, "B", "A")),
+        [],
+        ["column 'Churn'", "which target value means 'left'", "--positive"],
+    ),
+    "text in a number column": (
+        _text_in_age,
+        [],
+        ["column 'Age'", "row 7", "not a number", "'abc'"],
+    ),
+    "not a table": (
+        lambda frame, path: path.write_bytes(PNG_BYTES),
+        [],
+        ["not a readable CSV table"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", TRAIN_ERRORS)
+def test_train_user_errors(case: str, small_gym: pd.DataFrame, tmp_path: Path) -> None:
+    build, options, fragments = TRAIN_ERRORS[case]
+    build(small_gym, tmp_path / "members.csv")
+    before = files_in(tmp_path)
+    result = invoke("train", "members.csv", "--model", "model.churnlab", "--folds", "3", *options)
+    assert_user_error(result, "members.csv", *fragments)
+    assert files_in(tmp_path) == before  # no model file
+
+
+def test_evaluate_reports_user_errors_too(tmp_path: Path) -> None:
+    (tmp_path / "nothing.csv").write_bytes(b"")
+    result = invoke("evaluate", "nothing.csv", "--folds", "3", "--json")
+    assert_user_error(result, "nothing.csv", "the file is empty")
+
+
+def _write_model_bytes(content: bytes) -> Callable[[Path], None]:
+    return lambda path: path.write_bytes(content)
+
+
+MODEL_ERRORS = {
+    "random bytes": (_write_model_bytes(os.urandom(2048)), "is not a churnlab model file"),
+    "text file": (_write_model_bytes(b"this is my model, honest\n"), "is not a churnlab model"),
+    "zip but not a model": (
+        lambda path: zipfile.ZipFile(path, "w").writestr("readme.txt", "hello"),
+        "not a churnlab model file",
+    ),
+    "does not exist": (lambda path: None, "does not exist"),
+}
+
+
+@pytest.mark.parametrize("case", MODEL_ERRORS)
+def test_score_unusable_model_file(case: str, trained: dict[str, Any], tmp_path: Path) -> None:
+    build, fragment = MODEL_ERRORS[case]
+    build(tmp_path / "broken.churnlab")
+    before = files_in(tmp_path)
+    result = invoke("score", trained["data"], "--model", "broken.churnlab", "--out", "scores.csv")
+    assert_user_error(result, "broken.churnlab", fragment)
+    assert files_in(tmp_path) == before
+
+
+@pytest.mark.parametrize("rejects", [None, "rejected.csv"])
+def test_score_missing_column_leaves_no_output(
+    rejects: str | None, trained: dict[str, Any], small_gym: pd.DataFrame, tmp_path: Path
+) -> None:
+    small_gym.drop(columns="Age").to_csv("no_age.csv", index=False)
+    before = files_in(tmp_path)
+    extra = ["--rejects", rejects] if rejects else []
+    result = invoke(
+        "score", "no_age.csv", "--model", trained["model"], "--out", "scores.csv", *extra
+    )
+    assert_user_error(result, "no_age.csv", "column 'Age'", "missing: 'Age'")
+    assert files_in(tmp_path) == before
+    assert not (tmp_path / "scores.csv").exists()
+    assert not (tmp_path / "scores.rejects.csv").exists()
+
+
+def test_score_unsupported_output_extension(trained: dict[str, Any], tmp_path: Path) -> None:
+    result = invoke("score", trained["data"], "--model", trained["model"], "--out", "scores.txt")
+    assert_user_error(result, "scores.txt", ".csv or .parquet")
+    assert files_in(tmp_path) == set()
+
+
+def test_score_unwritable_output_leaves_no_rejects(trained: dict[str, Any], tmp_path: Path) -> None:
+    (tmp_path / "scores.csv").mkdir()  # --out names an existing folder
+    result = invoke("score", trained["data"], "--model", trained["model"], "--out", "scores.csv")
+    assert_user_error(result, "scores.csv")
+    assert files_in(tmp_path) == {"scores.csv"}
+
+
+def test_train_model_path_is_a_folder(trained: dict[str, Any], tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    result = invoke(
+        "train", trained["data"], "--model", "models", "--folds", "3", "--learner", "logistic"
+    )
+    assert_user_error(result, "models")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "members[old].csv",
+        "members[/].csv",
+    ],
+)
+def test_error_names_file_with_brackets(name: str) -> None:
+    result = invoke("train", name, "--model", "model.churnlab")
+    assert_user_error(result, name, "does not exist")
+
+
+# --------------------------------------------------------------------------------------------
+# evaluate
+# --------------------------------------------------------------------------------------------
+
+
+def test_evaluate_json(trained: dict[str, Any]) -> None:
+    result = invoke("evaluate", trained["data"], "--folds", "3", "--repeats", "1", "--json")
+    assert_ok(result)
+    figures = json.loads(result.stdout)
+    assert figures["rows"] == 600
+    assert figures["folds"] == 3
+    assert figures["repeats"] == 1
+    roc_auc = figures["metrics"]["roc_auc"]
+    assert 0.9 <= roc_auc["mean"] <= 1
+    assert 0 <= roc_auc["std"] < 0.1
+    holdout = figures["holdout_80_20"]
+    assert 0.9 <= holdout["roc_auc"] <= 1
+    assert set(holdout) == set(figures["metrics"])
