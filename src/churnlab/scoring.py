@@ -77,7 +77,7 @@ def score_members(
         require_columns(frame, [id_col], source=source, what="--id")
     elif model.spec_.id_col in frame.columns:
         id_col = model.spec_.id_col
-    checked = check_members(frame, model.spec_, source=source)
+    checked = check_members(frame, model.spec_, source=source, id_col=id_col)
     members = checked.members
     proba = model.predict_proba(members)[:, 1] if len(members) else members.index.to_numpy(float)
     scores = pd.DataFrame({"row": members.index.to_numpy()})

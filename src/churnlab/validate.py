@@ -58,7 +58,12 @@ def require_columns(
 
 
 def check_members(
-    frame: pd.DataFrame, spec: DatasetSpec, *, source: str | None = None, with_target: bool = False
+    frame: pd.DataFrame,
+    spec: DatasetSpec,
+    *,
+    source: str | None = None,
+    with_target: bool = False,
+    id_col: str | None = None,
 ) -> CheckedMembers:
     """Coerce the features of ``frame`` to their kinds and set aside rows with impossible values.
 
@@ -72,6 +77,8 @@ def check_members(
         The file the rows come from, for messages.
     with_target : bool
         Also check the target column: a row without a known outcome is rejected.
+    id_col : str, optional
+        The member id column to carry into ``rejects`` (default: the spec's, when present).
 
     Returns
     -------
@@ -113,13 +120,14 @@ def check_members(
                 "the target is missing",
             )
         )
-    if spec.id_col is not None and spec.id_col in frame.columns:
-        coerced[spec.id_col] = frame[spec.id_col].set_axis(positions)
+    id_col = id_col or (spec.id_col if spec.id_col in frame.columns else None)
+    if id_col is not None:
+        coerced[id_col] = frame[id_col].set_axis(positions)
     table = pd.DataFrame(coerced, index=positions)
     failed = pd.concat(failures, ignore_index=True) if failures else _no_failures()
     failed = failed.sort_values(["row"], kind="stable", ignore_index=True)
     bad_rows = failed["row"].unique()
-    rejects = _rejects(failed, table, spec)
+    rejects = _rejects(failed, table, id_col)
     members = table.drop(index=bad_rows) if len(bad_rows) else table
     return CheckedMembers(members=members, rejects=rejects, failures=failed)
 
@@ -192,10 +200,10 @@ def _no_failures() -> pd.DataFrame:
     )
 
 
-def _rejects(failed: pd.DataFrame, table: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
+def _rejects(failed: pd.DataFrame, table: pd.DataFrame, id_col: str | None) -> pd.DataFrame:
     columns = [
         "row",
-        *([spec.id_col] if spec.id_col in table.columns else []),
+        *([id_col] if id_col is not None else []),
         "column",
         "value",
         "reason",
@@ -205,8 +213,8 @@ def _rejects(failed: pd.DataFrame, table: pd.DataFrame, spec: DatasetSpec) -> pd
     text = failed.assign(value=failed["value"].map(_show))
     joined = text.groupby("row", sort=True)[["column", "value", "reason"]].agg("; ".join)
     joined = joined.reset_index()
-    if spec.id_col in table.columns:
-        joined.insert(1, spec.id_col, table[spec.id_col].iloc[joined["row"]].to_numpy())
+    if id_col is not None:
+        joined.insert(1, id_col, table[id_col].iloc[joined["row"]].to_numpy())
     return joined[columns]
 
 
