@@ -7,6 +7,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
@@ -56,6 +57,19 @@ KeepOpt = Annotated[
         help="Keep a column the inference would set aside "
         "(id-like, free text, leakage). Repeatable.",
     ),
+]
+
+
+class LearnerChoice(StrEnum):
+    """The learners `--learner` accepts."""
+
+    auto = "auto"
+    logistic = "logistic"
+    boosting = "boosting"
+
+
+LearnerOpt = Annotated[
+    LearnerChoice, typer.Option("--learner", help="auto chooses by out-of-fold log loss.")
 ]
 QueryOpt = Annotated[str | None, typer.Option("--query", help="SQL query, for a database URL.")]
 TableOpt = Annotated[str | None, typer.Option("--table", help="Table name, for a database URL.")]

@@ -9,7 +9,8 @@ from churnlab.evaluate import METRICS, Evaluation
 
 
 def metrics_table(metrics: dict[str, float], *, title: str) -> None:
-    table = Table(title=title, title_justify="left")
+    out.print(title)
+    table = Table()
     table.add_column("metric")
     table.add_column("value", justify="right")
     for name in METRICS:
@@ -19,7 +20,8 @@ def metrics_table(metrics: dict[str, float], *, title: str) -> None:
 
 def evaluation_table(evaluation: Evaluation, *, title: str) -> None:
     summary = evaluation.summary
-    table = Table(title=title, title_justify="left")
+    out.print(title)
+    table = Table()
     for column in ("metric", "mean", "std", "80/20 split"):
         table.add_column(column, justify="left" if column == "metric" else "right")
     for name in METRICS:

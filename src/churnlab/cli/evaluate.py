@@ -13,6 +13,8 @@ from churnlab.cli._common import (
     DataArg,
     IdOpt,
     KeepOpt,
+    LearnerChoice,
+    LearnerOpt,
     PositiveOpt,
     QueryOpt,
     TableOpt,
@@ -47,7 +49,7 @@ def evaluate(
     table: TableOpt = None,
     folds: Annotated[int, typer.Option(min=2, help="Folds of the stratified k-fold.")] = 5,
     repeats: Annotated[int, typer.Option(min=1, help="Repeats of the k-fold.")] = 2,
-    learner: Annotated[str, typer.Option(help="auto, logistic or boosting.")] = "auto",
+    learner: LearnerOpt = LearnerChoice.auto,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
@@ -55,7 +57,7 @@ def evaluate(
     frame, source = read_members(data, query=query, table=table)
     spec = spec_for(frame, source, target=target, positive=positive, id_col=id_col, keep=keep)
     X, y = check_training_table(frame, spec, source=source)
-    model = ChurnModel(spec, learner=learner, random_state=seed)
+    model = ChurnModel(spec, learner=learner.value, random_state=seed)
     with progress("cross-validating", total=folds * repeats + 1) as advance:
         evaluation = cross_evaluate(
             model, X, y, folds=folds, repeats=repeats, random_state=seed, on_fold=advance

@@ -13,6 +13,8 @@ from churnlab.cli._common import (
     DataArg,
     IdOpt,
     KeepOpt,
+    LearnerChoice,
+    LearnerOpt,
     PositiveOpt,
     QueryOpt,
     TableOpt,
@@ -42,7 +44,7 @@ def train(
     keep: KeepOpt = None,
     query: QueryOpt = None,
     table: TableOpt = None,
-    learner: Annotated[str, typer.Option(help="auto, logistic or boosting.")] = "auto",
+    learner: LearnerOpt = LearnerChoice.auto,
     folds: Annotated[int, typer.Option(min=2, help="Folds to tune and calibrate on.")] = 5,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
@@ -57,7 +59,7 @@ def train(
     spec = spec_for(frame, source, target=target, positive=positive, id_col=id_col, keep=keep)
     X, y = check_training_table(frame, spec, source=source)
     with progress(f"training on {len(X):,} members"):
-        model = ChurnModel(spec, learner=learner, folds=folds, random_state=seed).fit(X, y)
+        model = ChurnModel(spec, learner=learner.value, folds=folds, random_state=seed).fit(X, y)
     save_model(model, model_path)
     seconds = time.perf_counter() - started
     err.print(

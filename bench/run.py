@@ -1,0 +1,10 @@
+"""Run every benchmark and print its table: `make bench`."""
+
+from __future__ import annotations
+
+import quality
+import train_time
+
+if __name__ == "__main__":
+    train_time.main()
+    quality.main()
