@@ -93,6 +93,10 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         The share of leavers in the training rows.
     data_hash_ : str
         Fingerprint of the training rows.
+    encoded_mean_ : ndarray or None
+        The average training member in the logistic learner's encoding: the reference each
+        feature's contribution is measured from (see :mod:`churnlab.explain`). None for boosting,
+        whose contributions (TreeSHAP) carry their own reference.
 
     Examples
     --------
@@ -177,6 +181,11 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
 
         self.estimator_ = LEARNERS[self.learner_].build(spec, chosen.params, self.random_state)
         self.estimator_.fit(X, y)
+        self.encoded_mean_ = (
+            np.asarray(self.estimator_[:-1].transform(X), dtype=float).mean(axis=0)
+            if self.learner_ == "logistic"
+            else None
+        )
         self.spec_ = spec
         self.feature_names_in_ = np.asarray(spec.feature_names, dtype=object)
         self.n_features_in_ = len(spec.feature_names)

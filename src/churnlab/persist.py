@@ -75,6 +75,7 @@ def save_model(model: ChurnModel, path: str | os.PathLike[str]) -> Path:
         "base_rate": model.base_rate_,
         "data_hash": model.data_hash_,
         "oof_metrics": model.oof_metrics_,
+        "encoded_mean": None if model.encoded_mean_ is None else model.encoded_mean_.tolist(),
         "settings": {
             "learner": model.learner,
             "folds": model.folds,
@@ -171,6 +172,8 @@ def _rebuild(manifest: dict[str, Any], estimator: Any) -> ChurnModel:
     model.base_rate_ = manifest["base_rate"]
     model.data_hash_ = manifest["data_hash"]
     model.oof_metrics_ = manifest["oof_metrics"]
+    mean = manifest.get("encoded_mean")
+    model.encoded_mean_ = None if mean is None else np.asarray(mean, dtype=float)
     model.feature_names_in_ = np.asarray(spec.feature_names, dtype=object)
     model.n_features_in_ = len(spec.feature_names)
     model.classes_ = np.array([0, 1])

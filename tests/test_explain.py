@@ -1,0 +1,98 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from churnlab.explain import contributions, drivers, reasons
+from churnlab.model import ChurnModel
+from churnlab.spec import encode_target, gym_spec, infer_spec
+
+
+@pytest.fixture(scope="module")
+def boosted(gym: pd.DataFrame) -> ChurnModel:
+    return ChurnModel(gym_spec(), learner="boosting", folds=3).fit(
+        gym.drop(columns="Churn"), gym["Churn"]
+    )
+
+
+@pytest.mark.parametrize("which", ["gym_model", "boosted"])
+def test_contributions_add_up_to_the_calibrated_probability(
+    request: pytest.FixtureRequest, gym: pd.DataFrame, which: str
+) -> None:
+    model = request.getfixturevalue(which)
+    c = contributions(model, gym.head(500))
+    np.testing.assert_allclose(c.probability, model.predict_proba(gym.head(500))[:, 1], atol=1e-5)
+    np.testing.assert_allclose(c.grouped().sum(axis=1), c.values.sum(axis=1), atol=1e-9)
+    assert "visits_trend" in c.values.columns  # derived metrics are explained too
+
+
+@pytest.mark.parametrize("which", ["gym_model", "boosted"])
+def test_known_drivers_lead_and_point_the_right_way(
+    request: pytest.FixtureRequest, gym: pd.DataFrame, which: str
+) -> None:
+    model = request.getfixturevalue(which)
+    found = drivers(contributions(model, gym), model)
+    top = [d.feature for d in found[:4]]
+    assert {"Lifetime", "Avg_class_frequency_current_month", "Month_to_end_contract"} <= set(top)
+    by_name = {d.feature: d for d in found}
+    assert by_name["Lifetime"].direction == "down" and by_name["Lifetime"].role == "trait"
+    assert by_name["Avg_class_frequency_current_month"].role == "lever"
+    assert [d.importance for d in found] == sorted((d.importance for d in found), reverse=True)
+    # the shape of tenure: newcomers leave far more often than members of a year
+    shape = by_name["Lifetime"].shape
+    assert shape[0]["churn_probability"] > 2 * shape[-1]["churn_probability"]
+    assert sum(p["members"] for p in shape) == len(gym)
+
+
+def test_groups_are_one_driver(gym: pd.DataFrame, gym_model: ChurnModel) -> None:
+    names = [d.feature for d in drivers(contributions(gym_model, gym), gym_model)]
+    assert "visits_trend" not in names and "Contract_period" not in names
+    assert len(names) == len(set(names)) == 11
+
+
+def test_reasons_are_sentences_that_explain_the_risk(
+    gym: pd.DataFrame, gym_model: ChurnModel
+) -> None:
+    members = gym.head(300)
+    table = reasons(contributions(gym_model, members), gym_model)
+    proba = gym_model.predict_proba(members)[:, 1]
+    risky = proba > 0.5
+    assert (table.loc[risky, "reason_1"] != "").all()
+    assert table["reasons"].str.contains(r"\(\+\d+ pts\)").sum() == (table["reason_1"] != "").sum()
+    # a newcomer on a monthly contract that ends: the contract and the short tenure are named
+    newcomer = gym[(gym["Lifetime"] <= 1) & (gym["Month_to_end_contract"] == 1)].head(1)
+    text = reasons(contributions(gym_model, newcomer), gym_model)["reasons"].iloc[0]
+    assert "contract ends in 1 month" in text and "a member for only" in text
+
+
+def test_russian_reasons(gym: pd.DataFrame, gym_model: ChurnModel) -> None:
+    newcomer = gym[(gym["Lifetime"] <= 1) & (gym["Month_to_end_contract"] == 1)].head(1)
+    text = reasons(contributions(gym_model, newcomer), gym_model, lang="ru")["reasons"].iloc[0]
+    assert "абонемент заканчивается через 1 мес." in text and "п.п." in text
+    assert "contract" not in text and "pts" not in text
+
+
+def test_a_visit_drop_is_told_as_a_fall(gym: pd.DataFrame, gym_model: ChurnModel) -> None:
+    member = gym.head(1).assign(
+        Avg_class_frequency_total=2.1,
+        Avg_class_frequency_current_month=0.4,
+        Lifetime=6,
+        Contract_period=12,
+        Month_to_end_contract=6,
+    )
+    text = reasons(contributions(gym_model, member), gym_model)["reasons"].iloc[0]
+    assert "visits fell from 2.1 to 0.4 a week" in text
+
+
+def test_generic_table_reasons(telco: pd.DataFrame) -> None:
+    spec = infer_spec(telco)
+    model = ChurnModel(spec, learner="boosting", folds=3).fit(
+        telco, encode_target(telco["Churn"], spec.positive_label).astype(int)
+    )
+    c = contributions(model, telco)
+    np.testing.assert_allclose(c.probability, model.predict_proba(telco)[:, 1], atol=1e-6)
+    table = reasons(c, model)
+    assert table["reasons"].str.contains(r"(?:tenure|Contract|MonthlyCharges|TotalCharges): ").any()
+    top = drivers(c, model)[0]
+    assert top.feature in {"tenure", "Contract", "MonthlyCharges", "TotalCharges"}
+    contract = next(d for d in drivers(c, model) if d.feature == "Contract")
+    assert {p["value"] for p in contract.shape} == {"Month-to-month", "One year", "Two year"}
