@@ -1,0 +1,483 @@
+"""The retention plan: the shipped playbook, measure choice, economics, bad playbooks, Russian."""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from churnlab.errors import DataError, UsageError
+from churnlab.features import DERIVED_METRICS
+from churnlab.plan import Economics, Playbook, build_plan, load_playbook
+
+CYRILLIC = re.compile("[а-яА-ЯёЁ]")
+BUILTIN_TEXT = (
+    resources.files("churnlab.playbooks").joinpath("fitness.yaml").read_text(encoding="utf-8")
+)
+
+
+@pytest.fixture(scope="module")
+def playbook() -> Playbook:
+    return load_playbook()
+
+
+def _measure(id_: str, cost: float, success: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": id_,
+        "title": {"en": id_.title(), "ru": "Мера " + id_},
+        "description": {"en": f"do {id_}", "ru": f"сделать {id_}"},
+        "cost": cost,
+        "success_rate": success,
+        **extra,
+    }
+
+
+def _playbook(*measures: dict[str, Any]) -> Playbook:
+    return Playbook.model_validate({"name": {"en": "test"}, "measures": list(measures)})
+
+
+def _members(**columns: Any) -> pd.DataFrame:
+    n = len(next(iter(columns.values())))
+    return pd.DataFrame({"row": np.arange(n), "segment": [0] * n, **columns})
+
+
+# --- the shipped playbook ----------------------------------------------------------------------
+
+
+def test_shipped_playbook_has_every_measure_in_both_languages(playbook: Playbook) -> None:
+    assert len(playbook.measures) >= 9
+    for m in playbook.measures:
+        for text in (m.title, m.description, m.audience):
+            assert text is not None
+            assert text["en"].strip() and CYRILLIC.search(text["ru"]), m.id
+        assert 0 < m.success_rate <= 1
+        assert 0 < m.cost < playbook.economics.fee
+        assert set(m.drivers) or m.generic
+    assert playbook.economics.fee == 50 and playbook.economics.months_kept > 0
+    assert playbook.economics.currency
+
+
+@pytest.mark.parametrize(
+    ("measure_id", "trigger"),
+    [
+        ("first_month_onboarding", ("Lifetime", "max", 1)),
+        ("renewal_offer", ("Month_to_end_contract", "max", 2)),
+        ("group_class_reminders", ("Group_visits", "equals", 0)),
+        ("bring_a_friend", ("Promo_friends", "equals", 0)),
+        ("partner_programme", ("Partner", "equals", 0)),
+        ("visit_drop_reengagement", ("visits_trend", "max", -0.3)),
+        ("community_app", ("Avg_additional_charges_total", "max", 100)),
+        ("leaver_survey", ("churn_probability", "min", 0.5)),
+    ],
+)
+def test_shipped_playbook_measures_and_triggers(
+    playbook: Playbook, measure_id: str, trigger: tuple[str, str, float]
+) -> None:
+    m = playbook.measure(measure_id)
+    feature, key, value = trigger
+    assert [(t.feature, getattr(t, key)) for t in m.triggers] == [(feature, value)]
+
+
+def test_shipped_playbook_has_one_generic_fallback(playbook: Playbook) -> None:
+    assert [m.id for m in playbook.measures if m.generic] == ["personal_call"]
+    assert "renewal" in playbook.measure("renewal_offer").title["en"].lower()
+    assert {"Month_to_end_contract", "contract_used", "Contract_period"} <= set(
+        playbook.measure("renewal_offer").drivers
+    )
+
+
+def test_the_shipped_file_and_the_default_are_the_same(tmp_path: Path, playbook: Playbook) -> None:
+    copy = tmp_path / "fitness.yaml"
+    copy.write_text(BUILTIN_TEXT, encoding="utf-8")
+    assert load_playbook(copy) == playbook
+    assert load_playbook(str(copy)) == playbook
+
+
+# --- which measure a member gets ---------------------------------------------------------------
+
+
+def _one_gym_member(**overrides: float) -> pd.DataFrame:
+    member = {
+        "gender": 1,
+        "Near_Location": 1,
+        "Partner": 1,
+        "Promo_friends": 1,
+        "Phone": 1,
+        "Contract_period": 12,
+        "Group_visits": 1,
+        "Age": 30,
+        "Avg_additional_charges_total": 200.0,
+        "Month_to_end_contract": 10,
+        "Lifetime": 6,
+        "Avg_class_frequency_total": 2.0,
+        "Avg_class_frequency_current_month": 2.0,
+        "churn_probability": 0.4,
+    }
+    return _members(**{k: [v] for k, v in {**member, **overrides}.items()})
+
+
+def _contributions(members: pd.DataFrame, **values: float) -> pd.DataFrame:
+    names = [c for c in members.columns if c not in {"row", "segment", "churn_probability"}]
+    names += [m.name for m in DERIVED_METRICS]
+    frame = pd.DataFrame(0.0, index=members.index, columns=names)
+    for name, value in values.items():
+        frame[name] = value
+    return frame
+
+
+def test_first_month_member_without_group_visits_gets_a_measure_that_fits(
+    playbook: Playbook,
+) -> None:
+    member = _one_gym_member(Lifetime=0, Group_visits=0, churn_probability=0.8)
+    for pushes, expected in [
+        ({"Lifetime": 1.2, "Group_visits": 0.3}, "first_month_onboarding"),
+        ({"Lifetime": 0.2, "Group_visits": 0.9}, "group_class_reminders"),
+    ]:
+        plan = build_plan(member, _contributions(member, **pushes), playbook)
+        chosen = plan.recommendations.iloc[0]
+        assert chosen == expected
+        assert playbook.measure(chosen).applies(member).all()
+
+
+def test_contract_ending_member_gets_the_renewal_offer(playbook: Playbook) -> None:
+    member = _one_gym_member(
+        Contract_period=1, Month_to_end_contract=1, Group_visits=0, Promo_friends=0
+    )
+    contributions = _contributions(
+        member, Month_to_end_contract=1.5, Group_visits=0.4, Promo_friends=0.3, Age=0.2
+    )
+    plan = build_plan(member, contributions, playbook)
+    assert plan.recommendations.tolist() == ["renewal_offer"]
+    assert plan.campaign["measure"].tolist() == ["renewal_offer"]
+
+
+def test_a_measure_whose_triggers_do_not_hold_is_not_given(playbook: Playbook) -> None:
+    # Month_to_end_contract pushes hardest, but the contract does not end soon.
+    member = _one_gym_member(Month_to_end_contract=10, Group_visits=0)
+    contributions = _contributions(member, Month_to_end_contract=2.0, Group_visits=0.1)
+    assert build_plan(member, contributions, playbook).recommendations.tolist() == [
+        "group_class_reminders"
+    ]
+
+
+def test_no_push_towards_leaving_falls_back_to_the_generic_measure(playbook: Playbook) -> None:
+    member = _one_gym_member(Lifetime=0, Group_visits=0, Month_to_end_contract=1)
+    contributions = _contributions(member, Lifetime=-1.0, Group_visits=-0.5)
+    assert build_plan(member, contributions, playbook).recommendations.tolist() == ["personal_call"]
+
+
+def test_derived_metrics_are_computed_for_the_triggers(playbook: Playbook) -> None:
+    member = _one_gym_member(Avg_class_frequency_total=2.5, Avg_class_frequency_current_month=0.5)
+    assert "visits_trend" not in member.columns
+    contributions = _contributions(member, visits_trend=1.0)
+    assert build_plan(member, contributions, playbook).recommendations.tolist() == [
+        "visit_drop_reengagement"
+    ]
+
+
+def test_a_table_without_club_columns_gets_only_the_generic_measure(playbook: Playbook) -> None:
+    rng = np.random.default_rng(0)
+    members = _members(
+        tenure=rng.integers(0, 72, 50),
+        MonthlyCharges=rng.uniform(18, 120, 50),
+        churn_probability=rng.uniform(0.0, 0.4, 50),
+    )
+    contributions = pd.DataFrame(
+        rng.normal(size=(50, 2)), columns=["tenure", "MonthlyCharges"], index=members.index
+    )
+    plan = build_plan(members, contributions, playbook)
+    assert set(plan.recommendations) == {"personal_call"}
+    assert set(plan.campaign["measure"]) == {"personal_call"}
+    assert [g.measure for g in plan.target_groups] == ["personal_call"]
+
+
+def test_a_tie_goes_to_the_cheaper_measure() -> None:
+    book = _playbook(
+        _measure("dear", 9, 0.2, triggers=[{"feature": "x", "max": 1}], drivers=["x"]),
+        _measure("cheap", 3, 0.2, triggers=[{"feature": "x", "min": 0}], drivers=["x"]),
+        _measure("call", 1, 0.1),
+    )
+    members = _members(x=[0.5], churn_probability=[0.9])
+    contributions = pd.DataFrame({"x": [1.0]})
+    assert build_plan(members, contributions, book).recommendations.tolist() == ["cheap"]
+
+
+def test_missing_values_do_not_trigger_a_measure(playbook: Playbook) -> None:
+    members = _members(Lifetime=[np.nan, 0.0], churn_probability=[0.9, 0.9])
+    contributions = pd.DataFrame({"Lifetime": [1.0, 1.0]})
+    plan = build_plan(members, contributions, playbook)
+    assert plan.recommendations.tolist() == ["personal_call", "first_month_onboarding"]
+
+
+# --- the economics -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def three() -> tuple[pd.DataFrame, pd.DataFrame, Playbook]:
+    """Three members, one measure: cost 10, success 0.2; fee 50 × 6 months = 300 kept."""
+    members = _members(churn_probability=[0.1, 0.9, 0.5])
+    members["member_id"] = ["a", "b", "c"]
+    return members, pd.DataFrame(index=members.index), _playbook(_measure("call", 10, 0.2))
+
+
+def test_saving_cost_and_net_by_hand(three: tuple[pd.DataFrame, pd.DataFrame, Playbook]) -> None:
+    members, contributions, book = three
+    plan = build_plan(members, contributions, book, Economics(fee=50, months_kept=6))
+    campaign = plan.campaign
+    # saving = p × 0.2 × 50 × 6: 0.9 → 54, 0.5 → 30, 0.1 → 6 (net -4: left out)
+    assert campaign["row"].tolist() == [1, 2]
+    assert campaign["rank"].tolist() == [1, 2]
+    assert campaign["expected_saving"].tolist() == pytest.approx([54.0, 30.0])
+    assert campaign["expected_cost"].tolist() == [10.0, 10.0]
+    assert campaign["expected_net"].tolist() == pytest.approx([44.0, 20.0])
+    assert plan.recommendations.tolist() == ["call", "call", "call"]
+    assert plan.expected_cost == 20.0 and plan.expected_saving == pytest.approx(84.0)
+
+
+def test_members_with_no_gain_are_left_out(
+    three: tuple[pd.DataFrame, pd.DataFrame, Playbook],
+) -> None:
+    members, contributions, book = three
+    # p = 0.5 → saving 30 = cost 30: net 0, left out with the 0.1.
+    plan = build_plan(members, contributions, book, Economics(offer_cost=30))
+    assert plan.campaign["row"].tolist() == [1]
+    assert (plan.campaign["expected_net"] > 0).all()
+
+
+def test_the_campaign_is_ranked_by_net_not_by_probability() -> None:
+    book = _playbook(
+        _measure("dear", 40, 0.3, triggers=[{"feature": "x", "equals": 1}], drivers=["x"]),
+        _measure("call", 2, 0.1),
+    )
+    members = _members(x=[1, 0, 0], churn_probability=[0.9, 0.8, 0.3])
+    contributions = pd.DataFrame({"x": [1.0, 1.0, 1.0]})
+    campaign = build_plan(members, contributions, book).campaign
+    # row 0: 0.9 × 0.3 × 300 - 40 = 41; row 1: 0.8 × 0.1 × 300 - 2 = 22; row 2: 9 - 2 = 7
+    assert campaign["measure"].tolist() == ["dear", "call", "call"]
+    assert campaign["expected_net"].tolist() == pytest.approx([41.0, 22.0, 7.0])
+    members.loc[0, "churn_probability"] = 0.6  # 54 - 40 = 14: now below row 1
+    campaign = build_plan(members, contributions, book).campaign
+    assert campaign["row"].tolist() == [1, 0, 2]
+    assert campaign["expected_net"].tolist() == pytest.approx([22.0, 14.0, 7.0])
+
+
+@pytest.mark.parametrize(
+    ("budget", "rows"), [(None, [1, 2]), (25, [1, 2]), (20, [1, 2]), (19.99, [1]), (5, [])]
+)
+def test_the_budget_cuts_the_list(
+    three: tuple[pd.DataFrame, pd.DataFrame, Playbook], budget: float | None, rows: list[int]
+) -> None:
+    members, contributions, book = three
+    plan = build_plan(members, contributions, book, book.economics.override(budget=budget))
+    assert plan.campaign["row"].tolist() == rows
+    assert plan.campaign["rank"].tolist() == list(range(1, len(rows) + 1))
+    if budget is not None:
+        assert plan.campaign["expected_cost"].sum() <= budget
+    assert len(plan.recommendations) == 3  # everyone keeps a measure
+
+
+def test_overrides_change_the_numbers(
+    three: tuple[pd.DataFrame, pd.DataFrame, Playbook],
+) -> None:
+    members, contributions, book = three
+    fee = build_plan(members, contributions, book, book.economics.override(fee=100)).campaign
+    # saving = p × 0.2 × 100 × 6: 108, 60, 12 → net 98, 50, 2
+    assert fee["expected_saving"].tolist() == pytest.approx([108.0, 60.0, 12.0])
+    assert fee["expected_net"].tolist() == pytest.approx([98.0, 50.0, 2.0])
+    cost = build_plan(members, contributions, book, book.economics.override(offer_cost=4)).campaign
+    assert cost["expected_cost"].tolist() == [4.0, 4.0, 4.0]
+    assert cost["expected_net"].tolist() == pytest.approx([50.0, 26.0, 2.0])
+    rate = build_plan(
+        members, contributions, book, book.economics.override(success_rate=0.1, months_kept=12)
+    ).campaign
+    assert rate["expected_saving"].tolist() == pytest.approx([54.0, 30.0])
+
+
+def test_the_id_column_is_carried(three: tuple[pd.DataFrame, pd.DataFrame, Playbook]) -> None:
+    members, contributions, book = three
+    campaign = build_plan(members, contributions, book, id_col="member_id").campaign
+    assert list(campaign.columns) == [
+        "rank",
+        "row",
+        "member_id",
+        "churn_probability",
+        "segment",
+        "measure",
+        "measure_title",
+        "expected_cost",
+        "expected_saving",
+        "expected_net",
+    ]
+    assert campaign["member_id"].tolist() == ["b", "c"]
+
+
+def test_bad_overrides_name_the_option() -> None:
+    with pytest.raises(UsageError, match=r"--fee: must be above 0"):
+        Economics().override(fee=0)
+    with pytest.raises(UsageError, match=r"--offer-cost: must be 0 or more"):
+        Economics().override(offer_cost=-1)
+    with pytest.raises(UsageError, match=r"--budget"):
+        Economics().override(budget=float("nan"))
+
+
+def test_bad_members_are_refused(three: tuple[pd.DataFrame, pd.DataFrame, Playbook]) -> None:
+    members, contributions, book = three
+    with pytest.raises(DataError, match="churn_probability"):
+        build_plan(members.drop(columns="churn_probability"), contributions, book)
+    with pytest.raises(DataError, match=r"row 7"):
+        build_plan(
+            members.assign(churn_probability=[0.1, 1.2, 0.5], row=[3, 7, 9]), contributions, book
+        )
+    with pytest.raises(DataError, match="no contributions"):
+        build_plan(members, contributions.iloc[:1], book)
+    with pytest.raises(UsageError, match="'nope'"):
+        build_plan(members, contributions, book, id_col="nope")
+
+
+# --- the club's table --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def club(gym: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The club's members with a stand-in for the model: standardised features × correlation."""
+    features = gym.drop(columns="Churn")
+    for metric in DERIVED_METRICS:
+        features[metric.name] = metric.compute(features)
+    z = (features - features.mean()) / features.std()
+    contributions = z * features.corrwith(gym["Churn"]) * 2
+    base = np.log(gym["Churn"].mean() / (1 - gym["Churn"].mean()))
+    probability = 1 / (1 + np.exp(-(base + contributions.sum(axis=1))))
+    members = features.assign(
+        row=np.arange(len(gym)),
+        churn_probability=probability,
+        segment=(features["Lifetime"] // 3).clip(upper=4).astype(int),
+    )
+    return members, contributions
+
+
+def test_the_club_gets_several_target_groups(
+    club: tuple[pd.DataFrame, pd.DataFrame], playbook: Playbook
+) -> None:
+    members, contributions = club
+    plan = build_plan(members, contributions, playbook)
+    groups = plan.target_groups
+    assert len(groups) >= 3
+    for g in groups:
+        assert g.members > 0 and g.expected_cost > 0 and g.expected_saving > g.expected_cost
+        assert g.name.startswith(playbook.measure(g.measure).title["en"] + " — ")
+        assert g.action == playbook.measure(g.measure).description["en"]
+        assert g.segments and set(g.segments) <= set(members["segment"])
+    assert [g.expected_saving for g in groups] == sorted(
+        (g.expected_saving for g in groups), reverse=True
+    )
+    assert {"renewal_offer", "first_month_onboarding", "visit_drop_reengagement"} <= {
+        g.measure for g in groups
+    }
+    assert sum(g.members for g in groups) == len(plan.campaign)
+    assert plan.campaign["expected_net"].is_monotonic_decreasing
+    assert (plan.campaign["expected_net"] > 0).all()
+    # Every member keeps a measure, and it is one whose triggers hold for them.
+    assert plan.recommendations.index.equals(members.index)
+    for measure_id, who in plan.recommendations.groupby(plan.recommendations):
+        assert playbook.measure(str(measure_id)).applies(members.loc[who.index]).all()
+
+
+def test_the_plan_is_json_ready(
+    club: tuple[pd.DataFrame, pd.DataFrame], playbook: Playbook
+) -> None:
+    members, contributions = club
+    economics = playbook.economics.override(budget=5000)
+    out = json.loads(json.dumps(build_plan(members, contributions, playbook, economics).to_dict()))
+    assert out["economics"] == {
+        "fee": 50.0,
+        "months_kept": 6.0,
+        "currency": "USD",
+        "offer_cost": None,
+        "success_rate": None,
+        "budget": 5000.0,
+    }
+    assert out["campaign"]["expected_cost"] <= 5000
+    first = out["target_groups"][0]
+    assert {"name", "members", "action", "expected_cost", "expected_saving", "segments"} <= set(
+        first
+    )
+    assert isinstance(first["members"], int) and isinstance(first["expected_saving"], float)
+
+
+def test_russian_titles(club: tuple[pd.DataFrame, pd.DataFrame], playbook: Playbook) -> None:
+    members, contributions = club
+    plan = build_plan(members, contributions, playbook, lang="ru")
+    assert plan.campaign["measure_title"].map(lambda t: bool(CYRILLIC.search(t))).all()
+    for g in plan.target_groups:
+        assert CYRILLIC.search(g.name) and CYRILLIC.search(g.action)
+        assert not re.search("[A-Za-z]{4,}", g.name), g.name
+    with pytest.raises(UsageError, match="'de'"):
+        build_plan(members, contributions, playbook, lang="de")
+
+
+# --- bad playbooks -----------------------------------------------------------------------------
+
+
+def _bad(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "club-playbook.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UsageError) as caught:
+        load_playbook(path)
+    message = str(caught.value)
+    assert "club-playbook.yaml" in message and "fix:" in message
+    return message
+
+
+def test_a_missing_playbook(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"nowhere\.yaml: no such playbook file"):
+        load_playbook(tmp_path / "nowhere.yaml")
+
+
+def test_a_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    text = BUILTIN_TEXT.replace("  fee: 50", "  fee: [50")
+    line = BUILTIN_TEXT.splitlines().index("  fee: 50            # monthly membership fee") + 1
+    message = _bad(tmp_path, text)
+    assert "not valid YAML" in message and re.search(rf"line {line + 1}\b", message)
+
+
+def test_a_success_rate_above_one(tmp_path: Path) -> None:
+    message = _bad(tmp_path, BUILTIN_TEXT.replace("success_rate: 0.25", "success_rate: 1.5", 1))
+    assert "measures[0].success_rate: must be between 0 and 1" in message
+    assert "1.5" in message and "first_month_onboarding" in message
+
+
+def test_an_unknown_trigger_key(tmp_path: Path) -> None:
+    text = BUILTIN_TEXT.replace("{feature: Lifetime, max: 1}", "{feature: Lifetime, below: 1}")
+    message = _bad(tmp_path, text)
+    assert "measures[0].triggers[0]: unknown key 'below'" in message
+    assert "feature, min, max, equals" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("cost: 15", "cost: -3", "measures[0].cost: must be 0 or more"),
+        ("cost: 15", "cost: lots", "measures[0].cost: must be a number"),
+        ("    cost: 15\n", "", "measures[0].cost: is missing"),
+        ("  fee: 50", "  fee: 0", "economics.fee: must be above 0"),
+        ("id: renewal_offer", "id: first_month_onboarding", "the same id"),
+        ("triggers: []", "triggers: [{feature: Age, min: 18}]", "fallback"),
+        ("{feature: Lifetime, max: 1}", "{feature: Lifetime}", "give a condition"),
+        ("{feature: Lifetime, max: 1}", "{feature: Lifetime, min: 3, max: 1}", "above max"),
+        ("  ru: План удержания", "  ru: ''\n  de: План удержания", "name: the 'ru' text is empty"),
+    ],
+)
+def test_other_bad_fields(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    assert old in BUILTIN_TEXT
+    assert expected in _bad(tmp_path, BUILTIN_TEXT.replace(old, new, 1))
+
+
+@pytest.mark.parametrize("text", ["", "- just\n- a list\n"])
+def test_a_playbook_that_is_not_a_mapping(tmp_path: Path, text: str) -> None:
+    _bad(tmp_path, text)
