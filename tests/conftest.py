@@ -74,3 +74,11 @@ def make_telco(n: int = 1500, *, random_state: int = 0) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def telco() -> pd.DataFrame:
     return make_telco()
+
+
+@pytest.fixture(scope="session")
+def club_analysis(gym: pd.DataFrame):  # type: ignore[no-untyped-def]
+    """`analyze` on the whole club table, in English (run once per test session)."""
+    from churnlab.analysis import analyze
+
+    return analyze(gym, gym_spec(), source="the bundled club table", lang="en")

@@ -40,7 +40,13 @@ from sqlalchemy.engine import make_url
 
 from churnlab.errors import ReadError, SchemaError, UsageError
 
-__all__ = ["neutralise_formulas", "read_table", "source_name", "write_table"]
+__all__ = [
+    "neutralise_formulas",
+    "read_table",
+    "source_name",
+    "write_bytes",
+    "write_table",
+]
 
 _CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 _FORMATS = {
@@ -201,6 +207,37 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, index: boo
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(path, lambda handle: writer(frame, handle, index))
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write the file: {exc.strerror or exc}",
+            file=str(path),
+            fix="choose another output path, or check that you may write to that folder",
+        ) from exc
+    return path
+
+
+def write_bytes(data: bytes, path: str | os.PathLike[str]) -> Path:
+    """Write bytes atomically (a report, a JSON summary, a model): all of them or nothing.
+
+    Raises
+    ------
+    UsageError
+        The file cannot be written there (a folder with that name, no permission).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     print(write_bytes(b"{}", Path(folder) / "out" / "summary.json").read_text())
+    {}
+    """
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(21, "Is a directory", str(path))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, lambda handle: handle.write(data))
     except OSError as exc:
         raise UsageError(
             f"cannot write the file: {exc.strerror or exc}",

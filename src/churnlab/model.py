@@ -84,6 +84,8 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         Slope and intercept of the Platt scaling on the learner's log-odds.
     oof_proba_ : ndarray
         Each training row's calibrated out-of-fold probability.
+    oof_fold_ : ndarray of int
+        The fold in which each training row was held out (not saved in model files).
     oof_metrics_ : dict
         Metrics of ``oof_proba_`` (from the tuning folds; see :func:`~churnlab.cross_evaluate`
         for a fully nested estimate with its spread).
@@ -175,6 +177,9 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         platt = LogisticRegression(C=1e6).fit(_logit(chosen.oof_proba)[:, None], y)
         self.calibration_ = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
         self.oof_proba_ = self._calibrate(chosen.oof_proba)
+        self.oof_fold_ = np.zeros(len(y), dtype=int)
+        for k, (_, test) in enumerate(folds):
+            self.oof_fold_[test] = k
         self.threshold_ = best_threshold(y, self.oof_proba_)
         self.oof_metrics_ = classification_metrics(y, self.oof_proba_, threshold=self.threshold_)
         self.base_rate_ = float(y.mean())

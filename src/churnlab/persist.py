@@ -11,9 +11,9 @@ A model file is a zip archive holding:
 
 from __future__ import annotations
 
+import io
 import json
 import os
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +25,8 @@ import numpy as np
 import skops.io as sio
 
 from churnlab._version import __version__
-from churnlab.errors import ModelFileError, UsageError
+from churnlab.errors import ModelFileError
+from churnlab.io import write_bytes
 from churnlab.model import ChurnModel
 from churnlab.spec import DatasetSpec
 
@@ -83,32 +84,11 @@ def save_model(model: ChurnModel, path: str | os.PathLike[str]) -> Path:
         },
         "spec": model.spec_.to_dict(),
     }
-    if path.is_dir():
-        raise UsageError(
-            f"{str(path)!r} is a directory",
-            file=str(path),
-            fix="give a file name for the model, e.g. model.churnlab",
-        )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-        )
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write the model there ({exc.strerror or exc})",
-            file=str(path),
-            fix="give a path in a folder you can write to",
-        ) from None
-    os.close(handle)
-    try:
-        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(_MANIFEST, json.dumps(manifest, indent=2, default=_plain))
-            archive.writestr(_ESTIMATOR, sio.dumps(model.estimator_))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(_MANIFEST, json.dumps(manifest, indent=2, default=_plain))
+        archive.writestr(_ESTIMATOR, sio.dumps(model.estimator_))
+    write_bytes(buffer.getvalue(), path)
     return path
 
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import typer
 
+from churnlab.cli.analyze import analyze
 from churnlab.cli.evaluate import evaluate
 from churnlab.cli.score import score
 from churnlab.cli.train import train
 
 app = typer.Typer(
     name="churnlab",
-    help="Understand and fight member churn: train a calibrated model, score members, evaluate.",
+    help="Understand and fight member churn: analyze a member table, train a calibrated model, "
+    "score members, evaluate.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command()(analyze)
 app.command()(train)
 app.command()(score)
 app.command()(evaluate)

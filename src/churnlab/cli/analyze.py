@@ -1,0 +1,100 @@
+"""`churnlab analyze`: drivers, member portraits, a retention plan and the report, in one run."""
+
+from __future__ import annotations
+
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from churnlab.cli._common import (
+    DataArg,
+    IdOpt,
+    KeepOpt,
+    PositiveOpt,
+    QueryOpt,
+    TableOpt,
+    TargetOpt,
+    err,
+    handles_errors,
+    out,
+    progress,
+    read_members,
+    spec_for,
+)
+
+
+class Language(StrEnum):
+    """The languages of the report."""
+
+    en = "en"
+    ru = "ru"
+
+
+@handles_errors
+def analyze(
+    data: DataArg = None,
+    target: TargetOpt = "Churn",
+    positive: PositiveOpt = None,
+    id_col: IdOpt = None,
+    keep: KeepOpt = None,
+    query: QueryOpt = None,
+    table: TableOpt = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="The folder for the report and the exports.")
+    ] = Path("churnlab-report"),
+    lang: Annotated[Language, typer.Option("--lang", help="The language of every text.")] = (
+        Language.en
+    ),
+    playbook_path: Annotated[
+        Path | None,
+        typer.Option("--playbook", help="A playbook YAML (default: the fitness-club playbook)."),
+    ] = None,
+    fee: Annotated[float | None, typer.Option("--fee", help="Monthly fee (member value).")] = None,
+    offer_cost: Annotated[
+        float | None, typer.Option("--offer-cost", help="Cost of one offer, for every measure.")
+    ] = None,
+    budget: Annotated[
+        float | None, typer.Option("--budget", help="The most the campaign may cost.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Why members leave, who they are, whom to call with what: the report and its exports."""
+    from churnlab.analysis import STEPS
+    from churnlab.analysis import analyze as run_analysis
+    from churnlab.plan import load_playbook
+    from churnlab.report.export import write_outputs
+
+    started = time.perf_counter()
+    playbook = load_playbook(playbook_path)
+    economics = playbook.economics.override(fee=fee, offer_cost=offer_cost, budget=budget)
+    frame, source = read_members(data, query=query, table=table)
+    spec = spec_for(frame, source, target=target, positive=positive, id_col=id_col, keep=keep)
+    with progress("analysing", total=len(STEPS)) as advance:
+        analysis = run_analysis(
+            frame,
+            spec,
+            source=source,
+            lang=lang.value,
+            playbook=playbook,
+            economics=economics,
+            random_state=seed,
+            on_step=lambda name: advance(STEPS.index(name), len(STEPS)),
+        )
+    paths = write_outputs(analysis, out_dir)
+    seconds = time.perf_counter() - started
+    for sentence in analysis.summary.conclusions:
+        out.print(f"- {escape(sentence)}")
+    rejected = len(analysis.rejects)
+    err.print(
+        f"analysed {len(analysis.members):,} members from {escape(source)} in {seconds:.1f} s"
+        + (
+            f"; [yellow]{rejected:,} rows rejected[/] -> {escape(str(paths['rejects']))}"
+            if rejected
+            else ""
+        )
+    )
+    err.print(f"report: [bold]{escape(str(paths['report']))}[/]")

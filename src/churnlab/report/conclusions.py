@@ -1,0 +1,167 @@
+"""The few findings a manager must know, written from the analysis' own numbers.
+
+Every sentence is filled from the summary: change the data and the conclusions change with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from churnlab.report.summary import DataSummary, ModelQuality
+
+__all__ = ["write_conclusions"]
+
+#: What the public studies of the club's table reached (ROC-AUC, 80/20 split).
+PUBLIC_AUC = 0.97
+
+_TEXT = {
+    "en": {
+        "churn": "{rate} of members ({leavers} of {members}) left in the month after the snapshot.",
+        "quality": "The model ranks a leaver above a stayer {auc_pct} of the time (ROC-AUC "
+        "{auc} ± {auc_sd}, out of fold), and its probabilities are calibrated: of members "
+        "given 30%, about 30% leave (calibration error {ece}).",
+        "public": " The public studies of this table reached {public}.",
+        "too_good": "Warning: a score this high is rare for next month's churn — check that no "
+        "column records the leaving itself.",
+        "drivers": "Churn is driven most by {top}.",
+        "levers": " Of these the club can act on {levers}.",
+        "no_levers": " None of these is a lever the club can move directly.",
+        "segments": "The riskiest portrait, “{worst}” ({worst_size} members), loses {worst_rate} "
+        "— {times} times the average; the safest, “{best}”, loses {best_rate}.",
+        "plan": "Contacting {members} members costs about {cost} {currency} and is expected "
+        "to keep {saving} {currency} of fees ({net} net). Start with “{first}” "
+        "({first_members} members).",
+        "no_plan": "With these economics no member is worth an offer: lower the offer cost or "
+        "raise the member's value (--fee, --offer-cost).",
+        "direction_up": "{label} (the higher, the more members leave)",
+        "direction_down": "{label} (the lower, the more members leave)",
+        "direction_mixed": "{label}",
+        "and": " and ",
+    },
+    "ru": {
+        "churn": "{rate} клиентов ({leavers} из {members}) ушли в следующем месяце после среза.",
+        "quality": "Модель ставит уходящего клиента выше остающегося в {auc_pct} случаев (ROC-AUC "
+        "{auc} ± {auc_sd}, вне обучающих фолдов), и её вероятности откалиброваны: "
+        "из клиентов с прогнозом 30 % уходят около 30 % (ошибка калибровки {ece}).",
+        "public": " Открытые исследования этих данных достигали {public}.",
+        "too_good": "Внимание: такая высокая оценка редка для оттока следующего месяца — "
+        "проверьте, что ни один столбец не фиксирует сам уход.",
+        "drivers": "Сильнее всего на отток влияют: {top}.",
+        "levers": " Из них клуб может повлиять на: {levers}.",
+        "no_levers": " Ни на один из этих факторов клуб не может повлиять напрямую.",
+        "segments": "Самый рискованный портрет, «{worst}» ({worst_size} клиентов), теряет "
+        "{worst_rate} — в {times} раза больше среднего; самый надёжный, «{best}», "
+        "теряет {best_rate}.",
+        "plan": "Обращение к {members} клиентам обойдётся примерно в {cost} {currency} и, "
+        "по расчёту, сохранит {saving} {currency} выручки ({net} чистыми). "
+        "Начните с группы «{first}» ({first_members} клиентов).",
+        "no_plan": "При этих экономических условиях ни одно предложение не окупается: снизьте "
+        "стоимость предложения или увеличьте ценность клиента (--fee, --offer-cost).",
+        "direction_up": "«{label}» (чем выше, тем больше уходят)",
+        "direction_down": "«{label}» (чем ниже, тем больше уходят)",
+        "direction_mixed": "«{label}»",
+        "and": " и ",
+    },
+}
+
+
+def _dec(value: float, digits: int, lang: str) -> str:
+    """A decimal number: 0.991 in English, 0,991 in Russian."""
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if lang == "ru" else text
+
+
+def _pct(share: float, lang: str) -> str:
+    text = _dec(100 * share, 1, lang).rstrip("0").rstrip(".,")
+    return f"{text}\u00a0%" if lang == "ru" else f"{text}%"
+
+
+def _num(value: float, lang: str) -> str:
+    """Whole numbers with digit groups: 1,061 in English, 1 061 in Russian."""
+    text = f"{round(value):,}"
+    return text.replace(",", "\u00a0") if lang == "ru" else text
+
+
+def write_conclusions(
+    data: DataSummary,
+    quality: ModelQuality,
+    drivers: list[dict[str, Any]],
+    segments: list[dict[str, Any]],
+    plan: dict[str, Any],
+    *,
+    lang: str = "en",
+    club: bool = False,
+) -> list[str]:
+    """Five or so sentences: churn, trust in the model, drivers, portraits, the plan.
+
+    Parameters
+    ----------
+    data, quality, drivers, segments, plan
+        The parts of the summary.
+    lang : {"en", "ru"}
+    club : bool
+        The table is the club's: compare with the public studies.
+    """
+    t = _TEXT.get(lang, _TEXT["en"])
+    out = [
+        t["churn"].format(
+            rate=_pct(data.churn_rate, lang),
+            leavers=_num(data.leavers, lang),
+            members=_num(data.members, lang),
+        )
+    ]
+    quality_text = t["quality"].format(
+        auc_pct=_pct(quality.metrics["roc_auc"], lang),
+        auc=_dec(quality.metrics["roc_auc"], 3, lang),
+        auc_sd=_dec(quality.spread["roc_auc"], 3, lang),
+        ece=_dec(quality.metrics["ece"], 3, lang),
+    )
+    if club:
+        quality_text += t["public"].format(public=_dec(PUBLIC_AUC, 2, lang))
+    if "too_good" in quality.warnings:
+        quality_text += " " + t["too_good"]
+    out.append(quality_text)
+
+    top = drivers[:3]
+    phrases = [t[f"direction_{d['direction']}"].format(label=d["label"]) for d in top]
+    drivers_text = t["drivers"].format(top="; ".join(phrases))
+    levers = [d["label"] for d in top if d["role"] == "lever"]
+    drivers_text += (
+        t["levers"].format(levers=t["and"].join(f"«{x}»" if lang == "ru" else x for x in levers))
+        if levers
+        else t["no_levers"]
+    )
+    out.append(drivers_text)
+
+    if segments:
+        worst, best = segments[0], min(segments, key=lambda s: s["churn_rate"])
+        out.append(
+            t["segments"].format(
+                worst=worst["name"],
+                worst_size=_num(worst["size"], lang),
+                worst_rate=_pct(worst["churn_rate"], lang),
+                times=_dec(
+                    worst["churn_rate"] / data.churn_rate if data.churn_rate else 0.0, 1, lang
+                ),
+                best=best["name"],
+                best_rate=_pct(best["churn_rate"], lang),
+            )
+        )
+
+    campaign = plan.get("campaign", {})
+    groups = plan.get("target_groups", [])
+    if campaign.get("members") and groups:
+        out.append(
+            t["plan"].format(
+                members=_num(campaign["members"], lang),
+                cost=_num(campaign["expected_cost"], lang),
+                saving=_num(campaign["expected_saving"], lang),
+                net=_num(campaign["expected_net"], lang),
+                currency=plan["economics"].get("currency", ""),
+                first=groups[0]["name"],
+                first_members=_num(groups[0]["members"], lang),
+            )
+        )
+    else:
+        out.append(t["no_plan"])
+    return out

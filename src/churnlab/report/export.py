@@ -1,0 +1,50 @@
+"""Write everything `churnlab analyze` produces into one folder, each file atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from churnlab.analysis import Analysis
+from churnlab.io import neutralise_formulas, write_bytes, write_table
+from churnlab.persist import save_model
+from churnlab.report.html import render_html
+
+__all__ = ["OUTPUTS", "write_outputs"]
+
+#: The files of an analysis folder, by role.
+OUTPUTS = {
+    "report": "report.html",
+    "summary": "summary.json",
+    "scores": "scores.csv",
+    "plan_csv": "plan.csv",
+    "plan_xlsx": "plan.xlsx",
+    "model": "model.churnlab",
+    "rejects": "rejects.csv",
+}
+
+
+def write_outputs(analysis: Analysis, folder: str | os.PathLike[str]) -> dict[str, Path]:
+    """Write the report, the summary, the member scores, the plan, the model and the rejects.
+
+    Spreadsheet exports (``scores.csv``, ``plan.csv``, ``plan.xlsx``) have cells that start with
+    ``=``, ``+``, ``-`` or ``@`` neutralised, so a crafted id cannot run as a formula in Excel.
+
+    Returns
+    -------
+    dict
+        The path of each file, by the roles of :data:`OUTPUTS`.
+    """
+    folder = Path(folder)
+    paths = {role: folder / name for role, name in OUTPUTS.items()}
+    summary = analysis.summary
+    html = render_html(summary, members=analysis.members, campaign=analysis.plan.campaign)
+    write_bytes(summary.to_json().encode("utf-8"), paths["summary"])
+    write_table(neutralise_formulas(analysis.members), paths["scores"])
+    plan = neutralise_formulas(analysis.plan.campaign)
+    write_table(plan, paths["plan_csv"])
+    write_table(plan, paths["plan_xlsx"])
+    save_model(analysis.model, paths["model"])
+    write_table(analysis.rejects, paths["rejects"])
+    write_bytes(html.encode("utf-8"), paths["report"])
+    return paths

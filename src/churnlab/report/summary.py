@@ -1,0 +1,116 @@
+"""The one object every output of `churnlab analyze` is made from.
+
+:class:`Summary` holds what the analysis found — the data at a glance, the model's quality, the
+drivers, the segments, the plan and the conclusions — as plain values. ``report.html``,
+``summary.json`` and the API all render this object, so they never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["DataSummary", "FeatureProfile", "ModelQuality", "Summary"]
+
+
+@dataclass(frozen=True)
+class FeatureProfile:
+    """One feature at a glance: churn along its values, and the means of stayers and leavers."""
+
+    feature: str
+    label: str
+    kind: str
+    role: str
+    stayers_mean: float | None
+    leavers_mean: float | None
+    churn_by_value: list[dict[str, Any]]  # {"value", "members", "churn_rate"}
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    """The table at a glance."""
+
+    source: str
+    rows: int
+    rejected: int
+    members: int
+    leavers: int
+    churn_rate: float
+    id_col: str | None
+    set_aside: list[dict[str, str]]
+    features: list[FeatureProfile]
+    correlations: dict[str, Any]  # {"columns": [...], "values": [[...]]}
+    correlated_pairs: list[dict[str, Any]]  # {"a", "b", "r"}
+
+
+@dataclass(frozen=True)
+class ModelQuality:
+    """How far the probabilities can be trusted, out of fold."""
+
+    learner: str
+    params: dict[str, Any]
+    candidates: dict[str, float]
+    folds: int
+    threshold: float
+    metrics: dict[str, float]
+    spread: dict[str, float]
+    curves: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything `churnlab analyze` found, ready to render.
+
+    Attributes
+    ----------
+    meta : dict
+        Source, language, churnlab version, creation time, model file, training-data hash.
+    data : DataSummary
+    quality : ModelQuality
+    drivers : list of dict
+        ``feature``, ``label``, ``role``, ``importance`` (mean change to a member's probability,
+        in points), ``direction`` (up, down, mixed), ``shape``; most important first.
+    segments : list of dict
+        ``id``, ``name``, ``size``, ``share``, ``churn_rate``, ``description``, ``distinguishing``.
+    segmentation : dict
+        How the segments were found: ``method``, ``k_scores``, ``chosen_k``, ``stability``,
+        ``dendrogram``.
+    plan : dict
+        ``target_groups`` (``name``, ``members``, ``action``, ``expected_cost``,
+        ``expected_saving`` …), ``economics`` and the campaign totals.
+    conclusions : list of str
+        The few findings a manager must know, written from the numbers above.
+    """
+
+    meta: dict[str, Any]
+    data: DataSummary
+    quality: ModelQuality
+    drivers: list[dict[str, Any]]
+    segments: list[dict[str, Any]]
+    segmentation: dict[str, Any]
+    plan: dict[str, Any]
+    conclusions: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (``summary.json``): plain values, NaN written as null."""
+        out = asdict(self)
+        out["metrics"] = {**self.quality.metrics, "spread": self.quality.spread}
+        return _clean(out)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

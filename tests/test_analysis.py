@@ -1,0 +1,129 @@
+"""The main job on the club's table and on a table unlike it, against the issue's bars."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from churnlab.analysis import Analysis, analyze
+from churnlab.spec import gym_spec, infer_spec
+
+
+def test_segments_cover_everyone_and_differ(club_analysis: Analysis) -> None:
+    segments = club_analysis.summary.segments
+    assert 3 <= len(segments) <= 8
+    assert sum(s["size"] for s in segments) == 4000
+    rates = [s["churn_rate"] for s in segments]
+    assert rates == sorted(rates, reverse=True) and rates[0] - rates[-1] > 0.3
+    assert len({s["name"] for s in segments}) == len(segments)
+    assert club_analysis.summary.segmentation["chosen_k"] == len(segments)
+
+
+def test_known_drivers_are_on_top(club_analysis: Analysis) -> None:
+    top = [d["feature"] for d in club_analysis.summary.drivers[:4]]
+    assert {"Lifetime", "Avg_class_frequency_current_month", "Month_to_end_contract"} <= set(top)
+    roles = {d["feature"]: d["role"] for d in club_analysis.summary.drivers}
+    assert roles["Lifetime"] == "trait" and roles["Avg_class_frequency_current_month"] == "lever"
+
+
+def test_plan_has_three_or_more_priced_groups(club_analysis: Analysis) -> None:
+    groups = club_analysis.summary.plan["target_groups"]
+    assert len(groups) >= 3
+    for group in groups:
+        assert group["members"] > 0 and group["action"]
+        assert group["expected_cost"] > 0 and group["expected_saving"] > group["expected_cost"]
+    campaign = club_analysis.plan.campaign
+    assert sum(g["members"] for g in groups) == len(campaign)
+    assert campaign["expected_net"].is_monotonic_decreasing
+
+
+def test_members_table(club_analysis: Analysis, gym: pd.DataFrame) -> None:
+    members = club_analysis.members
+    assert len(members) == 4000 and members["row"].tolist() == list(range(4000))
+    assert {
+        "churn_probability",
+        "risk_tier",
+        "segment",
+        "segment_name",
+        "reason_1",
+        "recommended_measure",
+    } <= set(members.columns)
+    names = {s["id"]: s["name"] for s in club_analysis.summary.segments}
+    assert (members["segment"].map(names) == members["segment_name"]).all()
+    assert members["recommended_measure"].notna().all()
+    np.testing.assert_allclose(
+        members["churn_probability"], club_analysis.model.predict_proba(gym)[:, 1]
+    )
+
+
+def test_summary_json_has_the_documented_shape(club_analysis: Analysis) -> None:
+    summary = json.loads(club_analysis.summary.to_json())
+    for metric in ("roc_auc", "pr_auc", "brier", "log_loss", "ece"):
+        assert 0 <= summary["metrics"][metric] <= 1
+        assert summary["metrics"]["spread"][metric] >= 0
+    assert summary["metrics"]["roc_auc"] >= 0.985
+    assert summary["data"]["rows"] == 4000 and summary["data"]["rejected"] == 0
+    assert summary["data"]["churn_rate"] == pytest.approx(0.26525)
+    drivers = summary["drivers"]
+    assert all({"feature", "importance", "direction"} <= set(d) for d in drivers)
+    assert [d["importance"] for d in drivers] == sorted(
+        (d["importance"] for d in drivers), reverse=True
+    )
+    for segment in summary["segments"]:
+        assert {"id", "name", "size", "churn_rate", "description", "distinguishing"} <= set(segment)
+    for group in summary["plan"]["target_groups"]:
+        assert {"name", "members", "action", "expected_cost", "expected_saving"} <= set(group)
+    assert {"fee", "months_kept", "currency"} <= set(summary["plan"]["economics"])
+
+
+def test_conclusions_are_written_from_the_numbers(club_analysis: Analysis) -> None:
+    summary = club_analysis.summary
+    text = " ".join(summary.conclusions)
+    assert "26.5%" in text and "1,061 of 4,000" in text
+    assert summary.segments[0]["name"] in text
+    assert f"{summary.plan['campaign']['members']:,}" in text
+    assert f"{summary.quality.metrics['roc_auc']:.3f}" in text and "0.97" in text
+
+
+def test_data_at_a_glance(club_analysis: Analysis) -> None:
+    data = club_analysis.summary.data
+    by_feature = {f.feature: f for f in data.features}
+    contract = {p["value"]: p["churn_rate"] for p in by_feature["Contract_period"].churn_by_value}
+    assert set(contract) == {1.0, 6.0, 12.0} and contract[1.0] > contract[12.0]
+    assert by_feature["Lifetime"].leavers_mean < by_feature["Lifetime"].stayers_mean
+    pairs = {(p["a"], p["b"]) for p in data.correlated_pairs}
+    assert ("Avg_class_frequency_total", "Avg_class_frequency_current_month") in pairs
+    assert data.correlations["columns"][-1] == "Churn"
+
+
+def test_russian_analysis_is_russian(gym: pd.DataFrame) -> None:
+    analysis = analyze(gym.sample(1500, random_state=0), gym_spec(), source="клуб", lang="ru")
+    text = " ".join(analysis.summary.conclusions)
+    assert re.search("[а-яё]", text) and "members" not in text
+    assert all(re.search("[а-яё]", s["name"].lower()) for s in analysis.summary.segments)
+    assert all(re.search("[а-яё]", g["action"]) for g in analysis.summary.plan["target_groups"])
+    assert analysis.members["reason_1"].str.contains("п.п.").any()
+
+
+def test_a_table_unlike_the_club(telco: pd.DataFrame) -> None:
+    frame = telco.astype({"tenure": object})
+    frame.loc[[5, 9], "tenure"] = "n/a"  # not a number: rejected, counted, not lost
+    analysis = analyze(frame, infer_spec(telco), source="telco.csv")
+    assert len(analysis.members) + len(analysis.rejects) == len(frame)
+    assert analysis.summary.data.rejected == 2 and analysis.rejects["row"].tolist() == [5, 9]
+    assert "customerID" in analysis.members.columns
+    assert analysis.summary.plan["target_groups"], "a generic measure covers any table"
+    measures = {g["measure"] for g in analysis.summary.plan["target_groups"]}
+    assert "renewal_offer" not in measures  # club measures need club columns
+    assert 3 <= len(analysis.summary.segments) <= 8
+
+
+def test_too_good_to_be_true_is_flagged(telco: pd.DataFrame) -> None:
+    frame = telco.assign(cancel_flag=(telco["Churn"] == "Yes").astype(int))
+    spec = infer_spec(frame, keep=["cancel_flag"])
+    analysis = analyze(frame, spec, source="telco.csv")
+    assert "too_good" in analysis.summary.quality.warnings
