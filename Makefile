@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := demo-output
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "churnlab needs Python 3.11 or newer"'
@@ -17,14 +17,15 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	mkdir -p $(DEMO)
-	$(BIN)/churnlab train --model $(DEMO)/model.churnlab
-	$(BIN)/churnlab score --model $(DEMO)/model.churnlab --out $(DEMO)/scores.csv
-	$(BIN)/churnlab evaluate
-	@echo "Scores written to $(DEMO)/scores.csv"
+	$(BIN)/churnlab analyze --out $(DEMO)
+	@echo "Open $(abspath $(DEMO))/report.html in a browser (one file, works offline)."
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q
+test: $(STAMP) browser
+	CHURNLAB_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -n 2 -q
+
+# A headless browser for the report test (tests/test_report_browser.py); Debian's chromium.
+browser:
+	command -v chromium >/dev/null 2>&1 || { apt-get update && apt-get install -y --no-install-recommends chromium; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

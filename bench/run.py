@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import analyze_time
 import quality
 import train_time
 
 if __name__ == "__main__":
     train_time.main()
+    analyze_time.main()
     quality.main()

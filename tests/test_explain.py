@@ -61,7 +61,8 @@ def test_reasons_are_sentences_that_explain_the_risk(
     # a newcomer on a monthly contract that ends: the contract and the short tenure are named
     newcomer = gym[(gym["Lifetime"] <= 1) & (gym["Month_to_end_contract"] == 1)].head(1)
     text = reasons(contributions(gym_model, newcomer), gym_model)["reasons"].iloc[0]
-    assert "contract ends in 1 month" in text and "a member for only" in text
+    assert "contract ends in 1 month" in text
+    assert "a member for only" in text or "joined less than a month ago" in text
 
 
 def test_russian_reasons(gym: pd.DataFrame, gym_model: ChurnModel) -> None:

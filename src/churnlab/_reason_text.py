@@ -57,7 +57,11 @@ _SENTENCES: dict[str, dict[str, Sentence]] = {
     "en": {
         "Month_to_end_contract": lambda m: _contract(m, "en"),
         "Contract_period": lambda m: f"on a {round(m['Contract_period'])}-month contract",
-        "Lifetime": lambda m: f"a member for only {_months_en(m['Lifetime'])}",
+        "Lifetime": lambda m: (
+            "joined less than a month ago"
+            if m["Lifetime"] < 1
+            else f"a member for only {_months_en(m['Lifetime'])}"
+        ),
         _CURRENT: lambda m: _visits(m, "en"),
         _AVERAGE: lambda m: f"visits {m[_AVERAGE]:.1f} times a week on average",
         "Group_visits": lambda m: (
@@ -84,7 +88,11 @@ _SENTENCES: dict[str, dict[str, Sentence]] = {
     "ru": {
         "Month_to_end_contract": lambda m: _contract(m, "ru"),
         "Contract_period": lambda m: f"абонемент на {_months_ru(m['Contract_period'])}",
-        "Lifetime": lambda m: f"клиент всего {_months_ru(m['Lifetime'])}",
+        "Lifetime": lambda m: (
+            "клиент меньше месяца"
+            if m["Lifetime"] < 1
+            else f"клиент всего {_months_ru(m['Lifetime'])}"
+        ),
         _CURRENT: lambda m: _visits(m, "ru"),
         _AVERAGE: lambda m: f"в среднем {m[_AVERAGE]:.1f} посещения в неделю",
         "Group_visits": lambda m: (
@@ -130,7 +138,7 @@ def reason_sentence(
     >>> reason_sentence("Month_to_end_contract", {"Month_to_end_contract": 1.0}, 21.4, gym_spec())
     'contract ends in 1 month (+21 pts)'
     >>> reason_sentence("Lifetime", {"Lifetime": 0}, 9.6, gym_spec(), "ru")
-    'клиент всего 0 мес. (+10 п.п.)'
+    'клиент меньше месяца (+10 п.п.)'
     """
     lang = lang if lang in _SENTENCES else "en"
     text = _known_sentence(feature, member, lang)

@@ -77,13 +77,23 @@ class Contributions:
     def points(self, values: pd.DataFrame | None = None) -> pd.DataFrame:
         """Contributions on the probability scale, in percentage points.
 
-        For each member and column of ``values`` (default: :meth:`grouped`): the member's
-        probability minus what it would be without that contribution.
+        A member's probability differs from the average member's by a gap; each column of
+        ``values`` (default: :meth:`grouped`) gets the share of that gap its log-odds
+        contribution makes: ``contribution × (p − p_average) / (logit − logit_average)``, the
+        sigmoid's mean slope between the two. The points add up to the gap exactly and, unlike
+        "the probability without this feature", do not vanish for members near 0 % or 100 %.
         """
         values = self.grouped() if values is None else values
-        logit = self.logit[:, None]
-        gap = _sigmoid(logit) - _sigmoid(logit - values.to_numpy())
-        return pd.DataFrame(100 * gap, index=values.index, columns=values.columns)
+        logit = self.logit
+        rise = logit - self.base
+        slope = np.where(
+            np.abs(rise) > 1e-9,
+            (_sigmoid(logit) - _sigmoid(self.base)) / np.where(rise == 0, 1.0, rise),
+            _sigmoid(self.base) * (1 - _sigmoid(self.base)),
+        )
+        return pd.DataFrame(
+            100 * values.to_numpy() * slope[:, None], index=values.index, columns=values.columns
+        )
 
 
 def contributions(model: ChurnModel, X: pd.DataFrame) -> Contributions:

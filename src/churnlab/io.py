@@ -237,7 +237,11 @@ def write_bytes(data: bytes, path: str | os.PathLike[str]) -> Path:
         if path.is_dir():
             raise IsADirectoryError(21, "Is a directory", str(path))
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, lambda handle: handle.write(data))
+
+        def write(handle: IO[bytes]) -> None:
+            handle.write(data)
+
+        _write_atomically(path, write)
     except OSError as exc:
         raise UsageError(
             f"cannot write the file: {exc.strerror or exc}",

@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from churnlab.cli._common import (
+    BUNDLED,
     DataArg,
     IdOpt,
     KeepOpt,
@@ -57,6 +58,14 @@ def analyze(
     offer_cost: Annotated[
         float | None, typer.Option("--offer-cost", help="Cost of one offer, for every measure.")
     ] = None,
+    months_kept: Annotated[
+        float | None,
+        typer.Option("--months-kept", help="How many more months a kept member pays."),
+    ] = None,
+    success_rate: Annotated[
+        float | None,
+        typer.Option("--success-rate", help="Share of would-be leavers a measure keeps, for all."),
+    ] = None,
     budget: Annotated[
         float | None, typer.Option("--budget", help="The most the campaign may cost.")
     ] = None,
@@ -70,8 +79,16 @@ def analyze(
 
     started = time.perf_counter()
     playbook = load_playbook(playbook_path)
-    economics = playbook.economics.override(fee=fee, offer_cost=offer_cost, budget=budget)
+    economics = playbook.economics.override(
+        fee=fee,
+        months_kept=months_kept,
+        offer_cost=offer_cost,
+        success_rate=success_rate,
+        budget=budget,
+    )
     frame, source = read_members(data, query=query, table=table)
+    if source == BUNDLED and lang is Language.ru:
+        source = "встроенная таблица клуба"
     spec = spec_for(frame, source, target=target, positive=positive, id_col=id_col, keep=keep)
     with progress("analysing", total=len(STEPS)) as advance:
         analysis = run_analysis(

@@ -23,18 +23,18 @@ _TEXT = {
         "public": " The public studies of this table reached {public}.",
         "too_good": "Warning: a score this high is rare for next month's churn — check that no "
         "column records the leaving itself.",
-        "drivers": "Churn is driven most by {top}.",
+        "drivers": "Churn is driven most by: {top}.",
         "levers": " Of these the club can act on {levers}.",
         "no_levers": " None of these is a lever the club can move directly.",
-        "segments": "The riskiest portrait, “{worst}” ({worst_size} members), loses {worst_rate} "
+        "segments": "The riskiest portrait, “{worst}” ({worst_size}), loses {worst_rate} "
         "— {times} times the average; the safest, “{best}”, loses {best_rate}.",
-        "plan": "Contacting {members} members costs about {cost} {currency} and is expected "
+        "plan": "Contacting {members} costs about {cost} {currency} and is expected "
         "to keep {saving} {currency} of fees ({net} net). Start with “{first}” "
-        "({first_members} members).",
+        "({first_members}).",
         "no_plan": "With these economics no member is worth an offer: lower the offer cost or "
         "raise the member's value (--fee, --offer-cost).",
-        "direction_up": "{label} (the higher, the more members leave)",
-        "direction_down": "{label} (the lower, the more members leave)",
+        "direction_up": "{label} — the higher, the more members leave",
+        "direction_down": "{label} — the lower, the more members leave",
         "direction_mixed": "{label}",
         "and": " and ",
     },
@@ -49,16 +49,16 @@ _TEXT = {
         "drivers": "Сильнее всего на отток влияют: {top}.",
         "levers": " Из них клуб может повлиять на: {levers}.",
         "no_levers": " Ни на один из этих факторов клуб не может повлиять напрямую.",
-        "segments": "Самый рискованный портрет, «{worst}» ({worst_size} клиентов), теряет "
+        "segments": "Самый рискованный портрет, «{worst}» ({worst_size}), теряет "
         "{worst_rate} — в {times} раза больше среднего; самый надёжный, «{best}», "
         "теряет {best_rate}.",
-        "plan": "Обращение к {members} клиентам обойдётся примерно в {cost} {currency} и, "
+        "plan": "Обращение к {members} обойдётся примерно в {cost} {currency} и, "
         "по расчёту, сохранит {saving} {currency} выручки ({net} чистыми). "
-        "Начните с группы «{first}» ({first_members} клиентов).",
+        "Начните с группы «{first}» ({first_members}).",
         "no_plan": "При этих экономических условиях ни одно предложение не окупается: снизьте "
         "стоимость предложения или увеличьте ценность клиента (--fee, --offer-cost).",
-        "direction_up": "«{label}» (чем выше, тем больше уходят)",
-        "direction_down": "«{label}» (чем ниже, тем больше уходят)",
+        "direction_up": "«{label}» — чем выше, тем больше уходят",
+        "direction_down": "«{label}» — чем ниже, тем больше уходят",
         "direction_mixed": "«{label}»",
         "and": " и ",
     },
@@ -80,6 +80,22 @@ def _num(value: float, lang: str) -> str:
     """Whole numbers with digit groups: 1,061 in English, 1 061 in Russian."""
     text = f"{round(value):,}"
     return text.replace(",", "\u00a0") if lang == "ru" else text
+
+
+def _members(count: int, lang: str, *, dative: bool = False) -> str:
+    """ "1,233 members"; in Russian the noun agrees: 1 клиент, 2 клиента, 5 клиентов."""
+    if lang != "ru":
+        return f"{_num(count, lang)} member{'' if count == 1 else 's'}"
+    last, last_two = count % 10, count % 100
+    if dative:
+        noun = "клиенту" if last == 1 and last_two != 11 else "клиентам"
+    elif last == 1 and last_two != 11:
+        noun = "клиент"
+    elif 2 <= last <= 4 and not 12 <= last_two <= 14:
+        noun = "клиента"
+    else:
+        noun = "клиентов"
+    return f"{_num(count, lang)} {noun}"
 
 
 def write_conclusions(
@@ -138,7 +154,7 @@ def write_conclusions(
         out.append(
             t["segments"].format(
                 worst=worst["name"],
-                worst_size=_num(worst["size"], lang),
+                worst_size=_members(worst["size"], lang),
                 worst_rate=_pct(worst["churn_rate"], lang),
                 times=_dec(
                     worst["churn_rate"] / data.churn_rate if data.churn_rate else 0.0, 1, lang
@@ -153,13 +169,13 @@ def write_conclusions(
     if campaign.get("members") and groups:
         out.append(
             t["plan"].format(
-                members=_num(campaign["members"], lang),
+                members=_members(campaign["members"], lang, dative=True),
                 cost=_num(campaign["expected_cost"], lang),
                 saving=_num(campaign["expected_saving"], lang),
                 net=_num(campaign["expected_net"], lang),
                 currency=plan["economics"].get("currency", ""),
                 first=groups[0]["name"],
-                first_members=_num(groups[0]["members"], lang),
+                first_members=_members(groups[0]["members"], lang),
             )
         )
     else:

@@ -1,0 +1,121 @@
+"""`churnlab analyze` through Typer's runner: the folder it writes, its options and its errors."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner, Result
+
+from churnlab.cli import app
+from churnlab.persist import load_model
+from churnlab.report.export import OUTPUTS
+
+runner = CliRunner()
+
+
+def invoke(*args: str | os.PathLike[str]) -> Result:
+    return runner.invoke(app, [os.fspath(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def members_csv(tmp_path_factory: pytest.TempPathFactory, gym: pd.DataFrame) -> Path:
+    path = tmp_path_factory.mktemp("data") / "members.csv"
+    frame = gym.sample(1200, random_state=3).reset_index(drop=True)
+    frame.insert(
+        0, "member_id", [f"=HYPERLINK({i})" if i == 7 else f"M{i:04d}" for i in range(len(frame))]
+    )
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory: pytest.TempPathFactory, members_csv: Path) -> Path:
+    out = tmp_path_factory.mktemp("report")
+    result = invoke("analyze", members_csv, "--out", out, "--fee", "60", "--budget", "2000")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_writes_every_output(report_dir: Path) -> None:
+    assert {p.name for p in report_dir.iterdir()} == set(OUTPUTS.values())
+    summary = json.loads((report_dir / "summary.json").read_text(encoding="utf-8"))
+    assert summary["data"]["members"] == 1200
+    assert load_model(report_dir / "model.churnlab").data_hash_ == summary["meta"]["data_hash"]
+
+
+def test_report_and_json_tell_the_same_story(report_dir: Path) -> None:
+    summary = json.loads((report_dir / "summary.json").read_text(encoding="utf-8"))
+    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    for segment in summary["segments"]:
+        assert segment["name"] in html
+    for group in summary["plan"]["target_groups"]:
+        for part in group["name"].split(" — "):  # the report shows title and audience apart
+            assert part in html
+
+
+def test_scores_have_every_member_with_reasons_and_measure(report_dir: Path) -> None:
+    scores = pd.read_csv(report_dir / "scores.csv")
+    assert len(scores) == 1200 and scores["row"].tolist() == list(range(1200))
+    assert {
+        "member_id",
+        "churn_probability",
+        "risk_tier",
+        "segment",
+        "reason_1",
+        "recommended_measure",
+    } <= set(scores.columns)
+    assert scores.loc[7, "member_id"] == "'=HYPERLINK(7)"  # neutralised for spreadsheets
+
+
+def test_economics_options_and_budget(report_dir: Path) -> None:
+    summary = json.loads((report_dir / "summary.json").read_text(encoding="utf-8"))
+    economics = summary["plan"]["economics"]
+    assert economics["fee"] == 60 and economics["budget"] == 2000
+    plan = pd.read_csv(report_dir / "plan.csv")
+    assert plan["expected_cost"].sum() <= 2000
+    assert plan["rank"].tolist() == list(range(1, len(plan) + 1))
+
+
+def test_plan_xlsx_opens_with_neutralised_cells(report_dir: Path) -> None:
+    sheet = openpyxl.load_workbook(report_dir / "plan.xlsx").active
+    header = [c.value for c in sheet[1]]
+    assert "member_id" in header and "expected_saving" in header
+    values = [str(c.value) for row in sheet.iter_rows(min_row=2) for c in row if c.value]
+    assert not any(v.startswith(("=", "+", "@")) for v in values)
+
+
+def test_russian(tmp_path: Path, members_csv: Path) -> None:
+    result = invoke("analyze", members_csv, "--out", tmp_path, "--lang", "ru")
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="ru"' in html
+    assert "абонемент" in (tmp_path / "scores.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        (["--fee", "-5"], "--fee"),
+        (["--playbook", "missing.yaml"], "missing.yaml"),
+        (["--lang", "de"], "de"),
+    ],
+)
+def test_bad_options(tmp_path: Path, members_csv: Path, options: list[str], fragment: str) -> None:
+    result = invoke("analyze", members_csv, "--out", tmp_path / "out", *options)
+    assert result.exit_code == 2
+    assert fragment in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_no_usable_row(tmp_path: Path, gym: pd.DataFrame) -> None:
+    path = tmp_path / "bad.csv"
+    gym.head(30).assign(Age=-1).to_csv(path, index=False)
+    result = invoke("analyze", path, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "bad.csv" in result.stderr and "'Age'" in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,386 @@
+"""report.html: one self-contained page, every section, escaped data, English and Russian."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+from markupsafe import escape
+
+from churnlab.analysis import Analysis, analyze
+from churnlab.datasets import load_gym_churn
+from churnlab.report.html import render_html
+from churnlab.report.i18n import TEXT, num, pct, t
+from churnlab.report.summary import Summary
+from churnlab.spec import gym_spec
+
+SECTIONS = ["conclusions", "data", "quality", "drivers", "segments", "plan", "members"]
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
+EVIL = "<script>alert(1)</script>"
+
+
+class Page(HTMLParser):
+    """What a test needs from a page: tags balanced, ids, links, headings, visible text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.starts: list[tuple[str, dict[str, str | None]]] = []
+        self.ids: set[str] = set()
+        self.section_heading: dict[str, str] = {}
+        self.toc_links: list[str] = []
+        self.texts: list[str] = []
+        self.h2: list[str] = []
+        self._section: str | None = None
+        self._skip = 0
+        self._h2: list[str] | None = None
+        self.feed(html)
+        self.close()
+        if self.stack:
+            self.errors.append(f"unclosed: {self.stack}")
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.texts)
+
+    def tags(self, name: str) -> list[dict[str, str | None]]:
+        return [attrs for tag, attrs in self.starts if tag == name]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, dict(attrs))
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, dict(attrs))
+
+    def _start(self, tag: str, attrs: dict[str, str | None]) -> None:
+        self.starts.append((tag, attrs))
+        if attrs.get("id"):
+            self.ids.add(str(attrs["id"]))
+        if tag == "section":
+            self._section = str(attrs.get("id"))
+        if tag == "h2":
+            self._h2 = []
+            if self._section and self._section not in self.section_heading:
+                self.section_heading[self._section] = "h2"
+        if tag == "a" and "nav" in self.stack:
+            self.toc_links.append(str(attrs.get("href")))
+        if tag in {"script", "style", "code"}:
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes <{self.stack[-1] if self.stack else None}>")
+            return
+        self.stack.pop()
+        if tag in {"script", "style", "code"}:
+            self._skip -= 1
+        if tag == "h2" and self._h2 is not None:
+            self.h2.append("".join(self._h2).strip())
+            self._h2 = None
+
+    def handle_data(self, data: str) -> None:
+        if self._h2 is not None:
+            self._h2.append(data)
+        if not self._skip and data.strip():
+            self.texts.append(data)
+
+
+def _analyse(lang: str) -> Analysis:
+    table = load_gym_churn().sample(1500, random_state=0).reset_index(drop=True)
+    return analyze(table, gym_spec(), source="club", lang=lang)
+
+
+@pytest.fixture(scope="module")
+def en() -> Analysis:
+    return _analyse("en")
+
+
+@pytest.fixture(scope="module")
+def ru() -> Analysis:
+    return _analyse("ru")
+
+
+def _render(analysis: Analysis) -> str:
+    return render_html(analysis.summary, members=analysis.members, campaign=analysis.plan.campaign)
+
+
+@pytest.fixture(scope="module")
+def en_html(en: Analysis) -> str:
+    return _render(en)
+
+
+@pytest.fixture(scope="module")
+def ru_html(ru: Analysis) -> str:
+    return _render(ru)
+
+
+def test_the_page_parses_with_every_tag_closed(en_html: str) -> None:
+    page = Page(en_html)
+    assert en_html.startswith("<!DOCTYPE html>")
+    assert page.errors == []
+    assert page.tags("html") == [{"lang": "en"}]
+    assert len(page.tags("title")) == 1
+    assert {"charset": "utf-8"} in page.tags("meta")
+
+
+def test_every_section_has_a_heading_and_a_link_in_the_contents(en_html: str) -> None:
+    page = Page(en_html)
+    assert [str(a.get("id")) for a in page.tags("section")] == SECTIONS
+    assert page.section_heading == dict.fromkeys(SECTIONS, "h2")
+    assert page.toc_links == [f"#{s}" for s in SECTIONS]
+    assert page.h2 == [t(f"sec_{s}", "en") for s in SECTIONS]
+
+
+def test_charts_are_inline_svg(en_html: str) -> None:
+    page = Page(en_html)
+    assert len(page.tags("svg")) >= 8
+    assert page.tags("img") == []
+    assert "<?xml" not in en_html and "<!DOCTYPE svg" not in en_html
+    # every chart is labelled for screen readers
+    assert all(svg.get("aria-label") for svg in page.tags("svg"))
+
+
+def test_nothing_is_loaded_from_anywhere(en_html: str) -> None:
+    page = Page(en_html)
+    for tag, attrs in page.starts:
+        for name in ("src", "href", "xlink:href", "action", "srcset", "poster", "data"):
+            value = attrs.get(name)
+            if value is not None:
+                assert value.startswith("#"), (tag, name, value)
+    assert page.tags("link") == [] and page.tags("iframe") == []
+    assert all("src" not in attrs for attrs in page.tags("script"))
+    assert not re.search(r"url\((?!#)|@import|https?://(?!www\.w3\.org/)", en_html)
+
+
+def test_the_conclusions_come_first_and_verbatim(en: Analysis, en_html: str) -> None:
+    page = Page(en_html)
+    assert len(en.summary.conclusions) >= 4
+    for sentence in en.summary.conclusions:
+        assert str(escape(sentence)) in en_html
+        assert sentence in page.texts
+    first = min(en_html.index(str(escape(c))) for c in en.summary.conclusions)
+    assert first < en_html.index('id="data"')
+
+
+def test_the_key_figures_are_on_cards(en: Analysis, en_html: str) -> None:
+    s = en.summary
+    cards = en_html[en_html.index('id="conclusions"') : en_html.index('id="data"')]
+    assert num(s.data.members, 0, "en") in cards
+    assert pct(s.data.churn_rate, "en") in cards
+    assert num(s.quality.metrics["roc_auc"], 3, "en") in cards
+    assert num(s.plan["campaign"]["members"], 0, "en") in cards
+    assert num(s.plan["campaign"]["expected_saving"], 0, "en") in cards
+
+
+def test_segments_target_groups_and_members_appear(en: Analysis, en_html: str) -> None:
+    page = Page(en_html)
+    for segment in en.summary.segments:
+        assert segment["name"] in page.texts
+        assert segment["description"] in page.texts
+    group = en.summary.plan["target_groups"][0]
+    title, _, who = group["name"].partition(" — ")
+    assert title in page.texts and (not who or who in page.texts)
+    assert group["action"] in page.texts
+    rows = en_html[en_html.index('id="members"') :]
+    assert rows.count("<tr data-tier=") == min(100, len(en.members))
+    riskiest = en.members.sort_values("churn_probability", ascending=False).iloc[0]
+    assert f"<td>{int(riskiest['row'])}</td>" in rows
+    calls = en_html[en_html.index('id="plan"') : en_html.index('id="members"')]
+    assert calls.count('<tr><td class="n">') == min(50, len(en.plan.campaign))
+
+
+def test_drivers_and_data_are_described(en: Analysis, en_html: str) -> None:
+    page = Page(en_html)
+    for driver in en.summary.drivers:
+        assert driver["label"] in page.texts
+    for pair in en.summary.data.correlated_pairs:
+        labels = {f.feature: f.label for f in en.summary.data.features}
+        assert labels[pair["a"]] in page.texts and labels[pair["b"]] in page.texts
+    assert t("levers", "en") in page.texts and t("traits", "en") in page.texts
+
+
+def test_without_members_or_campaign_those_parts_are_left_out(en: Analysis) -> None:
+    html = render_html(en.summary)
+    page = Page(html)
+    assert page.errors == []
+    assert "members" not in page.ids and "#members" not in page.toc_links
+    assert "at-risk" not in html
+    assert t("call_list", "en", n=50)[:10] not in html
+    assert len(page.tags("svg")) >= 8
+
+
+def test_a_warning_box_shows_leakage(en: Analysis) -> None:
+    quality = dataclasses.replace(
+        en.summary.quality, warnings=["too_good", "leakage_set_aside:Cancel_date,Last_bill"]
+    )
+    html = render_html(dataclasses.replace(en.summary, quality=quality))
+    quality_part = html[html.index('id="quality"') : html.index('id="drivers"')]
+    assert 'class="warning"' in quality_part
+    assert str(escape(t("warn_too_good", "en"))) in quality_part
+    assert "Cancel_date, Last_bill" in quality_part
+    assert 'class="warning"' not in render_html(en.summary)
+
+
+def _evil(summary: Summary) -> Summary:
+    """Data text that tries to run code, in every place a name can reach."""
+    segments = [
+        {**summary.segments[0], "name": EVIL, "description": f"{EVIL} & co"},
+        *summary.segments[1:],
+    ]
+    drivers = [{**summary.drivers[0], "label": f"{EVIL} $5"}, *summary.drivers[1:]]
+    features = [
+        dataclasses.replace(summary.data.features[0], label=EVIL),
+        *summary.data.features[1:],
+    ]
+    data = dataclasses.replace(
+        summary.data, features=features, set_aside=[{"column": EVIL, "reason": EVIL}]
+    )
+    groups = [{**summary.plan["target_groups"][0], "name": EVIL, "action": EVIL}]
+    plan = {**summary.plan, "target_groups": groups}
+    return dataclasses.replace(
+        summary,
+        segments=segments,
+        drivers=drivers,
+        data=data,
+        plan=plan,
+        conclusions=[*summary.conclusions, EVIL],
+        meta={**summary.meta, "source": EVIL},
+    )
+
+
+def test_data_text_is_escaped_everywhere(en: Analysis) -> None:
+    members = en.members.assign(segment_name=EVIL, reason_1=EVIL)
+    html = render_html(_evil(en.summary), members=members, campaign=en.plan.campaign)
+    page = Page(html)
+    assert page.errors == []
+    assert EVIL not in html
+    assert "alert(1)" in html  # it is there, as text
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 10
+    assert len(page.tags("script")) == 1  # ours: the table filter
+    assert EVIL in page.texts  # the reader sees the name as written
+    assert any(EVIL in text and "$5" in text for text in page.texts)  # the chart label too
+
+
+def test_the_russian_report_is_russian(ru: Analysis, ru_html: str) -> None:
+    page = Page(ru_html)
+    assert page.errors == []
+    assert page.tags("html") == [{"lang": "ru"}]
+    assert page.h2 == [t(f"sec_{s}", "ru") for s in SECTIONS]
+    assert all(re.search("[а-яё]", h, re.I) for h in page.h2)
+    for sentence in ru.summary.conclusions:
+        assert sentence in page.texts
+    # numbers in Russian: decimal comma, no-break spaces between thousands
+    assert pct(ru.summary.data.churn_rate, "ru") in ru_html
+    assert "," in pct(ru.summary.data.churn_rate, "ru")
+    assert num(ru.summary.data.members, 0, "ru") == "1\u00a0500"
+    assert t("ax_churn_probability", "ru") in page.texts  # chart text is Russian too
+
+
+def test_the_russian_report_has_no_english_ui_strings(ru_html: str) -> None:
+    text = Page(ru_html).text
+    found = []
+    for key, english in TEXT["en"].items():
+        if english == TEXT["ru"][key]:
+            continue  # the same in both: ROC-AUC, F1
+        fragments = [english] if "{" not in english else re.split(r"\{[^}]*\}", english)
+        for fragment in fragments:
+            fragment = fragment.strip(" .,;:·()")
+            if len(fragment) < (2 if fragment == english else 3):
+                continue
+            if re.search(rf"(?<![\w-]){re.escape(fragment)}(?![\w-])", text):
+                found.append((key, fragment))
+    assert found == []
+
+
+def test_both_languages_have_the_same_strings() -> None:
+    assert set(TEXT) == {"en", "ru"}
+    assert TEXT["en"].keys() == TEXT["ru"].keys()
+    for key, english in TEXT["en"].items():
+        fields = set(re.findall(r"\{(\w+)\}", english))
+        assert fields == set(re.findall(r"\{(\w+)\}", TEXT["ru"][key])), key
+        assert TEXT["ru"][key].strip(), key
+
+
+def test_numbers_follow_the_language() -> None:
+    assert num(1234567.891, 2, "en") == "1,234,567.89"
+    assert num(1234567.891, 2, "ru") == "1\u00a0234\u00a0567,89"
+    assert num(-0.5, 1, "en") == "\u22120.5"
+    assert num(-0.001, 2, "en") == "0.00"
+    assert num(float("nan"), 2, "en") == num(None, 2, "ru") == "—"
+    assert pct(0.26525, "en") == "26.5%" and pct(0.26525, "ru") == "26,5\u00a0%"
+    assert pct(0.5, "en") == "50%" and pct(1.0, "ru", 1) == "100\u00a0%"
+    assert t("call_list", "ru", n=50) == "Первые 50 клиентов для обзвона"
+    assert t("sec_plan", "xx") == t("sec_plan", "en")
+
+
+def test_the_report_renders_fast(en: Analysis) -> None:
+    start = time.perf_counter()
+    render_html(en.summary, members=en.members, campaign=en.plan.campaign)
+    assert time.perf_counter() - start < 10  # about 2 s on the club's table; generous for CI
+
+
+def test_a_table_with_ids_shows_them(en: Analysis) -> None:
+    summary = dataclasses.replace(
+        en.summary, data=dataclasses.replace(en.summary.data, id_col="member_id")
+    )
+    members = en.members.assign(member_id=[f"M-{r:05d}" for r in en.members["row"]])
+    campaign = en.plan.campaign.assign(member_id=lambda c: [f"M-{r:05d}" for r in c["row"]])
+    html = render_html(summary, members=members, campaign=campaign)
+    top = members.sort_values("churn_probability", ascending=False).iloc[0]
+    assert f"<td>{top['member_id']}</td>" in html
+    assert f"<td>{campaign['member_id'].iloc[0]}</td>" in html
+    assert "<th>member_id</th>" in html
+
+
+def test_an_empty_plan_and_no_segments_still_render(en: Analysis) -> None:
+    plan = {
+        **en.summary.plan,
+        "target_groups": [],
+        "campaign": {
+            "members": 0,
+            "expected_cost": 0.0,
+            "expected_saving": 0.0,
+            "expected_net": 0.0,
+        },
+    }
+    summary = dataclasses.replace(
+        en.summary,
+        plan=plan,
+        segments=[],
+        segmentation={
+            "method": "none",
+            "k_scores": {},
+            "chosen_k": 0,
+            "stability": float("nan"),
+            "dendrogram": [],
+        },
+    )
+    html = render_html(summary, members=en.members.head(0), campaign=pd.DataFrame())
+    page = Page(html)
+    assert page.errors == []
+    assert t("no_plan", "en") in page.texts
+    assert t("stability_unknown", "en") in page.texts
+    assert "members" not in page.ids
