@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import precision_recall_curve, roc_curve
 
+from churnlab._binning import group_label, value_groups
 from churnlab._version import __version__
 from churnlab.errors import ValidationError
 from churnlab.evaluate import METRICS, classification_metrics
@@ -291,32 +292,16 @@ def profile_data(
 
 
 def _churn_by_value(values: pd.Series, y: np.ndarray, bins: int = 8) -> list[dict[str, Any]]:
-    numbers = pd.to_numeric(values, errors="coerce") if values.dtype != object else None
-    if numbers is None or numbers.notna().sum() == 0:
-        groups = values.astype("string").fillna("(missing)")
-        top = groups.value_counts().index[:10]
-        groups = groups.where(groups.isin(top), "(other)")
-    elif numbers.nunique() <= 12:
-        groups = numbers
-    else:
-        groups = pd.qcut(numbers, q=bins, duplicates="drop")
+    groups = value_groups(values, bins=bins)
     table = pd.Series(y, index=values.index).groupby(groups, observed=True).agg(["size", "mean"])
     return [
         {
-            "value": _value_label(value),
+            "value": group_label(value),
             "members": int(row["size"]),
             "churn_rate": float(row["mean"]),
         }
         for value, row in table.iterrows()
     ]
-
-
-def _value_label(value: object) -> float | str:
-    if isinstance(value, pd.Interval):
-        return f"{value.left:.3g}–{value.right:.3g}"
-    if isinstance(value, (int, float, np.number)):
-        return float(value)
-    return str(value)
 
 
 def model_quality(model: ChurnModel, y: np.ndarray) -> ModelQuality:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
+from churnlab._binning import group_label, value_groups
 from churnlab._reason_text import reason_sentence
 from churnlab.features import DERIVED_METRICS, FEATURE_GROUPS, group_features
 from churnlab.model import ChurnModel
@@ -267,30 +268,15 @@ def _direction(values: pd.Series, effect: pd.Series) -> str:
 
 
 def _shape(values: pd.Series, effect: pd.Series, base: float, bins: int = 10) -> list[dict]:
-    numbers = pd.to_numeric(values, errors="coerce")
-    if numbers.notna().sum() == 0:  # a category: one point per label
-        groups = values.astype("string").fillna("(missing)")
-    elif numbers.nunique() <= 12:
-        groups = numbers
-    else:
-        groups = pd.qcut(numbers, q=bins, duplicates="drop")
-    table = effect.groupby(groups, observed=True).agg(["mean", "size"])
+    table = effect.groupby(value_groups(values, bins=bins), observed=True).agg(["mean", "size"])
     return [
         {
-            "value": _bin_label(value),
+            "value": group_label(value),
             "churn_probability": float(_sigmoid(base + row["mean"])),
             "members": int(row["size"]),
         }
         for value, row in table.iterrows()
     ]
-
-
-def _bin_label(value: object) -> float | str:
-    if isinstance(value, pd.Interval):
-        return f"{value.left:.3g}–{value.right:.3g}"
-    if isinstance(value, (int, float, np.number)):
-        return float(value)
-    return str(value)
 
 
 def reasons(

@@ -204,15 +204,7 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, index: boo
             file=str(path),
             fix=f"use one of the extensions {_WRITE_FORMATS}",
         )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, lambda handle: writer(frame, handle, index))
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write the file: {exc.strerror or exc}",
-            file=str(path),
-            fix="choose another output path, or check that you may write to that folder",
-        ) from exc
+    _write_atomically(path, lambda handle: writer(frame, handle, index))
     return path
 
 
@@ -233,21 +225,11 @@ def write_bytes(data: bytes, path: str | os.PathLike[str]) -> Path:
     {}
     """
     path = Path(path)
-    try:
-        if path.is_dir():
-            raise IsADirectoryError(21, "Is a directory", str(path))
-        path.parent.mkdir(parents=True, exist_ok=True)
 
-        def write(handle: IO[bytes]) -> None:
-            handle.write(data)
+    def write(handle: IO[bytes]) -> None:
+        handle.write(data)
 
-        _write_atomically(path, write)
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write the file: {exc.strerror or exc}",
-            file=str(path),
-            fix="choose another output path, or check that you may write to that folder",
-        ) from exc
+    _write_atomically(path, write)
     return path
 
 
@@ -825,17 +807,29 @@ _WRITERS: dict[str, Callable[[pd.DataFrame, IO[bytes], bool], None]] = {
 
 
 def _write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Write through a temporary file next to `path`, then move it into place."""
-    descriptor, temporary = _create_temporary(path)
+    """Write through a temporary file next to `path`, then move it into place.
+
+    Missing parent folders are created; a file that cannot be written there (a folder in the way,
+    no permission) is a :class:`UsageError` naming the path.
+    """
     try:
-        with os.fdopen(descriptor, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = _create_temporary(path)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                write(handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write the file: {exc.strerror or exc}",
+            file=str(path),
+            fix="choose another output path, or check that you may write to that folder",
+        ) from exc
 
 
 def _create_temporary(path: Path) -> tuple[int, Path]:
