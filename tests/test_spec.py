@@ -156,3 +156,15 @@ def test_spec_round_trips_through_json(telco: pd.DataFrame) -> None:
 def test_encode_target_compares_labels_as_text() -> None:
     encoded = encode_target(pd.Series([1.0, 0.0, np.nan, 1.0]), "1")
     assert encoded.tolist()[:2] == [1.0, 0.0] and np.isnan(encoded[2])
+
+
+def test_set_aside_reasons_speak_both_languages(telco: pd.DataFrame) -> None:
+    notes = next(s for s in infer_spec(telco).set_aside if s.column == "Notes")
+    assert notes.kind == "free_text" and notes.reason == "free text (1500 distinct values)"
+    assert notes.text("ru") == "свободный текст (1500 разных значений)"
+    assert (
+        DatasetSpec.from_dict(json.loads(json.dumps(infer_spec(telco).to_dict())))
+        .set_aside[0]
+        .text("ru")
+        .startswith("свободный текст")
+    )

@@ -281,7 +281,9 @@ def profile_data(
         leavers=int(left.sum()),
         churn_rate=float(left.mean()),
         id_col=spec.id_col,
-        set_aside=[{"column": s.column, "reason": s.reason} for s in spec.set_aside],
+        set_aside=[
+            {"column": s.column, "kind": s.kind, "reason": s.text(lang)} for s in spec.set_aside
+        ],
         features=profiles,
         correlations={
             "columns": list(matrix.columns),
@@ -318,7 +320,7 @@ def model_quality(model: ChurnModel, y: np.ndarray) -> ModelQuality:
     warnings = []
     if model.oof_metrics_["roc_auc"] > SUSPICIOUS_AUC:
         warnings.append("too_good")
-    leaks = [s.column for s in model.spec_.set_aside if s.reason.startswith("probable leakage")]
+    leaks = [s.column for s in model.spec_.set_aside if s.kind == "leakage"]
     if leaks:
         warnings.append("leakage_set_aside:" + ",".join(leaks))
     return ModelQuality(

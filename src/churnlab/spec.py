@@ -78,10 +78,66 @@ class FeatureSpec:
 
 @dataclass(frozen=True)
 class SetAside:
-    """A column left out of the model, and why."""
+    """A column left out of the model, and why.
+
+    Parameters
+    ----------
+    column : str
+    kind : str
+        Why, as a code: ``id_name``, ``id_distinct``, ``empty``, ``date``, ``constant``,
+        ``free_text``, ``leakage``.
+    detail : dict
+        The figures the explanation quotes (``distinct``, ``auc``).
+
+    Examples
+    --------
+    >>> aside = SetAside("Notes", "free_text", {"distinct": 1500})
+    >>> aside.reason, aside.text("ru")
+    ('free text (1500 distinct values)', 'свободный текст (1500 разных значений)')
+    """
 
     column: str
-    reason: str
+    kind: str
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """Why, in English."""
+        return self.text("en")
+
+    def text(self, lang: str = "en") -> str:
+        """Why, in ``lang`` (English when the language is unknown)."""
+        templates = _ASIDE_TEXT[self.kind]
+        return templates.get(lang, templates["en"]).format(column=self.column, **self.detail)
+
+
+_ASIDE_TEXT: dict[str, dict[str, str]] = {
+    "id_name": {"en": "identifier (by its name)", "ru": "идентификатор (по названию)"},
+    "id_distinct": {
+        "en": "identifier (a distinct value in every row)",
+        "ru": "идентификатор (в каждой строке своё значение)",
+    },
+    "empty": {"en": "empty (no values)", "ru": "пустой (нет значений)"},
+    "date": {
+        "en": "a date: derive a number from it (e.g. months since) to use it",
+        "ru": "дата: чтобы её использовать, получите из неё число (например, месяцев с тех пор)",
+    },
+    "constant": {
+        "en": "constant (one value in every row)",
+        "ru": "постоянный (одно значение во всех строках)",
+    },
+    "free_text": {
+        "en": "free text ({distinct} distinct values)",
+        "ru": "свободный текст ({distinct} разных значений)",
+    },
+    "leakage": {
+        "en": "probable leakage: on its own it predicts the target almost perfectly "
+        "(ROC-AUC {auc:.3f}); keep it with --keep {column} if it is truly known a month ahead",
+        "ru": "вероятная утечка: один этот столбец почти безошибочно предсказывает отток "
+        "(ROC-AUC {auc:.3f}); оставьте его через --keep {column}, если он действительно "
+        "известен за месяц вперёд",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -373,17 +429,17 @@ def infer_spec(
         if name == id_col:
             continue
         if name not in keep and name not in GYM_COLUMNS:
-            reason = _id_reason(name, column)
-            if reason:
+            kind = _id_kind(name, column)
+            if kind:
                 if id_col is None:
                     id_col = name
                 else:
-                    set_aside.append(SetAside(name, reason))
+                    set_aside.append(SetAside(name, kind))
                 continue
-        feature, reason = _infer_feature(name, column, forced=name in keep)
-        if feature is None:
-            set_aside.append(SetAside(name, reason))
-        else:
+        feature, aside = _infer_feature(name, column, forced=name in keep)
+        if aside is not None:
+            set_aside.append(aside)
+        elif feature is not None:
             features.append(feature)
 
     leaks = {
@@ -393,15 +449,7 @@ def infer_spec(
         if (auc := _solo_auc(frame[f.name], y, f.kind, random_state)) >= LEAKAGE_AUC
     }
     features = [f for f in features if f.name not in leaks]
-    set_aside += [
-        SetAside(
-            name,
-            f"probable leakage: on its own it predicts the target almost perfectly "
-            f"(ROC-AUC {auc:.3f}); keep it with --keep {name} if it is truly known "
-            f"a month ahead",
-        )
-        for name, auc in leaks.items()
-    ]
+    set_aside += [SetAside(name, "leakage", {"auc": auc}) for name, auc in leaks.items()]
     if not features:
         raise SchemaError(
             "no column is left to learn from",
@@ -500,12 +548,12 @@ def _name_tokens(name: str) -> list[str]:
     return [t.lower() for t in re.split(r"[^0-9A-Za-zА-Яа-яЁё]+", spaced) if t]
 
 
-def _id_reason(name: str, column: pd.Series) -> str | None:
+def _id_kind(name: str, column: pd.Series) -> str | None:
     tokens = _name_tokens(name)
     if tokens and (
         tokens[-1] in _ID_TOKENS or tokens[0] in _ID_TOKENS or "".join(tokens) in _ID_TOKENS
     ):
-        return "identifier (by its name)"
+        return "id_name"
     values = column.dropna()
     if len(values) < 20 or values.nunique() != len(column):
         return None
@@ -513,7 +561,7 @@ def _id_reason(name: str, column: pd.Series) -> str | None:
     if pd.api.types.is_integer_dtype(column) or (
         _is_text(column) and not values.astype(str).str.contains(r"\s", regex=True).any()
     ):
-        return "identifier (a distinct value in every row)"
+        return "id_distinct"
     return None
 
 
@@ -545,36 +593,38 @@ def _share_parsed(column: pd.Series) -> float:
     return float(numbers.notna().sum() / filled) if filled else 0.0
 
 
-def _infer_feature(name: str, column: pd.Series, *, forced: bool) -> tuple[FeatureSpec | None, str]:
+def _infer_feature(
+    name: str, column: pd.Series, *, forced: bool
+) -> tuple[FeatureSpec | None, SetAside | None]:
     if name in GYM_COLUMNS:
-        return GYM_COLUMNS[name], ""
+        return GYM_COLUMNS[name], None
     if column.isna().all():
-        return None, "empty (no values)"
+        return None, SetAside(name, "empty")
     if pd.api.types.is_datetime64_any_dtype(column):
-        return None, "a date: derive a number from it (e.g. months since) to use it"
+        return None, SetAside(name, "date")
     if pd.api.types.is_bool_dtype(column):
-        return FeatureSpec(str(name), "binary", 0, 1, integer=True), ""
+        return FeatureSpec(str(name), "binary", 0, 1, integer=True), None
     if _is_text(column):
         if _share_parsed(column) >= 0.9:
             column = parse_numbers(column)[0]
         else:
             distinct = column.nunique()
             if distinct <= 1 and not forced:
-                return None, "constant (one value in every row)"
+                return None, SetAside(name, "constant")
             lengths = column.dropna().astype(str).str.len()
             free_text = distinct > MAX_CATEGORIES or (
                 distinct > FREE_TEXT_SHARE * len(column) and lengths.mean() > 20
             )
             if free_text and not forced:
-                return None, f"free text ({distinct} distinct values)"
-            return FeatureSpec(str(name), "categorical"), ""
+                return None, SetAside(name, "free_text", {"distinct": int(distinct)})
+            return FeatureSpec(str(name), "categorical"), None
     values = column.dropna()
     if values.nunique() <= 1 and not forced:
-        return None, "constant (one value in every row)"
+        return None, SetAside(name, "constant")
     if set(pd.unique(values)) <= {0, 1}:
-        return FeatureSpec(str(name), "binary", 0, 1, integer=True), ""
+        return FeatureSpec(str(name), "binary", 0, 1, integer=True), None
     integer = bool(np.all(np.mod(values.to_numpy(dtype=float), 1) == 0))
-    return FeatureSpec(str(name), "numeric", integer=integer), ""
+    return FeatureSpec(str(name), "numeric", integer=integer), None
 
 
 def _solo_auc(column: pd.Series, y: pd.Series, kind: Kind, random_state: int) -> float:

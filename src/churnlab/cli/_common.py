@@ -27,7 +27,7 @@ R = TypeVar("R")
 
 #: Messages, progress and notes go to stderr; results (tables, JSON) go to stdout.
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 
 BUNDLED = "the bundled club table"
 
