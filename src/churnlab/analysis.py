@@ -66,6 +66,10 @@ class Analysis:
         Input rows that could not be used, with the reason.
     model : ChurnModel
         The fitted model.
+    segmenter : Segmenter
+        The fitted segments, to place new members in them.
+    playbook : Playbook
+        The playbook the plan was built from.
     """
 
     summary: Summary
@@ -73,6 +77,8 @@ class Analysis:
     plan: Plan
     rejects: pd.DataFrame
     model: ChurnModel
+    segmenter: Segmenter
+    playbook: Playbook
 
 
 def analyze(
@@ -198,7 +204,13 @@ def analyze(
         ),
     )
     return Analysis(
-        summary=summary, members=members, plan=plan, rejects=checked.rejects, model=model
+        summary=summary,
+        members=members,
+        plan=plan,
+        rejects=checked.rejects,
+        model=model,
+        segmenter=segmenter,
+        playbook=playbook,
     )
 
 

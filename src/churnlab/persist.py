@@ -30,7 +30,7 @@ from churnlab.io import write_bytes
 from churnlab.model import ChurnModel
 from churnlab.spec import DatasetSpec
 
-__all__ = ["FORMAT_VERSION", "load_model", "read_manifest", "save_model"]
+__all__ = ["FORMAT_VERSION", "load_model", "loads_trusted", "read_manifest", "save_model"]
 
 FORMAT = "churnlab-model"
 #: Bumped whenever a file written by this version could not be read by an older one.
@@ -113,6 +113,18 @@ def load_model(path: str | os.PathLike[str]) -> ChurnModel:
             payload = archive.read(_ESTIMATOR)
         except (KeyError, zipfile.BadZipFile, OSError) as exc:
             raise _damaged(path, exc) from None
+    estimator = loads_trusted(payload, path)
+    return _rebuild(manifest, estimator)
+
+
+def loads_trusted(payload: bytes, path: str | os.PathLike[str]) -> Any:
+    """Rebuild a skops payload, refusing every type not on churnlab's allow-list.
+
+    Raises
+    ------
+    ModelFileError
+        The payload is damaged or holds a type churnlab does not trust.
+    """
     try:
         untrusted = sio.get_untrusted_types(data=payload)
     except Exception as exc:  # skops raises many kinds on damaged payloads
@@ -127,10 +139,9 @@ def load_model(path: str | os.PathLike[str]) -> ChurnModel:
             fix="only load model files written by churnlab train",
         )
     try:
-        estimator = sio.loads(payload, trusted=untrusted)
+        return sio.loads(payload, trusted=untrusted)
     except Exception as exc:
         raise _damaged(path, exc) from None
-    return _rebuild(manifest, estimator)
 
 
 def _rebuild(manifest: dict[str, Any], estimator: Any) -> ChurnModel:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from churnlab.analysis import Analysis
+from churnlab.bundle import save_bundle
 from churnlab.io import neutralise_formulas, write_bytes, write_table
 from churnlab.persist import save_model
 from churnlab.report.html import render_html
@@ -20,12 +21,15 @@ OUTPUTS = {
     "plan_csv": "plan.csv",
     "plan_xlsx": "plan.xlsx",
     "model": "model.churnlab",
+    "segments": "segments.skops",
+    "playbook": "playbook.yaml",
     "rejects": "rejects.csv",
 }
 
 
 def write_outputs(analysis: Analysis, folder: str | os.PathLike[str]) -> dict[str, Path]:
-    """Write the report, the summary, the member scores, the plan, the model and the rejects.
+    """Write the report, the summary, the member scores, the plan, the model, what serving it
+    needs (segments, playbook; see :mod:`churnlab.bundle`) and the rejects.
 
     Spreadsheet exports (``scores.csv``, ``plan.csv``, ``plan.xlsx``) have cells that start with
     ``=``, ``+``, ``-`` or ``@`` neutralised, so a crafted id cannot run as a formula in Excel.
@@ -45,6 +49,7 @@ def write_outputs(analysis: Analysis, folder: str | os.PathLike[str]) -> dict[st
     write_table(plan, paths["plan_csv"])
     write_table(plan, paths["plan_xlsx"])
     save_model(analysis.model, paths["model"])
+    save_bundle(folder, analysis.segmenter, analysis.playbook)
     write_table(analysis.rejects, paths["rejects"])
     write_bytes(html.encode("utf-8"), paths["report"])
     return paths

@@ -1,0 +1,243 @@
+"""The scoring API: score members, read the analysis, browse the scored members and their history.
+
+Routes (every ``/v1`` route needs ``Authorization: Bearer <key>`` when a key is set)::
+
+    GET  /health                  liveness, the model's learner and training-data hash
+    POST /v1/score                {"members": [{...}, ...]} -> {"results": [...]} in request order
+    GET  /v1/summary              the analysis summary (summary.json)
+    GET  /v1/members              the latest scored members: ?tier=&segment=&search=&limit=&offset=
+    GET  /v1/members/{member}     one member with the history of their scores, month by month
+
+The app never logs request bodies: member data stays out of the logs.
+"""
+
+import math
+import secrets
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from churnlab._version import __version__
+from churnlab.bundle import Bundle
+from churnlab.errors import ChurnlabError
+
+__all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "create_app"]
+
+#: The most members one request may score.
+MAX_BATCH = 1000
+#: The largest request body accepted, in bytes.
+MAX_BODY_BYTES = 2_000_000
+
+# FastAPI reads the annotations of routes and dependencies, so they live at module level.
+_BEARER = HTTPBearer(auto_error=False)
+
+
+class ScoreRequest(BaseModel):
+    """Members to score: each an object of column -> value, as in the training table."""
+
+    members: list[dict[str, Any]] = Field(..., description="One object per member.")
+
+
+class MemberResult(BaseModel):
+    """One member's score."""
+
+    churn_probability: float
+    risk_tier: str
+    segment: int | None
+    reasons: list[str]
+    action: str | None
+
+
+class ScoreResponse(BaseModel):
+    results: list[MemberResult]
+    ignored_fields: list[str] = Field(
+        default_factory=list, description="Fields the model does not use; they were ignored."
+    )
+
+
+class MembersPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    members: list[dict[str, Any]]
+
+
+def create_app(
+    bundle: Bundle,
+    *,
+    store: Any | None = None,
+    api_key: str | None = None,
+    max_batch: int = MAX_BATCH,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> FastAPI:
+    """The FastAPI app that serves ``bundle``.
+
+    Parameters
+    ----------
+    bundle : Bundle
+        The model with its segments and playbook (:func:`churnlab.bundle.load_bundle`).
+    store : churnlab.store.Store, optional
+        The run history, for the member routes (404 without it).
+    api_key : str, optional
+        The key every ``/v1`` route requires as ``Authorization: Bearer <key>``.
+    max_batch, max_body_bytes : int
+        Limits of one request: more members or a larger body is refused with 413.
+    """
+    app = FastAPI(
+        title="churnlab",
+        version=__version__,
+        description="Member churn: scores, reasons, portraits and the retention plan.",
+    )
+
+    def authorised(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)] = None,
+    ) -> None:
+        if api_key is None:
+            return
+        given = credentials.credentials if credentials is not None else ""
+        if not secrets.compare_digest(given.encode(), api_key.encode()):
+            raise HTTPException(
+                status_code=401,
+                detail="missing or wrong API key: send Authorization: Bearer <CHURNLAB_API_KEY>",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Any) -> Any:
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > max_body_bytes:
+            return JSONResponse(
+                status_code=413,
+                content={
+                    "detail": f"request body of {declared} bytes is over the limit of "
+                    f"{max_body_bytes} bytes: send fewer members per request"
+                },
+            )
+        return await call_next(request)
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        """Liveness, and which model is served."""
+        return {
+            "status": "ok",
+            "version": __version__,
+            "learner": bundle.model.learner_,
+            "data_hash": bundle.model.data_hash_,
+        }
+
+    @app.post("/v1/score", response_model=ScoreResponse, dependencies=[Depends(authorised)])
+    def score(request: ScoreRequest) -> ScoreResponse:
+        """Score members, in request order: probability, tier, segment, reasons and action."""
+        if len(request.members) > max_batch:
+            raise HTTPException(
+                status_code=413,
+                detail=(
+                    f"{len(request.members)} members in one request; the limit is {max_batch}: "
+                    "split the batch"
+                ),
+            )
+        if not request.members:
+            return ScoreResponse(results=[])
+        frame = pd.DataFrame.from_records(request.members)
+        used = set(bundle.model.spec_.feature_names) | {bundle.model.spec_.id_col}
+        ignored = sorted(str(c) for c in frame.columns if c not in used)
+        try:
+            scores, rejects = bundle.score(frame, source="request")
+        except ChurnlabError as exc:
+            raise HTTPException(status_code=422, detail=_problems_of(exc)) from None
+        if len(rejects):
+            raise HTTPException(
+                status_code=422,
+                detail=[
+                    {
+                        "loc": ["body", "members", int(r.row), field],
+                        "msg": f"{field}: {reason}",
+                        "type": "value_error",
+                    }
+                    for r in rejects.itertuples(index=False)
+                    for field, reason in zip(
+                        str(r.column).split("; "), str(r.reason).split("; "), strict=False
+                    )
+                ],
+            )
+        results = [
+            MemberResult(
+                churn_probability=float(s.churn_probability),
+                risk_tier=str(s.risk_tier),
+                segment=None if _missing(s.segment) else int(s.segment),
+                reasons=list(s.reasons),
+                action=s.action,
+            )
+            for s in scores.itertuples(index=False)
+        ]
+        return ScoreResponse(results=results, ignored_fields=ignored)
+
+    @app.get("/v1/summary", dependencies=[Depends(authorised)])
+    def summary() -> dict[str, Any]:
+        """The analysis summary: data, metrics, drivers, segments, plan, conclusions."""
+        if bundle.summary is None:
+            raise HTTPException(
+                status_code=404,
+                detail=(
+                    "no analysis is served: start the server with --run DIR from churnlab analyze"
+                ),
+            )
+        return bundle.summary
+
+    @app.get("/v1/members", response_model=MembersPage, dependencies=[Depends(authorised)])
+    def members(
+        tier: str | None = Query(None, pattern="^(high|medium|low)$"),
+        segment: int | None = Query(None, ge=1),
+        search: str | None = Query(None, max_length=100),
+        limit: int = Query(50, ge=1, le=500),
+        offset: int = Query(0, ge=0),
+    ) -> MembersPage:
+        """The latest scored members, riskiest first, filtered and paged."""
+        page, total = _store(store).latest_scores(
+            tier=tier, segment=segment, search=search, limit=limit, offset=offset
+        )
+        return MembersPage(total=total, limit=limit, offset=offset, members=_records(page))
+
+    @app.get("/v1/members/{member}", dependencies=[Depends(authorised)])
+    def member(member: str) -> dict[str, Any]:
+        """One member with the history of their scores, month by month."""
+        history = _store(store).member_history(member)
+        if history.empty:
+            raise HTTPException(status_code=404, detail=f"no scores for member {member!r}")
+        return {"member": member, "history": _records(history)}
+
+    return app
+
+
+def _store(store: Any | None) -> Any:
+    if store is None:
+        raise HTTPException(
+            status_code=404,
+            detail=("no run history is served: start the server with --store (or CHURNLAB_STORE)"),
+        )
+    return store
+
+
+def _problems_of(exc: ChurnlabError) -> list[dict[str, Any]]:
+    field = exc.column or "members"
+    return [
+        {"loc": ["body", "members", field], "msg": f"{field}: {exc.problem}", "type": "value_error"}
+    ]
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {
+            k: (None if _missing(v) else (v.item() if hasattr(v, "item") else v))
+            for k, v in row.items()
+        }
+        for row in frame.astype(object).to_dict("records")
+    ]

@@ -1,0 +1,187 @@
+"""A run folder as a scoring service sees it: score new members exactly as `analyze` did.
+
+`churnlab analyze` writes, beside the report, what it takes to treat a new member the same way:
+the model (``model.churnlab``), the segments (``segments.skops``: the fitted encoder, k-means and
+the cluster-to-segment map, in the skops format with churnlab's allow-list), the playbook used
+(``playbook.yaml``) and the summary (``summary.json``, which holds the economics and language).
+:func:`load_bundle` reads them back; :meth:`Bundle.score` gives each member's probability, risk
+tier, segment, reasons and recommended measure. A bundle from a bare model file scores too, with
+no segments, and the default playbook.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import skops.io as sio
+import yaml
+
+from churnlab.errors import ModelFileError, UsageError
+from churnlab.explain import contributions, reasons
+from churnlab.io import write_bytes
+from churnlab.model import ChurnModel
+from churnlab.persist import load_model, loads_trusted
+from churnlab.plan import Economics, Playbook, build_plan, load_playbook
+from churnlab.segment import Segmenter
+from churnlab.validate import check_members
+
+__all__ = ["Bundle", "load_bundle", "save_bundle"]
+
+MODEL = "model.churnlab"
+SEGMENTS = "segments.skops"
+PLAYBOOK = "playbook.yaml"
+SUMMARY = "summary.json"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Everything needed to score members as an analysis did.
+
+    Attributes
+    ----------
+    model : ChurnModel
+    segmenter : Segmenter or None
+        None for a bundle made from a bare model file.
+    playbook : Playbook
+    economics : Economics
+    lang : str
+    summary : dict or None
+        The analysis' ``summary.json``, when the bundle comes from a run folder.
+    """
+
+    model: ChurnModel
+    segmenter: Segmenter | None
+    playbook: Playbook
+    economics: Economics
+    lang: str = "en"
+    summary: dict[str, Any] | None = None
+
+    def score(
+        self, frame: pd.DataFrame, *, source: str | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Score members: their probability, tier, segment, reasons and recommended measure.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The members; extra columns are ignored.
+        source : str, optional
+            Where they come from, for messages.
+
+        Returns
+        -------
+        scores : pandas.DataFrame
+            One row per scored member, in input order: ``row``, the id column when the spec has
+            one, ``churn_probability``, ``risk_tier``, ``segment`` (None without segments),
+            ``reasons`` (a list of sentences) and ``action`` (the measure's title).
+        rejects : pandas.DataFrame
+            The rows that could not be scored, with ``row``, ``column``, ``value``, ``reason``.
+        """
+        spec = self.model.spec_
+        checked = check_members(frame, spec, source=source)
+        X = checked.members[spec.feature_names]
+        scores = pd.DataFrame({"row": X.index.to_numpy()})
+        if spec.id_col is not None and spec.id_col in checked.members.columns:
+            scores[spec.id_col] = checked.members[spec.id_col].to_numpy()
+        if X.empty:
+            for column in ("churn_probability", "risk_tier", "segment", "reasons", "action"):
+                scores[column] = pd.Series(dtype=object)
+            return scores, checked.rejects
+        proba = self.model.predict_proba(X)[:, 1]
+        contrib = contributions(self.model, X)
+        told = reasons(contrib, self.model, lang=self.lang)
+        segments = self.segmenter.predict(X) if self.segmenter is not None else None
+        plan_input = contrib.features.assign(row=X.index.to_numpy(), churn_probability=proba)
+        if segments is not None:
+            plan_input["segment"] = segments
+        plan = build_plan(plan_input, contrib.values, self.playbook, self.economics, lang=self.lang)
+        titles = {m.id: m.title.get(self.lang, m.title["en"]) for m in self.playbook.measures}
+        scores["churn_probability"] = proba
+        scores["risk_tier"] = self.model.risk_tier(proba)
+        scores["segment"] = list(segments) if segments is not None else None
+        reason_columns = [c for c in told.columns if c.startswith("reason_") and c[-1].isdigit()]
+        scores["reasons"] = [
+            [r for r in row if r] for row in told[reason_columns].itertuples(index=False)
+        ]
+        scores["action"] = plan.recommendations.map(titles).to_numpy()
+        return scores, checked.rejects
+
+
+def save_bundle(folder: str | os.PathLike[str], segmenter: Segmenter, playbook: Playbook) -> None:
+    """Write the segments and the playbook of an analysis beside its model and summary."""
+    folder = Path(folder)
+    pieces = {
+        "encoder": segmenter.encoder_,
+        "kmeans": segmenter.kmeans_,
+        "segment_of_cluster": segmenter.segment_of_cluster_,
+    }
+    write_bytes(sio.dumps(pieces), folder / SEGMENTS)
+    text = yaml.safe_dump(playbook.model_dump(mode="json"), allow_unicode=True, sort_keys=False)
+    write_bytes(text.encode("utf-8"), folder / PLAYBOOK)
+
+
+def load_bundle(
+    *, run: str | os.PathLike[str] | None = None, model: str | os.PathLike[str] | None = None
+) -> Bundle:
+    """Read a run folder written by `churnlab analyze`, or a bare model file.
+
+    Raises
+    ------
+    UsageError
+        Neither or both given, or the folder is not an analysis folder.
+    ModelFileError
+        The model or the segments are damaged or not churnlab's.
+    """
+    if (run is None) == (model is None):
+        raise UsageError(
+            "give either a run folder or a model file",
+            fix="use --run DIR (from churnlab analyze) or --model PATH",
+        )
+    if model is not None:
+        playbook = load_playbook()
+        return Bundle(
+            model=load_model(model), segmenter=None, playbook=playbook, economics=playbook.economics
+        )
+    folder = Path(run)  # type: ignore[arg-type]
+    missing = [n for n in (MODEL, SUMMARY) if not (folder / n).is_file()]
+    if missing:
+        raise UsageError(
+            f"{str(folder)!r} is not an analysis folder: {', '.join(missing)} missing",
+            fix="give the --out folder of `churnlab analyze`",
+        )
+    fitted = load_model(folder / MODEL)
+    summary = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
+    playbook = (
+        load_playbook(folder / PLAYBOOK) if (folder / PLAYBOOK).is_file() else (load_playbook())
+    )
+    economics = Economics(**summary.get("plan", {}).get("economics", {}))
+    segmenter = _load_segments(folder / SEGMENTS, fitted) if (folder / SEGMENTS).is_file() else None
+    return Bundle(
+        model=fitted,
+        segmenter=segmenter,
+        playbook=playbook,
+        economics=economics,
+        lang=summary.get("meta", {}).get("lang", "en"),
+        summary=summary,
+    )
+
+
+def _load_segments(path: Path, model: ChurnModel) -> Segmenter:
+    pieces = loads_trusted(path.read_bytes(), path)
+    if not isinstance(pieces, dict) or {"encoder", "kmeans", "segment_of_cluster"} - set(pieces):
+        raise ModelFileError(
+            "is not a churnlab segments file",
+            file=str(path),
+            fix="rerun `churnlab analyze` to write it again",
+        )
+    segmenter = Segmenter(model.spec_)
+    segmenter.encoder_ = pieces["encoder"]
+    segmenter.kmeans_ = pieces["kmeans"]
+    segmenter.segment_of_cluster_ = pieces["segment_of_cluster"]
+    segmenter.n_segments_ = len(pieces["segment_of_cluster"])
+    return segmenter
