@@ -82,3 +82,12 @@ def club_analysis(gym: pd.DataFrame):  # type: ignore[no-untyped-def]
     from churnlab.analysis import analyze
 
     return analyze(gym, gym_spec(), source="the bundled club table", lang="en")
+
+
+@pytest.fixture(autouse=True)
+def _private_store(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test records its runs in a store of its own, never in the user's data folder."""
+    folder = tmp_path_factory.mktemp("store")
+    monkeypatch.setenv("CHURNLAB_STORE", f"sqlite:///{folder}/store.db")

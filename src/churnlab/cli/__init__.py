@@ -7,12 +7,13 @@ import typer
 from churnlab.cli.analyze import analyze
 from churnlab.cli.evaluate import evaluate
 from churnlab.cli.score import score
+from churnlab.cli.serve import serve
 from churnlab.cli.train import train
 
 app = typer.Typer(
     name="churnlab",
     help="Understand and fight member churn: analyze a member table, train a calibrated model, "
-    "score members, evaluate.",
+    "score members, evaluate, serve the API and dashboard.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -21,6 +22,7 @@ app.command()(analyze)
 app.command()(train)
 app.command()(score)
 app.command()(evaluate)
+app.command()(serve)
 
 
 def main() -> None:

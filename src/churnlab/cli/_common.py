@@ -71,6 +71,22 @@ class LearnerChoice(StrEnum):
 LearnerOpt = Annotated[
     LearnerChoice, typer.Option("--learner", help="auto chooses by out-of-fold log loss.")
 ]
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="SQLAlchemy URL of the run history (default: CHURNLAB_STORE, "
+        "or a DuckDB file in your data folder).",
+    ),
+]
+MonthOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--month",
+        help="The month these scores are for, YYYY-MM (default: this "
+        "month); running a month again replaces its scores.",
+    ),
+]
 QueryOpt = Annotated[str | None, typer.Option("--query", help="SQL query, for a database URL.")]
 TableOpt = Annotated[str | None, typer.Option("--table", help="Table name, for a database URL.")]
 
@@ -133,6 +149,43 @@ def progress(description: str, total: int | None = None) -> Iterator[Callable[[i
     with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def open_store(url: str | None) -> Any:
+    """The run history; opened before any work, so a bad URL fails fast."""
+    from churnlab.store import Store
+
+    return Store(url)
+
+
+def record_run(
+    store: Any,
+    *,
+    kind: str,
+    source: str,
+    model: Any,
+    model_path: Path | None,
+    rows: int,
+    scored: int,
+    rejected: int,
+    scores: pd.DataFrame | None = None,
+    id_col: str | None = None,
+    month: str | None = None,
+) -> None:
+    """Record the model and the run (with each member's score) in the store, and say so."""
+    model_id = store.record_model(model, path=None if model_path is None else str(model_path))
+    run_id = store.record_run(
+        kind=kind,
+        source=source,
+        rows=rows,
+        scored=scored,
+        rejected=rejected,
+        model_id=model_id,
+        month=month,
+        scores=scores,
+        id_col=id_col,
+    )
+    err.print(f"recorded {kind} run {run_id[:8]} in {escape(store.display_url)}")
 
 
 def default_rejects_path(out: Path) -> Path:

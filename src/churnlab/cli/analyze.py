@@ -15,15 +15,19 @@ from churnlab.cli._common import (
     DataArg,
     IdOpt,
     KeepOpt,
+    MonthOpt,
     PositiveOpt,
     QueryOpt,
+    StoreOpt,
     TableOpt,
     TargetOpt,
     err,
     handles_errors,
+    open_store,
     out,
     progress,
     read_members,
+    record_run,
     spec_for,
 )
 
@@ -70,6 +74,8 @@ def analyze(
         float | None, typer.Option("--budget", help="The most the campaign may cost.")
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    store_url: StoreOpt = None,
+    month: MonthOpt = None,
 ) -> None:
     """Why members leave, who they are, whom to call with what: the report and its exports."""
     from churnlab.analysis import STEPS
@@ -78,6 +84,7 @@ def analyze(
     from churnlab.report.export import write_outputs
 
     started = time.perf_counter()
+    store = open_store(store_url)
     playbook = load_playbook(playbook_path)
     economics = playbook.economics.override(
         fee=fee,
@@ -113,5 +120,24 @@ def analyze(
             if rejected
             else ""
         )
+    )
+    members = analysis.members
+    record_run(
+        store,
+        kind="analyze",
+        source=source,
+        model=analysis.model,
+        model_path=paths["model"],
+        rows=len(frame),
+        scored=len(members),
+        rejected=len(analysis.rejects),
+        month=month,
+        scores=members.assign(
+            reasons=members.filter(regex=r"^reason_\d+$").apply(
+                lambda r: "; ".join(x for x in r if isinstance(x, str) and x), axis=1
+            ),
+            action=members["recommended_measure"],
+        ),
+        id_col=spec.id_col,
     )
     err.print(f"report: [bold]{escape(str(paths['report']))}[/]")

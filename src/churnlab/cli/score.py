@@ -11,13 +11,17 @@ from rich.markup import escape
 from churnlab.cli._common import (
     DataArg,
     IdOpt,
+    MonthOpt,
     QueryOpt,
+    StoreOpt,
     TableOpt,
     default_rejects_path,
     err,
     handles_errors,
+    open_store,
     progress,
     read_members,
+    record_run,
 )
 from churnlab.errors import UsageError
 from churnlab.io import write_table
@@ -47,6 +51,8 @@ def score(
     ] = None,
     query: QueryOpt = None,
     table: TableOpt = None,
+    store_url: StoreOpt = None,
+    month: MonthOpt = None,
 ) -> None:
     """Score every member of DATA with --model; write --out and the rejected rows."""
     if out.suffix.lower() not in _OUTPUTS:
@@ -60,6 +66,7 @@ def score(
             f"--rejects and --out both name {str(out)!r}",
             fix="give the rejected rows a file of their own",
         )
+    store = open_store(store_url)
     model = load_model(model_path)
     frame, source = read_members(data, query=query, table=table)
     with progress(f"scoring {len(frame):,} members"):
@@ -81,3 +88,16 @@ def score(
         )
     else:
         err.print("0 rows rejected")
+    record_run(
+        store,
+        kind="score",
+        source=source,
+        model=model,
+        model_path=model_path,
+        rows=result.n_input,
+        scored=len(result.scores),
+        rejected=len(result.rejects),
+        scores=result.scores,
+        id_col=id_col or model.spec_.id_col,
+        month=month,
+    )

@@ -17,12 +17,15 @@ from churnlab.cli._common import (
     LearnerOpt,
     PositiveOpt,
     QueryOpt,
+    StoreOpt,
     TableOpt,
     TargetOpt,
     err,
     handles_errors,
+    open_store,
     progress,
     read_members,
+    record_run,
     spec_for,
 )
 from churnlab.cli._tables import metrics_table
@@ -47,6 +50,7 @@ def train(
     learner: LearnerOpt = LearnerChoice.auto,
     folds: Annotated[int, typer.Option(min=2, help="Folds to tune and calibrate on.")] = 5,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    store_url: StoreOpt = None,
 ) -> None:
     """Train a calibrated churn model on DATA and save it to --model."""
     if model_path.is_dir():
@@ -55,6 +59,7 @@ def train(
             fix="give a file name for the model, e.g. model.churnlab",
         )
     started = time.perf_counter()
+    store = open_store(store_url)
     frame, source = read_members(data, query=query, table=table)
     spec = spec_for(frame, source, target=target, positive=positive, id_col=id_col, keep=keep)
     X, y = check_training_table(frame, spec, source=source)
@@ -72,3 +77,13 @@ def train(
         title=f"Out-of-fold metrics ({folds} folds, threshold {model.threshold_:.2f})",
     )
     err.print(f"model written to [bold]{escape(str(model_path))}[/]")
+    record_run(
+        store,
+        kind="train",
+        source=source,
+        model=model,
+        model_path=model_path,
+        rows=len(frame),
+        scored=0,
+        rejected=0,
+    )

@@ -1,0 +1,104 @@
+"""Every train, analyze and score run is recorded in the store, month by month."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from churnlab.cli import app
+from churnlab.store import Store
+
+runner = CliRunner()
+
+
+def _ok(*args: str | os.PathLike[str]) -> None:
+    result = runner.invoke(app, [os.fspath(a) for a in args])
+    assert result.exit_code == 0, result.output
+    assert "recorded" in result.stderr
+
+
+def test_runs_and_member_history(tmp_path: Path, gym: pd.DataFrame) -> None:
+    store_url = f"sqlite:///{tmp_path}/history.db"
+    data = tmp_path / "members.csv"
+    gym.head(600).assign(member_id=[f"M{i:03d}" for i in range(600)]).to_csv(data, index=False)
+    model = tmp_path / "m.churnlab"
+    _ok(
+        "train",
+        data,
+        "--model",
+        model,
+        "--folds",
+        "3",
+        "--learner",
+        "logistic",
+        "--store",
+        store_url,
+    )
+    _ok(
+        "score",
+        data,
+        "--model",
+        model,
+        "--out",
+        tmp_path / "s.csv",
+        "--store",
+        store_url,
+        "--month",
+        "2026-10",
+    )
+    _ok(
+        "score",
+        data,
+        "--model",
+        model,
+        "--out",
+        tmp_path / "s.csv",
+        "--store",
+        store_url,
+        "--month",
+        "2026-11",
+    )
+    _ok(
+        "score",
+        data,
+        "--model",
+        model,
+        "--out",
+        tmp_path / "s.csv",
+        "--store",
+        store_url,
+        "--month",
+        "2026-11",
+    )  # the same month again replaces it
+    with Store(store_url) as store:
+        runs = store.runs()
+        assert sorted(runs["kind"]) == ["score", "score", "score", "train"]
+        assert len(store.models()) == 1
+        history = store.member_history("M007")
+        assert history["month"].tolist() == ["2026-10", "2026-11"]
+        page, total = store.latest_scores(limit=10)
+        assert total == 600 and len(page) == 10
+        assert page["churn_probability"].is_monotonic_decreasing
+
+
+def test_analyze_records_segments_reasons_and_actions(tmp_path: Path, gym: pd.DataFrame) -> None:
+    store_url = f"sqlite:///{tmp_path}/history.db"
+    data = tmp_path / "members.csv"
+    gym.sample(800, random_state=0).to_csv(data, index=False)
+    _ok("analyze", data, "--out", tmp_path / "report", "--store", store_url)
+    with Store(store_url) as store:
+        page, total = store.latest_scores(tier="high", limit=5)
+        assert total > 0 and (page["risk_tier"] == "high").all()
+        assert page["segment"].notna().all() and page["action"].notna().all()
+        assert page["reasons"].str.contains("pts").all()
+
+
+def test_a_bad_store_fails_before_any_work(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["train", "--model", str(tmp_path / "m.churnlab"), "--store", "nosuchdb://x"]
+    )
+    assert result.exit_code == 2 and "--store" in result.stderr
+    assert not (tmp_path / "m.churnlab").exists()
