@@ -11,8 +11,10 @@ Routes (every ``/v1`` route needs ``Authorization: Bearer <key>`` when a key is 
 The app never logs request bodies: member data stays out of the logs.
 """
 
+import logging
 import math
 import secrets
+import time
 from typing import Annotated, Any
 
 import pandas as pd
@@ -22,6 +24,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from churnlab._version import __version__
+from churnlab.api.dashboard import mount_dashboard
 from churnlab.bundle import Bundle
 from churnlab.errors import ChurnlabError
 
@@ -31,6 +34,8 @@ __all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "create_app"]
 MAX_BATCH = 1000
 #: The largest request body accepted, in bytes.
 MAX_BODY_BYTES = 2_000_000
+
+_LOG = logging.getLogger("churnlab.api")
 
 # FastAPI reads the annotations of routes and dependencies, so they live at module level.
 _BEARER = HTTPBearer(auto_error=False)
@@ -105,6 +110,22 @@ def create_app(
                 detail="missing or wrong API key: send Authorization: Bearer <CHURNLAB_API_KEY>",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+
+    @app.middleware("http")
+    async def log_requests(request: Request, call_next: Any) -> Any:
+        """One line per request, naming the route's template: member ids never reach the log."""
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", "(unmatched)")
+        _LOG.info(
+            "%s %s %d %.1f ms",
+            request.method,
+            template,
+            response.status_code,
+            1000 * (time.perf_counter() - started),
+        )
+        return response
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next: Any) -> Any:
@@ -210,6 +231,7 @@ def create_app(
             raise HTTPException(status_code=404, detail=f"no scores for member {member!r}")
         return {"member": member, "history": _records(history)}
 
+    mount_dashboard(app, bundle)
     return app
 
 
