@@ -91,3 +91,21 @@ def _private_store(
     """Every test records its runs in a store of its own, never in the user's data folder."""
     folder = tmp_path_factory.mktemp("store")
     monkeypatch.setenv("CHURNLAB_STORE", f"sqlite:///{folder}/store.db")
+
+
+@pytest.fixture(scope="session")
+def club_run_dir(club_analysis, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The folder `churnlab analyze --out` writes for the club table (written once per session)."""
+    from churnlab.report.export import write_outputs
+
+    folder = tmp_path_factory.mktemp("club-run")
+    write_outputs(club_analysis, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def club_bundle(club_run_dir):  # type: ignore[no-untyped-def]
+    """The club's run folder loaded for serving."""
+    from churnlab.bundle import load_bundle
+
+    return load_bundle(run=club_run_dir)

@@ -9,18 +9,15 @@ from fastapi.testclient import TestClient
 
 from churnlab.analysis import Analysis
 from churnlab.api import create_app
-from churnlab.bundle import Bundle, load_bundle
-from churnlab.report.export import write_outputs
+from churnlab.bundle import Bundle
 from churnlab.scoring import score_members
 
 KEY = "test-key-123"
 
 
 @pytest.fixture(scope="module")
-def bundle(club_analysis: Analysis, tmp_path_factory: pytest.TempPathFactory) -> Bundle:
-    folder = tmp_path_factory.mktemp("run")
-    write_outputs(club_analysis, folder)
-    return load_bundle(run=folder)
+def bundle(club_bundle: Bundle) -> Bundle:
+    return club_bundle
 
 
 @pytest.fixture(scope="module")

@@ -11,15 +11,12 @@ import pytest
 from churnlab.analysis import Analysis
 from churnlab.bundle import load_bundle
 from churnlab.errors import ModelFileError, UsageError
-from churnlab.report.export import write_outputs
 from churnlab.scoring import score_members
 
 
 @pytest.fixture(scope="module")
-def run_dir(club_analysis: Analysis, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("run")
-    write_outputs(club_analysis, folder)
-    return folder
+def run_dir(club_run_dir: Path) -> Path:
+    return club_run_dir
 
 
 def test_bundle_scores_like_analyze_and_score(

@@ -24,8 +24,7 @@ from fastapi.testclient import TestClient
 
 from churnlab.analysis import Analysis
 from churnlab.api import create_app
-from churnlab.bundle import Bundle, load_bundle
-from churnlab.report.export import write_outputs
+from churnlab.bundle import Bundle
 
 KEY = "k"
 MONTHS = ["2024-04", "2024-05", "2024-06"]
@@ -101,10 +100,8 @@ class FakeStore:
 
 
 @pytest.fixture(scope="module")
-def bundle(club_analysis: Analysis, tmp_path_factory: pytest.TempPathFactory) -> Bundle:
-    folder = tmp_path_factory.mktemp("run")
-    write_outputs(club_analysis, folder)
-    return load_bundle(run=folder)
+def bundle(club_bundle: Bundle) -> Bundle:
+    return club_bundle
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from churnlab.analysis import Analysis
 from churnlab.cli import app
 from churnlab.cli.serve import is_loopback
-from churnlab.report.export import write_outputs
 
 
 @pytest.mark.parametrize(
@@ -50,10 +48,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def run_dir(club_analysis: Analysis, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("run")
-    write_outputs(club_analysis, folder)
-    return folder
+def run_dir(club_run_dir: Path) -> Path:
+    return club_run_dir
 
 
 def test_a_real_server_scores_and_keeps_member_data_out_of_its_log(
