@@ -8,7 +8,6 @@ Without chromium or playwright it is skipped — or fails, when ``CHURNLAB_REQUI
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import shutil
 import socket
@@ -22,6 +21,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from _needs import require
 from churnlab.analysis import Analysis
 from churnlab.api import create_app
 from churnlab.bundle import Bundle
@@ -31,7 +31,7 @@ MONTHS = ["2024-04", "2024-05", "2024-06"]
 SCREENSHOT = Path("/tmp/dashboard.png")
 NO_BROWSER = (
     "the dashboard's browser test needs Debian's chromium (`make browser`) and Playwright's "
-    "Python package (`pip install playwright`, without `playwright install`): {missing}"
+    "Python package (`pip install playwright`, without `playwright install`)"
 )
 BROWSER_ARGS = [
     "--no-sandbox",
@@ -184,11 +184,7 @@ def _browser() -> tuple[str, Any]:
         from playwright.sync_api import sync_playwright
     except ImportError:
         missing.append("playwright is not installed")
-    if missing:
-        message = NO_BROWSER.format(missing="; ".join(missing))
-        if os.environ.get("CHURNLAB_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    require("; ".join(missing) or None, part="browser", how=NO_BROWSER)
     assert chromium is not None
     return chromium, sync_playwright
 

@@ -7,7 +7,6 @@ without a browser.
 
 from __future__ import annotations
 
-import os
 import shutil
 import struct
 import subprocess
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from _needs import require
 from churnlab.analysis import Analysis, analyze
 from churnlab.datasets import load_gym_churn
 from churnlab.report.html import render_html
@@ -22,19 +22,14 @@ from churnlab.spec import gym_spec
 
 SECTIONS = ["conclusions", "data", "quality", "drivers", "segments", "plan", "members"]
 PNG = b"\x89PNG\r\n\x1a\n"
-NO_BROWSER = (
-    "chromium is not installed: run `make browser` (installs Debian's chromium) to run the "
-    "report's browser tests"
-)
+NO_BROWSER = "run `make browser` (installs Debian's chromium) to run the report's browser tests"
 
 
 def _chromium() -> str:
     """The browser, or skip — fail under ``CHURNLAB_REQUIRE_BROWSER=1`` — saying how to get it."""
     path = shutil.which("chromium")
-    if path is None:
-        if os.environ.get("CHURNLAB_REQUIRE_BROWSER") == "1":
-            pytest.fail(NO_BROWSER)
-        pytest.skip(NO_BROWSER)
+    require(None if path else "chromium is not installed", part="browser", how=NO_BROWSER)
+    assert path is not None
     return path
 
 
