@@ -109,3 +109,100 @@ def club_bundle(club_run_dir):  # type: ignore[no-untyped-def]
     from churnlab.bundle import load_bundle
 
     return load_bundle(run=club_run_dir)
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------
+# One throwaway server per test session (tests/postgres.py). When the run includes
+# tests/test_store.py it starts in pytest_configure, before collection, because that module reads
+# CHURNLAB_TEST_POSTGRES when it is imported; otherwise the postgres_url fixture starts it when a
+# test first needs it. Under pytest-xdist the controller starts it (the workers inherit its port
+# through the environment) and every process that runs tests gets databases of its own, so tests
+# on two workers never drop each other's tables. pytest_unconfigure (or, failing that, atexit)
+# stops the server and deletes its folder, whatever the tests did.
+
+_POSTGRES: dict[str, object] = {}  # this process's "server", "url" and "problem"
+_PG_PORT = "_CHURNLAB_TEST_PG_PORT"  # the session server's port, for xdist workers
+_PG_EAGER = ("test_store.py", "test_postgres.py")
+
+
+def _start_postgres(worker: str | None, *, databases: bool = True) -> None:
+    """Start the session's server (or use the controller's) and create this process's databases."""
+    import atexit
+    import os
+    from pathlib import Path
+
+    from postgres import PostgresServer, find_bin_dir
+
+    if _PG_PORT in os.environ:  # started by the xdist controller
+        server = PostgresServer(find_bin_dir() or Path("/nonexistent"))
+        server.port = int(os.environ[_PG_PORT])
+    else:
+        bin_dir = find_bin_dir()
+        if bin_dir is None:
+            _POSTGRES["problem"] = (
+                "no PostgreSQL server (initdb, pg_ctl) is installed; run `make postgres`"
+            )
+            return
+        server = PostgresServer(bin_dir)
+        try:
+            server.start()
+        except Exception as exc:  # reported by the postgres_url fixture
+            _POSTGRES["problem"] = f"cannot start the test PostgreSQL server: {exc}"
+            return
+        _POSTGRES["server"] = server
+        atexit.register(server.stop)  # in case pytest_unconfigure is never reached
+        os.environ[_PG_PORT] = str(server.port)
+    if not databases:
+        return
+    suffix = f"_{worker}" if worker else ""
+    try:
+        _POSTGRES["url"] = server.create_database(f"churnlab_test{suffix}")
+        os.environ["CHURNLAB_TEST_POSTGRES"] = server.create_database(f"churnlab_store{suffix}")
+    except Exception as exc:
+        _POSTGRES["problem"] = f"cannot create the test databases: {exc}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import os
+    from pathlib import Path
+
+    if os.environ.get("CHURNLAB_TEST_POSTGRES") and _PG_PORT not in os.environ:
+        _POSTGRES["url"] = os.environ["CHURNLAB_TEST_POSTGRES"]  # the user's own server
+        return
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if _PG_PORT in os.environ:
+        if worker is not None:
+            _start_postgres(worker)
+        return
+    here = Path(__file__).resolve().parent
+    paths = [Path(str(arg).split("::")[0]).resolve() for arg in config.args]
+    eager = any(
+        path == here / name or path in (here, *here.parents) for path in paths for name in _PG_EAGER
+    )
+    if eager:  # the xdist controller runs no tests: it needs the server, not databases
+        _start_postgres(None, databases=getattr(config.option, "dist", "no") == "no")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = _POSTGRES.pop("server", None)
+    if server is not None:
+        server.stop()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """URL of an empty database of its own on the session's PostgreSQL server (psycopg 3).
+
+    Without a server: a failure when CHURNLAB_REQUIRE_POSTGRES=1 (as in `make test`), else a skip.
+    """
+    import os
+
+    if "url" not in _POSTGRES and "problem" not in _POSTGRES:
+        _start_postgres(os.environ.get("PYTEST_XDIST_WORKER"))
+    url = _POSTGRES.get("url")
+    if isinstance(url, str):
+        return url
+    problem = str(_POSTGRES.get("problem") or "no PostgreSQL server; run `make postgres`")
+    if os.environ.get("CHURNLAB_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"{problem} (CHURNLAB_REQUIRE_POSTGRES=1)", pytrace=False)
+    pytest.skip(problem)

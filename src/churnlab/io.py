@@ -44,7 +44,9 @@ __all__ = [
     "neutralise_formulas",
     "read_table",
     "source_name",
+    "with_default_driver",
     "write_bytes",
+    "write_sql_table",
     "write_table",
 ]
 
@@ -95,7 +97,8 @@ def read_table(
         A file path, whose extension (case-insensitive) picks the format: ``.csv``, ``.txt``,
         ``.tsv`` (optionally followed by ``.gz``), ``.parquet``, ``.pq``, ``.xlsx``, ``.xlsm``.
         Or an SQLAlchemy URL such as ``sqlite:///members.db`` or
-        ``postgresql://user:password@host/db``.
+        ``postgresql://user:password@host/db`` (``postgresql://`` and ``postgres://`` without a
+        driver use psycopg 3).
     query : str, optional
         For a database: the SELECT statement to run. Give exactly one of `query` and `table`.
         It runs in a transaction that is rolled back, never committed.
@@ -206,6 +209,54 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, index: boo
         )
     _write_atomically(path, lambda handle: writer(frame, handle, index))
     return path
+
+
+def write_sql_table(frame: pd.DataFrame, url: str, table: str) -> None:
+    """Replace the database table `table` with `frame`, in one transaction.
+
+    The old table is dropped and the new one created and filled in the same transaction, so
+    if anything fails readers keep the old table, whole (on databases whose DDL is
+    transactional, such as PostgreSQL and SQLite).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The rows to write; the index is not written.
+    url : str
+        An SQLAlchemy URL, as :func:`read_table` takes it.
+    table : str
+        The table's name; quoted by SQLAlchemy, never pasted into SQL.
+
+    Raises
+    ------
+    ReadError
+        The URL is not usable or its driver is missing.
+    UsageError
+        The table cannot be written (unreachable database, no permission).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     url = f"sqlite:///{folder}/club.db"
+    ...     write_sql_table(pd.DataFrame({"id": [1, 2]}), url, "scores")
+    ...     write_sql_table(pd.DataFrame({"id": [3]}), url, "scores")
+    ...     print(read_table(url, table="scores")["id"].tolist())
+    [3]
+    """
+    name = source_name(url)
+    engine = _create_engine(url, name, must_exist=False)
+    try:
+        with engine.begin() as connection:
+            frame.to_sql(table, connection, if_exists="replace", index=False, chunksize=1000)
+    except (sa.exc.SQLAlchemyError, pd.errors.DatabaseError) as exc:
+        raise UsageError(
+            f"cannot write the table {table!r}: {_short(exc)}",
+            file=name,
+            fix="check that the database is reachable and that you may create tables in it",
+        ) from exc
+    finally:
+        engine.dispose()
 
 
 def write_bytes(data: bytes, path: str | os.PathLike[str]) -> Path:
@@ -681,7 +732,7 @@ def _read_sql(url: str, *, query: str | None, table: str | None, name: str) -> p
         engine.dispose()
 
 
-def _create_engine(url: str, name: str) -> sa.Engine:
+def _create_engine(url: str, name: str, *, must_exist: bool = True) -> sa.Engine:
     try:
         parsed = make_url(url)
     except (sa.exc.ArgumentError, ValueError) as exc:
@@ -692,7 +743,8 @@ def _create_engine(url: str, name: str) -> sa.Engine:
         ) from exc
     database = parsed.database or ""
     is_file = database not in ("", ":memory:") and not database.startswith("file:")
-    if parsed.get_backend_name() == "sqlite" and is_file and not Path(database).is_file():
+    sqlite_file = parsed.get_backend_name() == "sqlite" and is_file
+    if sqlite_file and must_exist and not Path(database).is_file():
         # SQLite would silently create an empty database instead
         raise ReadError(
             f"the database file {database!r} does not exist",
@@ -700,13 +752,14 @@ def _create_engine(url: str, name: str) -> sa.Engine:
             fix="check the path: sqlite:///members.db is relative, sqlite:////data/members.db "
             "is absolute",
         )
+    parsed = with_default_driver(parsed)
     try:
         return sa.create_engine(parsed)
     except (sa.exc.NoSuchModuleError, ImportError) as exc:
         raise ReadError(
             f"cannot load the database driver ({_short(exc)})",
             file=name,
-            fix="install the driver for this database (e.g. pip install psycopg2-binary for "
+            fix="install the driver for this database (e.g. pip install 'psycopg[binary]' for "
             "PostgreSQL), or check the dialect name in the URL",
         ) from exc
     except sa.exc.ArgumentError as exc:
@@ -737,6 +790,22 @@ def _select_table(connection: sa.Connection, table: str, name: str) -> sa.Select
 # --------------------------------------------------------------------------------------------
 # checks shared by every reader
 # --------------------------------------------------------------------------------------------
+
+
+def with_default_driver(url: sa.URL) -> sa.URL:
+    """``postgresql://`` and ``postgres://`` use psycopg 3, the driver churnlab installs.
+
+    SQLAlchemy's own default for PostgreSQL is psycopg2, which churnlab does not install.
+
+    Examples
+    --------
+    >>> from sqlalchemy.engine import make_url
+    >>> with_default_driver(make_url("postgres://u@host/db")).drivername
+    'postgresql+psycopg'
+    """
+    if url.drivername in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg")
+    return url
 
 
 def _fresh_index(frame: pd.DataFrame) -> pd.DataFrame:

@@ -43,7 +43,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from churnlab.errors import UsageError
-from churnlab.io import source_name
+from churnlab.io import source_name, with_default_driver
 
 if TYPE_CHECKING:
     from churnlab.model import ChurnModel
@@ -581,7 +581,7 @@ class Store:
 
     def _create_engine(self) -> sa.Engine:
         try:
-            parsed = make_url(self.url)
+            parsed = with_default_driver(make_url(self.url))
         except (sa.exc.ArgumentError, ValueError) as exc:
             raise UsageError(
                 "is not a database URL for the run history",

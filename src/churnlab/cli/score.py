@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
+from sqlalchemy.engine import make_url
 
 from churnlab.cli._common import (
     DataArg,
@@ -24,7 +26,7 @@ from churnlab.cli._common import (
     record_run,
 )
 from churnlab.errors import UsageError
-from churnlab.io import write_table
+from churnlab.io import source_name, write_sql_table, write_table
 from churnlab.persist import load_model
 from churnlab.scoring import score_members
 
@@ -38,15 +40,29 @@ def score(
         Path, typer.Option("--model", help="A model file from `churnlab train`.")
     ] = Path("model.churnlab"),
     out: Annotated[
-        Path, typer.Option("--out", help="Where to write the scores (.csv or .parquet).")
-    ] = Path("scores.csv"),
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Where to write the scores (.csv or .parquet). Default: scores.csv, unless "
+            "--out-table is given.",
+            show_default=False,
+        ),
+    ] = None,
+    out_table: Annotated[
+        str | None,
+        typer.Option(
+            "--out-table",
+            help="Also (or instead of --out) write the scores into this table of DATA's "
+            "database, replacing its rows in one transaction.",
+        ),
+    ] = None,
     id_col: IdOpt = None,
     rejects: Annotated[
         Path | None,
         typer.Option(
             "--rejects",
             help="Where to write rows that cannot be scored "
-            "(default: <out>.rejects.csv beside --out).",
+            "(default: <out>.rejects.csv beside --out, or scores.rejects.csv).",
         ),
     ] = None,
     query: QueryOpt = None,
@@ -54,32 +70,51 @@ def score(
     store_url: StoreOpt = None,
     month: MonthOpt = None,
 ) -> None:
-    """Score every member of DATA with --model; write --out and the rejected rows."""
-    if out.suffix.lower() not in _OUTPUTS:
+    """Score every member of DATA with --model; write --out and/or --out-table, and the rejects."""
+    if out_table is not None:
+        _check_out_table(data, out_table)
+    elif out is None:
+        out = Path("scores.csv")
+    if out is not None and out.suffix.lower() not in _OUTPUTS:
         raise UsageError(
             f"cannot write scores to {out.name!r}",
             fix=f"give --out a name ending in {' or '.join(_OUTPUTS)}",
         )
-    rejects_path = rejects or default_rejects_path(out)
-    if rejects_path.resolve() == out.resolve():
+    rejects_path = rejects or (
+        Path("scores.rejects.csv") if out is None else default_rejects_path(out)
+    )
+    if out is not None and rejects_path.resolve() == out.resolve():
         raise UsageError(
             f"--rejects and --out both name {str(out)!r}",
             fix="give the rejected rows a file of their own",
         )
+    if out_table is not None and data is not None:
+        _check_not_the_store(data, out_table, store_url)
     store = open_store(store_url)
     model = load_model(model_path)
     frame, source = read_members(data, query=query, table=table)
     with progress(f"scoring {len(frame):,} members"):
         result = score_members(model, frame, source=source, id_col=id_col)
-    write_table(result.scores, out)
+    written: list[Path] = []
     try:
+        if out is not None:
+            write_table(result.scores, out)
+            written.append(out)
         write_table(result.rejects, rejects_path)
+        written.append(rejects_path)
+        if out_table is not None and data is not None:
+            scored_at = datetime.now(UTC).replace(microsecond=0)
+            write_sql_table(result.scores.assign(scored_at=scored_at), data, out_table)
     except BaseException:
-        out.unlink(missing_ok=True)  # both files or neither
+        for path in written:  # every output or none
+            path.unlink(missing_ok=True)
         raise
+    targets = [] if out is None else [escape(str(out))]
+    if out_table is not None:
+        targets.append(f"table {escape(out_table)!r}")
     err.print(
         f"scored {len(result.scores):,} of {result.n_input:,} rows from {escape(source)} "
-        f"-> [bold]{escape(str(out))}[/]"
+        f"-> [bold]{' and '.join(targets)}[/]"
     )
     if len(result.rejects):
         err.print(
@@ -101,3 +136,44 @@ def score(
         id_col=id_col or model.spec_.id_col,
         month=month,
     )
+
+
+# the run history's tables, which --out-table must not replace when the store is DATA's database
+_STORE_TABLES = frozenset({"models", "runs", "scores"})
+
+
+def _check_out_table(data: str | None, out_table: str) -> None:
+    if data is None or "://" not in data:
+        raise UsageError(
+            "--out-table writes into the database DATA is read from, but DATA is "
+            + ("the bundled club table" if data is None else f"the file {data!r}"),
+            fix="give DATA as a database URL (with --query or --table), or write the scores "
+            "to a file with --out instead of --out-table",
+        )
+    if not out_table.strip():
+        raise UsageError("--out-table is empty", fix="name the table, e.g. --out-table scores")
+
+
+def _check_not_the_store(data: str, out_table: str, store_url: str | None) -> None:
+    """Refuse to replace the run history's own tables when it lives in DATA's database."""
+    from churnlab.store import default_store_url
+
+    store_url = default_store_url() if store_url is None else store_url
+    if out_table.lower() not in _STORE_TABLES or "://" not in store_url:
+        return
+    try:
+        here, there = make_url(data), make_url(store_url)
+    except Exception:  # unparsable URLs are reported when they are opened
+        return
+    same = (here.get_backend_name(), here.host, here.port, here.database) == (
+        there.get_backend_name(),
+        there.host,
+        there.port,
+        there.database,
+    )
+    if same:
+        raise UsageError(
+            f"--out-table {out_table!r} would replace a table of the run history, which is "
+            f"in the same database ({source_name(store_url)})",
+            fix="choose another table name, e.g. --out-table member_scores",
+        )
