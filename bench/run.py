@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import analyze_time
+import load
 import quality
 import train_time
 
@@ -10,3 +11,4 @@ if __name__ == "__main__":
     train_time.main()
     analyze_time.main()
     quality.main()
+    load.main()

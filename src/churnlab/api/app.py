@@ -212,10 +212,10 @@ def create_app(
     @app.get("/v1/members", response_model=MembersPage, dependencies=[Depends(authorised)])
     def members(
         tier: str | None = Query(None, pattern="^(high|medium|low)$"),
-        segment: int | None = Query(None, ge=1),
+        segment: int | None = Query(None, ge=1, le=1000),
         search: str | None = Query(None, max_length=100),
         limit: int = Query(50, ge=1, le=500),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=100_000_000),
     ) -> MembersPage:
         """The latest scored members, riskiest first, filtered and paged."""
         page, total = _store(store).latest_scores(
