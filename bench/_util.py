@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -25,6 +26,23 @@ def run_timed(argv: Sequence[str]) -> tuple[float, float]:
     )
     seconds, peak_kb = done.stdout.split()
     return float(seconds), float(peak_kb) / 1024
+
+
+def time_commands(commands: dict[str, list[str]], repeats: int) -> list[list[str]]:
+    """Run each command ``repeats`` times: its name, median and max seconds, and peak MB."""
+    rows = []
+    for name, argv in commands.items():
+        runs = [run_timed(argv) for _ in range(repeats)]
+        seconds = [r[0] for r in runs]
+        rows.append(
+            [
+                name,
+                f"{statistics.median(seconds):.2f}",
+                f"{max(seconds):.2f}",
+                f"{max(r[1] for r in runs):.0f}",
+            ]
+        )
+    return rows
 
 
 def python_script(code: str) -> list[str]:

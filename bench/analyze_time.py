@@ -9,12 +9,11 @@ bare minimum costs on the same machine.
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-from _util import machine, print_table, python_script, run_timed
+from _util import machine, print_table, python_script, time_commands
 
 PEER = """
 import warnings; warnings.filterwarnings("ignore")
@@ -64,17 +63,7 @@ def main(repeats: int = 3) -> None:
             ],
             "peer: the public studies' analysis as a plain script": [*python_script(PEER), folder],
         }
-        rows = []
-        for name, argv in commands.items():
-            runs = [run_timed(argv) for _ in range(repeats)]
-            rows.append(
-                [
-                    name,
-                    f"{statistics.median(r[0] for r in runs):.1f}",
-                    f"{max(r[0] for r in runs):.1f}",
-                    f"{max(r[1] for r in runs):.0f}",
-                ]
-            )
+        rows = time_commands(commands, repeats)
     print_table(
         f"analyze on the club table (4,000 members), {repeats} runs; {machine()}",
         ["command", "median s", "max s", "peak MB"],

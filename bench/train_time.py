@@ -7,12 +7,11 @@ no calibration — the least a script would do.
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-from _util import machine, print_table, python_script, run_timed
+from _util import machine, print_table, python_script, time_commands
 
 PEER = """
 import warnings; warnings.filterwarnings("ignore")
@@ -43,19 +42,10 @@ def main(repeats: int = 3) -> None:
             ],
             "peer: one default LightGBM fit, plain script": python_script(PEER),
         }
-        rows = []
-        for name, argv in commands.items():
-            runs = [run_timed(argv) for _ in range(repeats)]
-            rows.append(
-                [
-                    name,
-                    f"{statistics.median(r[0] for r in runs):.2f}",
-                    f"{max(r[1] for r in runs):.0f}",
-                ]
-            )
+        rows = time_commands(commands, repeats)
     print_table(
         f"Training on the club table (4,000 members), median of {repeats} runs; {machine()}",
-        ["command", "wall s", "peak MB"],
+        ["command", "median s", "max s", "peak MB"],
         rows,
     )
 

@@ -37,42 +37,19 @@ def test_runs_and_member_history(tmp_path: Path, gym: pd.DataFrame) -> None:
         "--store",
         store_url,
     )
-    _ok(
-        "score",
-        data,
-        "--model",
-        model,
-        "--out",
-        tmp_path / "s.csv",
-        "--store",
-        store_url,
-        "--month",
-        "2026-10",
-    )
-    _ok(
-        "score",
-        data,
-        "--model",
-        model,
-        "--out",
-        tmp_path / "s.csv",
-        "--store",
-        store_url,
-        "--month",
-        "2026-11",
-    )
-    _ok(
-        "score",
-        data,
-        "--model",
-        model,
-        "--out",
-        tmp_path / "s.csv",
-        "--store",
-        store_url,
-        "--month",
-        "2026-11",
-    )  # the same month again replaces it
+    for month in ("2026-10", "2026-11", "2026-11"):  # the same month again replaces it
+        _ok(
+            "score",
+            data,
+            "--model",
+            model,
+            "--out",
+            tmp_path / "s.csv",
+            "--store",
+            store_url,
+            "--month",
+            month,
+        )
     with Store(store_url) as store:
         runs = store.runs()
         assert sorted(runs["kind"]) == ["score", "score", "score", "train"]

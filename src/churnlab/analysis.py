@@ -26,7 +26,7 @@ from churnlab.plan import Economics, Plan, Playbook, build_plan, load_playbook
 from churnlab.report.conclusions import write_conclusions
 from churnlab.report.summary import DataSummary, FeatureProfile, ModelQuality, Summary
 from churnlab.segment import Segmenter, describe_segments
-from churnlab.spec import DatasetSpec
+from churnlab.spec import GYM_COLUMNS, DatasetSpec
 from churnlab.validate import check_members
 
 __all__ = ["STEPS", "Analysis", "analyze", "model_quality", "profile_data"]
@@ -215,8 +215,6 @@ def analyze(
 
 
 def _is_club(spec: DatasetSpec) -> bool:
-    from churnlab.spec import GYM_COLUMNS
-
     return set(GYM_COLUMNS) <= set(spec.feature_names)
 
 
