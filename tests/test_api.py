@@ -82,6 +82,17 @@ def test_bad_member_names_index_and_field(client: TestClient, gym: pd.DataFrame)
     ]
 
 
+def test_every_bad_field_of_a_member_is_named(client: TestClient, gym: pd.DataFrame) -> None:
+    members = _members(gym, 3)
+    members[1]["Age"] = -4
+    members[1]["Partner"] = 7
+    detail = client.post("/v1/score", json={"members": members}, headers=AUTH).json()["detail"]
+    assert sorted((d["loc"][2], d["loc"][3], d["msg"]) for d in detail) == [
+        (1, "Age", "Age: below the minimum 10"),
+        (1, "Partner", "Partner: must be 0 or 1"),
+    ]
+
+
 def test_missing_field_and_malformed_body(client: TestClient, gym: pd.DataFrame) -> None:
     members = _members(gym, 2)
     del members[0]["Lifetime"], members[1]["Lifetime"]

@@ -33,7 +33,7 @@ def api_schema(
     write_outputs(club_analysis, folder)
     bundle = load_bundle(run=folder)
     store = Store(f"sqlite:///{folder}/s.db")
-    scores, rejects = bundle.score(gym.drop(columns="Churn").head(200), source="schema test")
+    scores, rejects, _ = bundle.score(gym.drop(columns="Churn").head(200), source="schema test")
     assert rejects.empty
     store.record_run(
         kind="score",

@@ -23,7 +23,7 @@ def test_bundle_scores_like_analyze_and_score(
     run_dir: Path, club_analysis: Analysis, gym: pd.DataFrame
 ) -> None:
     bundle = load_bundle(run=run_dir)
-    scores, rejects = bundle.score(gym)
+    scores, rejects, _ = bundle.score(gym)
     assert rejects.empty and scores["row"].tolist() == list(range(4000))
     members = club_analysis.members
     np.testing.assert_array_equal(scores["churn_probability"], members["churn_probability"])
@@ -39,13 +39,14 @@ def test_bundle_scores_like_analyze_and_score(
 def test_rows_that_cannot_be_scored_are_returned(run_dir: Path, gym: pd.DataFrame) -> None:
     frame = gym.head(5).astype({"Age": object})
     frame.loc[3, "Age"] = "old"
-    scores, rejects = load_bundle(run=run_dir).score(frame)
+    scores, rejects, failures = load_bundle(run=run_dir).score(frame)
     assert scores["row"].tolist() == [0, 1, 2, 4] and rejects["row"].tolist() == [3]
+    assert failures[["row", "column", "reason"]].values.tolist() == [[3, "Age", "not a number"]]
 
 
 def test_a_bare_model_scores_without_segments(run_dir: Path, gym: pd.DataFrame) -> None:
     bundle = load_bundle(model=run_dir / "model.churnlab")
-    scores, _ = bundle.score(gym.head(10))
+    scores = bundle.score(gym.head(10)).scores
     assert scores["segment"].isna().all() and scores["action"].notna().all()
 
 

@@ -15,7 +15,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 import skops.io as sio
@@ -30,12 +30,33 @@ from churnlab.plan import Economics, Playbook, build_plan, load_playbook
 from churnlab.segment import Segmenter
 from churnlab.validate import check_members
 
-__all__ = ["Bundle", "load_bundle", "save_bundle"]
+__all__ = ["Bundle", "BundleScores", "load_bundle", "save_bundle"]
 
 MODEL = "model.churnlab"
 SEGMENTS = "segments.skops"
 PLAYBOOK = "playbook.yaml"
 SUMMARY = "summary.json"
+
+
+class BundleScores(NamedTuple):
+    """What :meth:`Bundle.score` returns.
+
+    Attributes
+    ----------
+    scores : pandas.DataFrame
+        One row per scored member, in input order: ``row``, the id column when the spec has
+        one, ``churn_probability``, ``risk_tier``, ``segment`` (None without segments),
+        ``reasons`` (a list of sentences) and ``action`` (the measure's title).
+    rejects : pandas.DataFrame
+        One row per input row that could not be scored: ``row``, ``column``, ``value``,
+        ``reason`` (several problems joined by ``"; "``).
+    failures : pandas.DataFrame
+        One row per failing cell: ``row``, ``column``, ``value``, ``reason``.
+    """
+
+    scores: pd.DataFrame
+    rejects: pd.DataFrame
+    failures: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -61,9 +82,7 @@ class Bundle:
     lang: str = "en"
     summary: dict[str, Any] | None = None
 
-    def score(
-        self, frame: pd.DataFrame, *, source: str | None = None
-    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def score(self, frame: pd.DataFrame, *, source: str | None = None) -> BundleScores:
         """Score members: their probability, tier, segment, reasons and recommended measure.
 
         Parameters
@@ -75,12 +94,8 @@ class Bundle:
 
         Returns
         -------
-        scores : pandas.DataFrame
-            One row per scored member, in input order: ``row``, the id column when the spec has
-            one, ``churn_probability``, ``risk_tier``, ``segment`` (None without segments),
-            ``reasons`` (a list of sentences) and ``action`` (the measure's title).
-        rejects : pandas.DataFrame
-            The rows that could not be scored, with ``row``, ``column``, ``value``, ``reason``.
+        BundleScores
+            The scores, the rejected rows, and each failing cell.
         """
         spec = self.model.spec_
         checked = check_members(frame, spec, source=source)
@@ -91,7 +106,7 @@ class Bundle:
         if X.empty:
             for column in ("churn_probability", "risk_tier", "segment", "reasons", "action"):
                 scores[column] = pd.Series(dtype=object)
-            return scores, checked.rejects
+            return BundleScores(scores, checked.rejects, checked.failures)
         proba = self.model.predict_proba(X)[:, 1]
         contrib = contributions(self.model, X)
         told = reasons(contrib, self.model, lang=self.lang)
@@ -109,7 +124,7 @@ class Bundle:
             [r for r in row if r] for row in told[reason_columns].itertuples(index=False)
         ]
         scores["action"] = plan.recommendations.map(titles).to_numpy()
-        return scores, checked.rejects
+        return BundleScores(scores, checked.rejects, checked.failures)
 
 
 def save_bundle(folder: str | os.PathLike[str], segmenter: Segmenter, playbook: Playbook) -> None:

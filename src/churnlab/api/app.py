@@ -167,22 +167,19 @@ def create_app(
         used = set(bundle.model.spec_.feature_names) | {bundle.model.spec_.id_col}
         ignored = sorted(str(c) for c in frame.columns if c not in used)
         try:
-            scores, rejects = bundle.score(frame, source="request")
+            scored = bundle.score(frame, source="request")
         except ChurnlabError as exc:
             raise HTTPException(status_code=422, detail=_problems_of(exc)) from None
-        if len(rejects):
+        if len(scored.failures):
             raise HTTPException(
                 status_code=422,
                 detail=[
                     {
-                        "loc": ["body", "members", int(r.row), field],
-                        "msg": f"{field}: {reason}",
+                        "loc": ["body", "members", int(f.row), str(f.column)],
+                        "msg": f"{f.column}: {f.reason}",
                         "type": "value_error",
                     }
-                    for r in rejects.itertuples(index=False)
-                    for field, reason in zip(
-                        str(r.column).split("; "), str(r.reason).split("; "), strict=False
-                    )
+                    for f in scored.failures.itertuples(index=False)
                 ],
             )
         results = [
@@ -193,7 +190,7 @@ def create_app(
                 reasons=list(s.reasons),
                 action=s.action,
             )
-            for s in scores.itertuples(index=False)
+            for s in scored.scores.itertuples(index=False)
         ]
         return ScoreResponse(results=results, ignored_fields=ignored)
 
