@@ -13,17 +13,15 @@ import time
 import warnings
 from pathlib import Path
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from _util import machine, print_table
-from scipy.stats import loguniform, randint
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_breast_cancer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
-from sklearn.model_selection import RandomizedSearchCV, StratifiedKFold
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -34,6 +32,7 @@ from churnlab.validate import check_training_table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import make_telco
+from peers import tuned_lightgbm
 
 
 class TunedLightGBM:
@@ -46,19 +45,7 @@ class TunedLightGBM:
         self.dtypes = {
             c: pd.CategoricalDtype(sorted(X[c].dropna().unique())) for c in self.categorical
         }
-        space = {
-            "num_leaves": randint(4, 64),
-            "learning_rate": loguniform(0.01, 0.2),
-            "n_estimators": randint(50, 800),
-            "min_child_samples": randint(5, 60),
-            "subsample": [0.7, 0.85, 1.0],
-            "colsample_bytree": [0.6, 0.8, 1.0],
-            "reg_lambda": loguniform(1e-3, 10),
-        }
-        booster = lgb.LGBMClassifier(subsample_freq=1, n_jobs=1, verbose=-1, random_state=0)
-        self.search = RandomizedSearchCV(
-            booster, space, n_iter=20, cv=3, scoring="neg_log_loss", random_state=0
-        ).fit(X.astype(self.dtypes), y)
+        self.search = tuned_lightgbm(n_iter=20).fit(X.astype(self.dtypes), y)
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:

@@ -11,6 +11,18 @@ import os
 
 import pytest
 
+#: How Debian's chromium must start here: no sandbox as root, no GPU, and none of its own network
+#: traffic (this machine's network is closed, and the tests must send nothing outside).
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 
 def require(missing: str | None, *, part: str, how: str) -> None:
     """Skip (or fail under ``CHURNLAB_REQUIRE_<PART>=1``) when ``missing`` says what is missing."""

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from _needs import require
+from _needs import CHROMIUM_FLAGS, require
 from churnlab.analysis import Analysis
 from churnlab.api import create_app
 from churnlab.bundle import Bundle
@@ -33,15 +33,6 @@ NO_BROWSER = (
     "the dashboard's browser test needs Debian's chromium (`make browser`) and Playwright's "
     "Python package (`pip install playwright`, without `playwright install`)"
 )
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 class FakeStore:
@@ -231,7 +222,7 @@ def test_dashboard_in_chromium(server: str, store: FakeStore, bundle: Bundle) ->
     outside: list[str] = []
     errors: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=BROWSER_ARGS)
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import loguniform, randint
 from sklearn.datasets import load_breast_cancer
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
-from sklearn.model_selection import RandomizedSearchCV, StratifiedKFold
+from sklearn.model_selection import StratifiedKFold
 from typer.testing import CliRunner
 
 from churnlab.cli import app
 from churnlab.model import ChurnModel
 from churnlab.spec import infer_spec
 from churnlab.validate import check_training_table
+from peers import tuned_lightgbm
 
 
 def test_club_table_out_of_fold_through_train_and_score(tmp_path: Path, gym: pd.DataFrame) -> None:
@@ -44,23 +43,6 @@ def test_club_table_out_of_fold_through_train_and_score(tmp_path: Path, gym: pd.
     assert brier_score_loss(gym["Churn"], oof) <= 0.032
 
 
-def _tuned_boosting(random_state: int) -> RandomizedSearchCV:
-    """A LightGBM tuned by random search over the usual ranges: the peer to match."""
-    space = {
-        "num_leaves": randint(4, 64),
-        "learning_rate": loguniform(0.01, 0.2),
-        "n_estimators": randint(50, 800),
-        "min_child_samples": randint(5, 60),
-        "subsample": [0.7, 0.85, 1.0],
-        "colsample_bytree": [0.6, 0.8, 1.0],
-        "reg_lambda": loguniform(1e-3, 10),
-    }
-    booster = lgb.LGBMClassifier(subsample_freq=1, n_jobs=1, verbose=-1, random_state=random_state)
-    return RandomizedSearchCV(
-        booster, space, n_iter=10, cv=3, scoring="neg_log_loss", random_state=random_state
-    )
-
-
 def _breast_cancer() -> pd.DataFrame:
     return load_breast_cancer(as_frame=True).frame.rename(columns={"target": "outcome"})
 
@@ -78,7 +60,7 @@ def test_other_tables_match_a_tuned_gradient_boosting_model(
     ours, peer = np.zeros(len(y)), np.zeros(len(y))
     for fit, test in StratifiedKFold(n_splits=3, shuffle=True, random_state=0).split(X, y):
         ours[test] = ChurnModel(spec).fit(X.iloc[fit], y[fit]).predict_proba(X.iloc[test])[:, 1]
-        search = _tuned_boosting(0).fit(as_categories.iloc[fit], y[fit])
+        search = tuned_lightgbm(n_iter=10).fit(as_categories.iloc[fit], y[fit])
         peer[test] = search.predict_proba(as_categories.iloc[test])[:, 1]
     assert roc_auc_score(y, ours) >= roc_auc_score(y, peer) - 0.005
     assert log_loss(y, ours) <= log_loss(y, peer) + 0.005

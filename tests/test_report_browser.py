@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from _needs import require
+from _needs import CHROMIUM_FLAGS, require
 from churnlab.analysis import Analysis, analyze
 from churnlab.datasets import load_gym_churn
 from churnlab.report.html import render_html
@@ -53,13 +53,7 @@ def _run(chromium: str, tmp_path: Path, *args: str) -> subprocess.CompletedProce
     command = [
         chromium,
         "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *CHROMIUM_FLAGS,
         "--hide-scrollbars",
         f"--user-data-dir={profile}",
         *args,
