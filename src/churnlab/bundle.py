@@ -27,8 +27,8 @@ from churnlab.io import write_bytes
 from churnlab.model import ChurnModel
 from churnlab.persist import load_model, loads_trusted
 from churnlab.plan import Economics, Playbook, build_plan, load_playbook
+from churnlab.scoring import score_members
 from churnlab.segment import Segmenter
-from churnlab.validate import check_members
 
 __all__ = ["Bundle", "BundleScores", "load_bundle", "save_bundle"]
 
@@ -97,17 +97,13 @@ class Bundle:
         BundleScores
             The scores, the rejected rows, and each failing cell.
         """
-        spec = self.model.spec_
-        checked = check_members(frame, spec, source=source)
-        X = checked.members[spec.feature_names]
-        scores = pd.DataFrame({"row": X.index.to_numpy()})
-        if spec.id_col is not None and spec.id_col in checked.members.columns:
-            scores[spec.id_col] = checked.members[spec.id_col].to_numpy()
+        result = score_members(self.model, frame, source=source)
+        scores, X = result.scores, result.members
         if X.empty:
-            for column in ("churn_probability", "risk_tier", "segment", "reasons", "action"):
+            for column in ("segment", "reasons", "action"):
                 scores[column] = pd.Series(dtype=object)
-            return BundleScores(scores, checked.rejects, checked.failures)
-        proba = self.model.predict_proba(X)[:, 1]
+            return BundleScores(scores, result.rejects, result.failures)
+        proba = scores["churn_probability"].to_numpy()
         contrib = contributions(self.model, X)
         told = reasons(contrib, self.model, lang=self.lang)
         segments = self.segmenter.predict(X) if self.segmenter is not None else None
@@ -116,15 +112,13 @@ class Bundle:
             plan_input["segment"] = segments
         plan = build_plan(plan_input, contrib.values, self.playbook, self.economics, lang=self.lang)
         titles = {m.id: m.title.get(self.lang, m.title["en"]) for m in self.playbook.measures}
-        scores["churn_probability"] = proba
-        scores["risk_tier"] = self.model.risk_tier(proba)
         scores["segment"] = list(segments) if segments is not None else None
         reason_columns = [c for c in told.columns if c.startswith("reason_") and c[-1].isdigit()]
         scores["reasons"] = [
             [r for r in row if r] for row in told[reason_columns].itertuples(index=False)
         ]
         scores["action"] = plan.recommendations.map(titles).to_numpy()
-        return BundleScores(scores, checked.rejects, checked.failures)
+        return BundleScores(scores, result.rejects, result.failures)
 
 
 def save_bundle(folder: str | os.PathLike[str], segmenter: Segmenter, playbook: Playbook) -> None:

@@ -26,11 +26,17 @@ class ScoreResult:
         and ``reason``.
     n_input : int
         Rows in the input; always ``len(scores) + len(rejects)``.
+    members : pandas.DataFrame
+        The scored rows' features, coerced to their kinds, indexed by input row position.
+    failures : pandas.DataFrame
+        One row per failing cell: ``row``, ``column``, ``value``, ``reason``.
     """
 
     scores: pd.DataFrame
     rejects: pd.DataFrame
     n_input: int
+    members: pd.DataFrame
+    failures: pd.DataFrame
 
 
 def score_members(
@@ -85,4 +91,10 @@ def score_members(
         scores[id_col] = frame[id_col].iloc[members.index].to_numpy()
     scores["churn_probability"] = proba
     scores["risk_tier"] = model.risk_tier(proba)
-    return ScoreResult(scores=scores, rejects=checked.rejects, n_input=len(frame))
+    return ScoreResult(
+        scores=scores,
+        rejects=checked.rejects,
+        n_input=len(frame),
+        members=members[model.spec_.feature_names],
+        failures=checked.failures,
+    )
