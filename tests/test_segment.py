@@ -14,6 +14,7 @@ from sklearn.metrics import adjusted_rand_score
 from churnlab import _segment_text
 from churnlab.errors import SchemaError
 from churnlab.segment import Portrait, Segmenter, describe_segments
+from churnlab.segment import _features as segment_features
 from churnlab.spec import GYM_COLUMNS, DatasetSpec, FeatureSpec, gym_spec, infer_spec
 from churnlab.validate import check_training_table
 
@@ -103,6 +104,29 @@ def test_predict_reproduces_the_training_segments(
     np.testing.assert_array_equal(
         fitted.predict(shuffled), fitted.labels_[shuffled.index.to_numpy()]
     )
+
+
+def _pipeline_segments(segmenter: Segmenter, X: pd.DataFrame) -> np.ndarray:
+    """What scikit-learn's own encoder and k-means say (the reference for ``predict``)."""
+    Z = segmenter.encoder_.transform(segment_features(X, segmenter.spec))
+    return segmenter.segment_of_cluster_[segmenter.kmeans_.predict(np.asarray(Z, dtype=float))]
+
+
+def test_predict_equals_the_scikit_learn_encoder_and_k_means(
+    club: tuple[pd.DataFrame, pd.Series], fitted: Segmenter, telco: pd.DataFrame
+) -> None:
+    X, _ = club
+    holes = X.copy()
+    holes.loc[::7, "Age"] = np.nan
+    holes.loc[::11, "Partner"] = np.nan
+    np.testing.assert_array_equal(fitted.predict(holes), _pipeline_segments(fitted, holes))
+    spec = infer_spec(telco)
+    members, y = check_training_table(telco, spec)
+    on_telco = Segmenter(spec, n_bootstrap=0).fit(members, y)
+    unseen = telco.copy()
+    unseen.loc[::5, "Contract"] = "Three year"
+    unseen.loc[::9, "TechSupport"] = None
+    np.testing.assert_array_equal(on_telco.predict(unseen), _pipeline_segments(on_telco, unseen))
 
 
 def test_the_target_is_not_used_to_form_segments(

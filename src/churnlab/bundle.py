@@ -13,24 +13,26 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 import skops.io as sio
 import yaml
 
 from churnlab.errors import ModelFileError, UsageError
-from churnlab.explain import contributions, reasons
+from churnlab.explain import member_reasons
 from churnlab.io import write_bytes
 from churnlab.model import ChurnModel
 from churnlab.persist import load_model, loads_trusted
-from churnlab.plan import Economics, Playbook, build_plan, load_playbook
-from churnlab.scoring import score_members
+from churnlab.plan import Economics, Playbook, load_playbook, recommend
 from churnlab.segment import Segmenter
+from churnlab.validate import check_columns, failures_table, reject_rows, require_columns
 
-__all__ = ["Bundle", "BundleScores", "load_bundle", "save_bundle"]
+__all__ = ["Bundle", "BundleScores", "ScoredColumns", "load_bundle", "save_bundle"]
 
 MODEL = "model.churnlab"
 SEGMENTS = "segments.skops"
@@ -97,28 +99,91 @@ class Bundle:
         BundleScores
             The scores, the rejected rows, and each failing cell.
         """
-        result = score_members(self.model, frame, source=source)
-        scores, X = result.scores, result.members
-        if X.empty:
-            for column in ("segment", "reasons", "action"):
-                scores[column] = pd.Series(dtype=object)
-            return BundleScores(scores, result.rejects, result.failures)
-        proba = scores["churn_probability"].to_numpy()
-        contrib = contributions(self.model, X)
-        told = reasons(contrib, self.model, lang=self.lang)
-        segments = self.segmenter.predict(X) if self.segmenter is not None else None
-        plan_input = contrib.features.assign(row=X.index.to_numpy(), churn_probability=proba)
+        spec = self.model.spec_
+        require_columns(frame, spec.feature_names, source=source)
+        id_col = spec.id_col if spec.id_col in frame.columns else None
+        scored = self.score_columns({f: frame[f].to_numpy() for f in spec.feature_names})
+        columns: dict[str, Any] = {"row": scored.rows}
+        if id_col is not None:
+            columns[id_col] = frame[id_col].to_numpy()[scored.rows]
+        columns |= {
+            "churn_probability": scored.probability,
+            "risk_tier": scored.risk_tier,
+            "segment": scored.segment if scored.segment is not None else [None] * len(scored.rows),
+            "reasons": scored.reasons,
+            "action": scored.action,
+        }
+        table = pd.DataFrame({"row": np.arange(len(frame))})
+        if id_col is not None:
+            table[id_col] = frame[id_col].to_numpy()
+        rejects = reject_rows(scored.failures, table, id_col)
+        return BundleScores(pd.DataFrame(columns), rejects, scored.failures)
+
+    def score_columns(self, columns: Mapping[str, np.ndarray]) -> ScoredColumns:
+        """:meth:`score` on arrays, one per feature column: the lean path of the API.
+
+        The probabilities come from the same arithmetic as :func:`churnlab.score_members`.
+        """
+        model, spec = self.model, self.model.spec_
+        values, failing = check_columns(columns, spec)
+        failures = failures_table(failing)
+        n = len(next(iter(values.values()))) if values else 0
+        ok = np.ones(n, dtype=bool)
+        ok[failures["row"].to_numpy(dtype=int)] = False
+        rows = np.flatnonzero(ok)
+        kept = {name: column[ok] for name, column in values.items()}
+        fast = model.compiled()
+        features = fast.values(kept)
+        probability = fast.probability_of(features)
+        if not len(rows):
+            empty = np.zeros(0, dtype=object)
+            return ScoredColumns(rows, probability, empty, None, [], empty, failures)
+        parts, base = fast.parts_of(features)
+        slope, intercept = model.calibration_
+        contrib = dict(zip(fast.columns, (slope * parts).T, strict=True))
+        told = member_reasons(
+            slope * parts, slope * base + intercept, fast.columns, features, spec, lang=self.lang
+        )
+        segments = self.segmenter.predict(kept) if self.segmenter is not None else None
+        triggers_see = {**features, "churn_probability": probability}
         if segments is not None:
-            plan_input["segment"] = segments
-        plan = build_plan(plan_input, contrib.values, self.playbook, self.economics, lang=self.lang)
-        titles = {m.id: m.title.get(self.lang, m.title["en"]) for m in self.playbook.measures}
-        scores["segment"] = list(segments) if segments is not None else None
-        reason_columns = [c for c in told.columns if c.startswith("reason_") and c[-1].isdigit()]
-        scores["reasons"] = [
-            [r for r in row if r] for row in told[reason_columns].itertuples(index=False)
-        ]
-        scores["action"] = plan.recommendations.map(titles).to_numpy()
-        return BundleScores(scores, result.rejects, result.failures)
+            triggers_see["segment"] = segments
+        chosen = recommend(triggers_see, contrib, self.playbook, self.economics)
+        titles = np.array(
+            [m.title.get(self.lang, m.title["en"]) for m in self.playbook.measures], dtype=object
+        )
+        return ScoredColumns(
+            rows,
+            probability,
+            model.risk_tier(probability),
+            segments,
+            [sentences for sentences, _ in told],
+            titles[chosen],
+            failures,
+        )
+
+
+class ScoredColumns(NamedTuple):
+    """What :meth:`Bundle.score_columns` returns: arrays over the scored members.
+
+    Attributes
+    ----------
+    rows : ndarray of int
+        Each scored member's position in the input.
+    probability, risk_tier, segment, action : ndarray
+        ``segment`` is None without segments.
+    reasons : list of list of str
+    failures : pandas.DataFrame
+        One row per failing cell: ``row``, ``column``, ``value``, ``reason``.
+    """
+
+    rows: np.ndarray
+    probability: np.ndarray
+    risk_tier: np.ndarray
+    segment: np.ndarray | None
+    reasons: list[list[str]]
+    action: np.ndarray
+    failures: pd.DataFrame
 
 
 def save_bundle(folder: str | os.PathLike[str], segmenter: Segmenter, playbook: Playbook) -> None:

@@ -17,7 +17,9 @@ contribution is exactly the sum of its members'.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,9 +29,16 @@ from churnlab._binning import group_label, value_groups
 from churnlab._reason_text import reason_sentence
 from churnlab.features import DERIVED_METRICS, FEATURE_GROUPS, group_features
 from churnlab.model import ChurnModel
-from churnlab.spec import Role
+from churnlab.spec import DatasetSpec, Role
 
-__all__ = ["Contributions", "Driver", "contributions", "drivers", "reasons"]
+__all__ = [
+    "Contributions",
+    "Driver",
+    "contributions",
+    "drivers",
+    "member_reasons",
+    "reasons",
+]
 
 _DERIVED = {m.name: m for m in DERIVED_METRICS}
 
@@ -69,11 +78,8 @@ class Contributions:
 
     def grouped(self) -> pd.DataFrame:
         """Contributions summed over each feature group (one column per group head)."""
-        groups = group_features(list(self.values.columns))
-        return pd.DataFrame(
-            {head: self.values[cols].sum(axis=1) for head, cols in groups.items()},
-            index=self.values.index,
-        )
+        heads, summed = _group_sums(self.values.to_numpy(dtype=float), list(self.values.columns))
+        return pd.DataFrame(summed, index=self.values.index, columns=heads)
 
     def points(self, values: pd.DataFrame | None = None) -> pd.DataFrame:
         """Contributions on the probability scale, in percentage points.
@@ -85,16 +91,28 @@ class Contributions:
         "the probability without this feature", do not vanish for members near 0 % or 100 %.
         """
         values = self.grouped() if values is None else values
-        logit = self.logit
-        rise = logit - self.base
-        slope = np.where(
-            np.abs(rise) > 1e-9,
-            (_sigmoid(logit) - _sigmoid(self.base)) / np.where(rise == 0, 1.0, rise),
-            _sigmoid(self.base) * (1 - _sigmoid(self.base)),
-        )
-        return pd.DataFrame(
-            100 * values.to_numpy() * slope[:, None], index=values.index, columns=values.columns
-        )
+        points = _points(values.to_numpy(dtype=float), self.logit, self.base)
+        return pd.DataFrame(points, index=values.index, columns=values.columns)
+
+
+def _group_sums(values: np.ndarray, columns: list[str]) -> tuple[list[str], np.ndarray]:
+    """The group heads, and the contributions summed over each group (one matrix product)."""
+    groups = group_features(columns)
+    membership = np.zeros((len(columns), len(groups)))
+    for j, members in enumerate(groups.values()):
+        membership[[columns.index(c) for c in members], j] = 1.0
+    return list(groups), values @ membership
+
+
+def _points(values: np.ndarray, logit: np.ndarray, base: float) -> np.ndarray:
+    """:meth:`Contributions.points` on arrays."""
+    rise = logit - base
+    slope = np.where(
+        np.abs(rise) > 1e-9,
+        (_sigmoid(logit) - _sigmoid(base)) / np.where(rise == 0, 1.0, rise),
+        _sigmoid(base) * (1 - _sigmoid(base)),
+    )
+    return 100 * values * slope[:, None]
 
 
 def contributions(model: ChurnModel, X: pd.DataFrame) -> Contributions:
@@ -117,6 +135,17 @@ def contributions(model: ChurnModel, X: pd.DataFrame) -> Contributions:
     >>> bool(np.allclose(c.probability, model.predict_proba(members)[:, 1], atol=1e-5))
     True
     """
+    log_odds = model.compiled().log_odds(model._features(X, model.spec_))
+    slope, intercept = model.calibration_
+    return Contributions(
+        values=pd.DataFrame(slope * log_odds.parts, index=X.index, columns=log_odds.columns),
+        base=float(slope * log_odds.base + intercept),
+        features=log_odds.features.set_axis(X.index),
+    )
+
+
+def pipeline_contributions(model: ChurnModel, X: pd.DataFrame) -> Contributions:
+    """:func:`contributions` computed through the fitted pipeline itself (the reference)."""
     features = model._features(X, model.spec_)
     encode = model.estimator_[:-1]
     encoded = encode.transform(features)
@@ -309,19 +338,55 @@ def reasons(
     >>> table.loc[2, "reason_1"]  # doctest: +SKIP
     'contract ends in 1 month (+21 pts)'
     """
-    grouped = contrib.grouped()
-    points = contrib.points(grouped)
-    values = grouped.to_numpy()
-    order = np.argsort(-values, axis=1, kind="stable")[:, :top]
-    columns = np.asarray(grouped.columns)
+    told = member_reasons(
+        contrib.values.to_numpy(dtype=float),
+        contrib.base,
+        list(contrib.values.columns),
+        contrib.features,
+        model.spec_,
+        lang=lang,
+        top=top,
+    )
     rows: list[dict[str, str]] = []
-    for i, record in enumerate(contrib.features.to_dict("records")):
-        chosen = [j for j in order[i] if values[i, j] > 0 and points.iat[i, j] >= 0.5]
-        sentences = [
-            reason_sentence(columns[j], record, points.iat[i, j], model.spec_, lang) for j in chosen
-        ]
+    for sentences, heads in told:
         row = {f"reason_{k + 1}": (sentences[k] if k < len(sentences) else "") for k in range(top)}
-        row["reason_features"] = ";".join(columns[j] for j in chosen)
+        row["reason_features"] = ";".join(heads)
         row["reasons"] = "; ".join(sentences)
         rows.append(row)
     return pd.DataFrame(rows, index=contrib.values.index)
+
+
+def member_reasons(
+    values: np.ndarray,
+    base: float,
+    columns: list[str],
+    features: Mapping[str, Any],
+    spec: DatasetSpec,
+    *,
+    lang: str = "en",
+    top: int = 3,
+) -> list[tuple[list[str], list[str]]]:
+    """:func:`reasons` on arrays: each member's sentences and the group heads they name.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_members, n_columns)
+        Calibrated contributions (:attr:`Contributions.values` as an array).
+    base : float
+        The average member's calibrated log-odds.
+    columns : list of str
+        The columns of ``values``.
+    features : mapping of str to array
+        The members' feature values, derived metrics included.
+    """
+    heads, grouped = _group_sums(values, columns)
+    points = _points(grouped, base + values.sum(axis=1), base)
+    order = np.argsort(-grouped, axis=1, kind="stable")[:, :top]
+    arrays = {name: np.asarray(features[name]) for name in features}
+    told = []
+    for i in range(len(values)):
+        chosen = [j for j in order[i] if grouped[i, j] > 0 and points[i, j] >= 0.5]
+        record = {name: column[i] for name, column in arrays.items()} if chosen else {}
+        sentences = [reason_sentence(heads[j], record, points[i, j], spec, lang) for j in chosen]
+        told.append((sentences, [heads[j] for j in chosen]))
+    return told

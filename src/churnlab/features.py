@@ -8,8 +8,9 @@ on when the table has the columns it needs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,7 +44,8 @@ class DerivedMetric:
     inputs : tuple of str
         The columns it needs.
     compute : callable
-        ``compute(frame) -> Series``, vectorised.
+        ``compute(columns) -> array``, vectorised; ``columns`` maps names to arrays (a
+        DataFrame or a dict of NumPy arrays).
     role : {"lever", "trait", "unknown"}
         Whether the club can move it.
     label : dict
@@ -52,7 +54,7 @@ class DerivedMetric:
 
     name: str
     inputs: tuple[str, ...]
-    compute: Callable[[pd.DataFrame], pd.Series]
+    compute: Callable[[Mapping[str, Any]], Any]
     role: Role
     label: dict[str, str] = field(default_factory=dict)
 
@@ -60,21 +62,22 @@ class DerivedMetric:
         return self.label.get(lang) or self.label.get("en") or self.name
 
 
-def _visits_trend(f: pd.DataFrame) -> pd.Series:
+def _visits_trend(f: Mapping[str, Any]) -> Any:
     return f[_CURRENT] - f[_AVERAGE]
 
 
-def _visits_ratio(f: pd.DataFrame) -> pd.Series:
+def _visits_ratio(f: Mapping[str, Any]) -> Any:
     # +0.1 a week keeps members with no visits at all finite and comparable.
     return (f[_CURRENT] + 0.1) / (f[_AVERAGE] + 0.1)
 
 
-def _contract_used(f: pd.DataFrame) -> pd.Series:
-    period = f["Contract_period"].where(f["Contract_period"] > 0)
-    return (1.0 - f["Month_to_end_contract"] / period).clip(0.0, 1.0)
+def _contract_used(f: Mapping[str, Any]) -> Any:
+    period = np.asarray(f["Contract_period"], dtype=float)
+    period = np.where(period > 0, period, np.nan)
+    return np.clip(1.0 - np.asarray(f["Month_to_end_contract"], dtype=float) / period, 0.0, 1.0)
 
 
-def _charges_per_month(f: pd.DataFrame) -> pd.Series:
+def _charges_per_month(f: Mapping[str, Any]) -> Any:
     return f["Avg_additional_charges_total"] / (f["Lifetime"] + 1.0)
 
 
@@ -227,7 +230,7 @@ class BehaviourMetrics(TransformerMixin, BaseEstimator):
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         check_is_fitted(self)
-        added = {name: _BY_NAME[name].compute(X).astype(float) for name in self.metrics}
+        added = {name: np.asarray(_BY_NAME[name].compute(X), dtype=float) for name in self.metrics}
         return X.assign(**added)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:

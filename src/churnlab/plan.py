@@ -52,9 +52,13 @@ __all__ = [
     "Trigger",
     "build_plan",
     "load_playbook",
+    "recommend",
 ]
 
 _BUILTIN = "fitness.yaml"
+
+#: Members as the triggers read them: a DataFrame, or a dict of equally long arrays.
+Members = pd.DataFrame | Mapping[str, Any]
 _BUILTIN_NAME = f"churnlab/playbooks/{_BUILTIN} (built in)"
 #: Economics fields and the command-line options that override them.
 _FLAGS = {
@@ -186,14 +190,21 @@ class Trigger(_Model):
             raise ValueError(f"min ({self.min:g}) is above max ({self.max:g})")
         return self
 
-    def holds(self, members: pd.DataFrame) -> np.ndarray:
-        """Whether the trigger holds for each member (False where the value is missing)."""
-        if self.feature not in members.columns:
-            return np.zeros(len(members), dtype=bool)
-        column = members[self.feature]
+    def holds(self, members: Members) -> np.ndarray:
+        """Whether the trigger holds for each member (False where the value is missing).
+
+        ``members`` is a DataFrame or a dict of equally long arrays.
+        """
+        if self.feature not in members:
+            return np.zeros(_length(members), dtype=bool)
+        column = pd.Series(members[self.feature], copy=False)
         if isinstance(self.equals, str):
             return (column.astype("string") == self.equals).fillna(False).to_numpy(dtype=bool)
-        numbers = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+        numbers = (
+            column.to_numpy(dtype=float)
+            if pd.api.types.is_numeric_dtype(column.dtype)
+            else pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+        )
         with np.errstate(invalid="ignore"):
             if self.equals is not None:
                 return np.asarray(numbers == self.equals)
@@ -265,10 +276,10 @@ class Measure(_Model):
         """Whether the measure applies to every member (it has no triggers)."""
         return not self.triggers
 
-    def applies(self, members: pd.DataFrame) -> np.ndarray:
+    def applies(self, members: Members) -> np.ndarray:
         """Whether every trigger holds for each member (all False if a trigger's column is
         missing)."""
-        ok = np.ones(len(members), dtype=bool)
+        ok = np.ones(_length(members), dtype=bool)
         for trigger in self.triggers:
             ok &= trigger.holds(members)
         return ok
@@ -732,35 +743,8 @@ def build_plan(
             fix="give contributions with the same index as the members",
         )
     contrib = contributions.reindex(members.index).apply(pd.to_numeric, errors="coerce").fillna(0.0)
-    frame = _with_derived(members)
-
-    # Candidates in order of cost (then playbook order), so argmax picks the cheaper on a tie.
-    costs = [
-        m.cost if economics.offer_cost is None else economics.offer_cost for m in playbook.measures
-    ]
-    rates = [
-        m.success_rate if economics.success_rate is None else economics.success_rate
-        for m in playbook.measures
-    ]
-    order = sorted(range(len(playbook.measures)), key=lambda i: (costs[i], i))
-    scores = np.full((n, len(order)), -np.inf)
-    for j, i in enumerate(order):
-        measure = playbook.measures[i]
-        drivers = [d for d in measure.drivers if d in contrib.columns]
-        pushed = (
-            contrib[drivers].clip(lower=0.0).sum(axis=1).to_numpy(dtype=float)
-            if drivers
-            else np.zeros(n)
-        )
-        applies = measure.applies(frame)
-        scores[applies, j] = pushed[applies]
-    fallback = next(j for j, i in enumerate(order) if playbook.measures[i].generic)
-    if n:
-        best = scores.argmax(axis=1)
-        best = np.where(scores[np.arange(n), best] > 0, best, fallback)
-    else:
-        best = np.zeros(0, dtype=int)
-    chosen = np.asarray(order, dtype=int)[best]
+    chosen = recommend(members, contrib, playbook, economics)
+    costs, rates = _costs_and_rates(playbook, economics)
 
     ids = np.array([m.id for m in playbook.measures], dtype=object)
     titles = np.array([_in(m.title, lang) for m in playbook.measures], dtype=object)
@@ -801,6 +785,70 @@ def build_plan(
     return Plan(campaign, recommendations, groups, economics, lang)
 
 
+def recommend(
+    members: Members,
+    contributions: Members,
+    playbook: Playbook,
+    economics: Economics | None = None,
+) -> np.ndarray:
+    """Each member's measure, as a position in ``playbook.measures`` (the rule of
+    :func:`build_plan`, without the campaign).
+
+    Parameters
+    ----------
+    members : pandas.DataFrame or dict of arrays
+        The columns the triggers look at (derived metrics are added when missing).
+    contributions : pandas.DataFrame or dict of arrays
+        Numeric contributions to churn log-odds, one row per member in the order of ``members``.
+    playbook : Playbook
+    economics : Economics, optional
+        Its cost overrides decide ties. Default: the playbook's.
+
+    Examples
+    --------
+    >>> playbook = load_playbook()
+    >>> members = pd.DataFrame({"Month_to_end_contract": [1, 12]})
+    >>> pushed = pd.DataFrame({"Month_to_end_contract": [0.8, 0.8]})
+    >>> [playbook.measures[i].id for i in recommend(members, pushed, playbook)]
+    ['renewal_offer', 'personal_call']
+    """
+    economics = playbook.economics if economics is None else economics
+    n = _length(members)
+    frame = _with_derived(members)
+    position = {c: i for i, c in enumerate(contributions)}
+    values = np.column_stack(
+        [np.asarray(contributions[c], dtype=float) for c in position] or [np.zeros(n)]
+    )
+    costs, _ = _costs_and_rates(playbook, economics)
+    # Candidates in order of cost (then playbook order), so argmax picks the cheaper on a tie.
+    order = sorted(range(len(playbook.measures)), key=lambda i: (costs[i], i))
+    scores = np.full((n, len(order)), -np.inf)
+    for j, i in enumerate(order):
+        measure = playbook.measures[i]
+        drivers = [position[d] for d in measure.drivers if d in position]
+        pushed = np.clip(values[:, drivers], 0.0, None).sum(axis=1) if drivers else np.zeros(n)
+        applies = measure.applies(frame)
+        scores[applies, j] = pushed[applies]
+    fallback = next(j for j, i in enumerate(order) if playbook.measures[i].generic)
+    if not n:
+        return np.zeros(0, dtype=int)
+    best = scores.argmax(axis=1)
+    best = np.where(scores[np.arange(n), best] > 0, best, fallback)
+    return np.asarray(order, dtype=int)[best]
+
+
+def _costs_and_rates(playbook: Playbook, economics: Economics) -> tuple[list[float], list[float]]:
+    """Each measure's cost per member and success rate, with the economics' overrides."""
+    costs = [
+        m.cost if economics.offer_cost is None else economics.offer_cost for m in playbook.measures
+    ]
+    rates = [
+        m.success_rate if economics.success_rate is None else economics.success_rate
+        for m in playbook.measures
+    ]
+    return costs, rates
+
+
 def _probabilities(members: pd.DataFrame) -> np.ndarray:
     if "churn_probability" not in members.columns:
         raise DataError(
@@ -826,17 +874,26 @@ def _rows(members: pd.DataFrame, mask: np.ndarray) -> list[int]:
     return [int(r) for r in rows[np.asarray(mask, dtype=bool)]]
 
 
-def _with_derived(members: pd.DataFrame) -> pd.DataFrame:
+def _with_derived(members: Members) -> Members:
     """``members`` with the derived metrics it lacks but has the inputs for."""
     added = {}
     for metric in DERIVED_METRICS:
-        if metric.name in members.columns or not set(metric.inputs) <= set(members.columns):
+        if metric.name in members or not set(metric.inputs) <= set(members):
             continue
         try:
-            added[metric.name] = metric.compute(members).astype(float)
+            added[metric.name] = np.asarray(metric.compute(members), dtype=float)
         except (TypeError, ValueError):  # inputs that are not numbers: the metric stays absent
             continue
-    return members.assign(**added) if added else members
+    if not added:
+        return members
+    return members.assign(**added) if isinstance(members, pd.DataFrame) else {**members, **added}
+
+
+def _length(members: Members) -> int:
+    """How many members: a DataFrame's rows, or the length of a dict's arrays."""
+    if isinstance(members, pd.DataFrame):
+        return len(members)
+    return len(next(iter(members.values()))) if members else 0
 
 
 def _target_group(

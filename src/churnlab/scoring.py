@@ -85,16 +85,16 @@ def score_members(
         id_col = model.spec_.id_col
     checked = check_members(frame, model.spec_, source=source, id_col=id_col)
     members = checked.members
-    proba = model.predict_proba(members)[:, 1] if len(members) else members.index.to_numpy(float)
-    scores = pd.DataFrame({"row": members.index.to_numpy()})
+    proba = model.compiled().probability(members)  # checked members have their kinds already
+    columns: dict[str, object] = {"row": members.index.to_numpy()}
     if id_col is not None:
-        scores[id_col] = frame[id_col].iloc[members.index].to_numpy()
-    scores["churn_probability"] = proba
-    scores["risk_tier"] = model.risk_tier(proba)
+        columns[id_col] = frame[id_col].to_numpy()[members.index.to_numpy()]
+    columns |= {"churn_probability": proba, "risk_tier": model.risk_tier(proba)}
+    features = model.spec_.feature_names
     return ScoreResult(
-        scores=scores,
+        scores=pd.DataFrame(columns),
         rejects=checked.rejects,
         n_input=len(frame),
-        members=members[model.spec_.feature_names],
+        members=members if list(members.columns) == features else members[features],
         failures=checked.failures,
     )

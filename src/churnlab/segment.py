@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -205,12 +206,14 @@ class Segmenter(BaseEstimator):
         self.stability_ = float(runs.mean()) if len(runs) else math.nan
         return self
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """The segment id (1 .. ``n_segments_``) of each member in ``X``."""
+    def predict(self, X: pd.DataFrame | Mapping[str, Any]) -> np.ndarray:
+        """The segment id (1 .. ``n_segments_``) of each member in ``X`` (a DataFrame, or a dict
+        of equally long arrays)."""
         check_is_fitted(self, "kmeans_")
-        Z = np.asarray(self.encoder_.transform(_features(X, self.spec)), dtype=float)
-        with threadpool_limits(limits=1):
-            clusters = self.kmeans_.predict(Z)
+        Z = _encode(self.encoder_, _feature_arrays(X, self.spec))
+        centres = self.kmeans_.cluster_centers_
+        # The nearest centre: |z - c|^2 = |z|^2 - 2 z.c + |c|^2, and |z|^2 is the same for all c.
+        clusters = np.argmin((centres**2).sum(axis=1) - 2.0 * Z @ centres.T, axis=1)
         return np.asarray(self.segment_of_cluster_[clusters])
 
     def _candidates(self) -> list[int]:
@@ -421,16 +424,50 @@ def _ranked(frame: pd.DataFrame, rows: np.ndarray, spec: DatasetSpec, lang: str)
 
 def _features(X: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
     """The spec's features of ``X``: numbers as floats, categories as text (missing: NaN)."""
-    require_columns(X, spec.feature_names, what="segmenting")
-    columns = {}
+    return pd.DataFrame(_feature_arrays(X, spec))
+
+
+def _feature_arrays(
+    X: pd.DataFrame | Mapping[str, Any], spec: DatasetSpec
+) -> dict[str, np.ndarray]:
+    """:func:`_features` as a dict of arrays; ``X`` may be a dict of arrays too."""
+    if isinstance(X, pd.DataFrame):
+        require_columns(X, spec.feature_names, what="segmenting")
+    columns: dict[str, np.ndarray] = {}
     for feature in spec.features:
-        column = X[feature.name].reset_index(drop=True)
+        column = X[feature.name]
         if feature.kind == "categorical":
-            strings = column.astype("string").str.strip().replace("", pd.NA)
-            columns[feature.name] = pd.Series(strings.to_numpy(dtype=object, na_value=np.nan))
+            strings = pd.Series(column, dtype=object).astype("string").str.strip()
+            columns[feature.name] = strings.replace("", pd.NA).to_numpy(
+                dtype=object, na_value=np.nan
+            )
+        elif isinstance(column.dtype, np.dtype) and column.dtype.kind in "biuf":
+            columns[feature.name] = np.asarray(column, dtype=float)
+        elif pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            columns[feature.name] = pd.Series(column).to_numpy(dtype=float, na_value=np.nan)
         else:
-            columns[feature.name] = parse_numbers(column)[0]
-    return pd.DataFrame(columns)
+            columns[feature.name] = parse_numbers(pd.Series(column))[0].to_numpy(dtype=float)
+    return columns
+
+
+def _encode(encoder: ColumnTransformer, frame: Mapping[str, np.ndarray]) -> np.ndarray:
+    """``encoder.transform(frame)`` as plain arithmetic: the fitted imputers' fills, the scalers'
+    means and scales; categories one-hot encoded once per distinct combination."""
+    blocks = []
+    for name, pipeline, columns in encoder.transformers_:
+        if name == "remainder" or pipeline == "drop":
+            continue
+        if name == "categorical":
+            part = pd.DataFrame({c: frame[c] for c in columns})
+            distinct = part.drop_duplicates()
+            codes = part.groupby(list(columns), dropna=False, sort=False).ngroup().to_numpy()
+            blocks.append(np.asarray(pipeline.transform(distinct), dtype=float)[codes])
+            continue
+        imputer, scaler = pipeline
+        x = np.column_stack([np.asarray(frame[c], dtype=float) for c in columns])
+        x = np.where(np.isnan(x), imputer.statistics_, x)
+        blocks.append((x - scaler.mean_) / scaler.scale_)
+    return np.hstack(blocks)
 
 
 def _target(y: ArrayLike, n: int) -> np.ndarray:

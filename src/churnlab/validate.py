@@ -7,7 +7,9 @@ blanks become missing) and finds impossible values. Training refuses a table wit
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,7 +17,15 @@ import pandas as pd
 from churnlab.errors import SchemaError, ValidationError
 from churnlab.spec import DatasetSpec, FeatureSpec, encode_target, parse_numbers
 
-__all__ = ["CheckedMembers", "check_members", "check_training_table", "require_columns"]
+__all__ = [
+    "CheckedMembers",
+    "check_columns",
+    "check_members",
+    "check_training_table",
+    "failures_table",
+    "reject_rows",
+    "require_columns",
+]
 
 REJECT_COLUMNS = ["row", "column", "value", "reason"]
 
@@ -41,10 +51,16 @@ class CheckedMembers:
 
 
 def require_columns(
-    frame: pd.DataFrame, columns: list[str], *, source: str | None = None, what: str = "the model"
+    frame: pd.DataFrame | Collection[str],
+    columns: list[str],
+    *,
+    source: str | None = None,
+    what: str = "the model",
 ) -> None:
-    """Raise :class:`SchemaError` naming every column of ``columns`` that ``frame`` lacks."""
-    missing = [c for c in columns if c not in frame.columns]
+    """Raise :class:`SchemaError` naming every column of ``columns`` that ``frame`` (a table,
+    or the names it has) lacks."""
+    available = list(frame.columns) if isinstance(frame, pd.DataFrame) else list(frame)
+    missing = [c for c in columns if c not in available]
     if missing:
         names = ", ".join(repr(c) for c in missing)
         raise SchemaError(
@@ -53,7 +69,7 @@ def require_columns(
             file=source,
             column=missing[0],
             fix=f"add or rename {'them' if len(missing) > 1 else 'it'}; the table has: "
-            + ", ".join(map(str, frame.columns)),
+            + ", ".join(map(str, available)),
         )
 
 
@@ -102,34 +118,63 @@ def check_members(
     needed = spec.feature_names + ([spec.target_col] if with_target else [])
     require_columns(frame, needed, source=source)
     positions = pd.RangeIndex(len(frame))
-    coerced: dict[str, pd.Series] = {}
-    failures: list[pd.DataFrame] = []
-    for feature in spec.features:
-        column = frame[feature.name].set_axis(positions)
-        values, problems = _coerce(column, feature)
-        coerced[feature.name] = values
-        failures += [_failures(column, mask, feature.name, reason) for reason, mask in problems]
+    coerced, failures = check_columns({f: frame[f].to_numpy() for f in spec.feature_names}, spec)
     if with_target:
-        target = encode_target(frame[spec.target_col].set_axis(positions), spec.positive_label)
+        raw_target = frame[spec.target_col].set_axis(positions)
+        target = encode_target(raw_target, spec.positive_label)
         coerced[spec.target_col] = target
-        failures.append(
-            _failures(
-                frame[spec.target_col].set_axis(positions),
-                target.isna(),
-                spec.target_col,
-                "the target is missing",
+        if target.isna().any():
+            failures.append(
+                _failures(
+                    raw_target.to_numpy(),
+                    target.isna().to_numpy(),
+                    spec.target_col,
+                    "the target is missing",
+                )
             )
-        )
     id_col = id_col or (spec.id_col if spec.id_col in frame.columns else None)
     if id_col is not None:
-        coerced[id_col] = frame[id_col].set_axis(positions)
+        coerced[id_col] = frame[id_col].to_numpy()
     table = pd.DataFrame(coerced, index=positions)
-    failed = pd.concat(failures, ignore_index=True) if failures else _no_failures()
-    failed = failed.sort_values(["row"], kind="stable", ignore_index=True)
-    bad_rows = failed["row"].unique()
-    rejects = _rejects(failed, table, id_col)
-    members = table.drop(index=bad_rows) if len(bad_rows) else table
-    return CheckedMembers(members=members, rejects=rejects, failures=failed)
+    failed = failures_table(failures)
+    rejects = reject_rows(failed, table, id_col)
+    if failed.empty:
+        return CheckedMembers(members=table, rejects=rejects, failures=failed)
+    return CheckedMembers(
+        members=table.drop(index=failed["row"].unique()), rejects=rejects, failures=failed
+    )
+
+
+def failures_table(failures: list[pd.DataFrame]) -> pd.DataFrame:
+    """The failing cells found by :func:`check_columns` as one table, by row."""
+    if not failures:
+        return _no_failures()
+    failed = pd.concat(failures, ignore_index=True)
+    return failed.sort_values(["row"], kind="stable", ignore_index=True)
+
+
+def check_columns(
+    columns: Mapping[str, np.ndarray], spec: DatasetSpec
+) -> tuple[dict[str, Any], list[pd.DataFrame]]:
+    """The core of :func:`check_members`, on arrays: each feature coerced to its kind, and the
+    failing cells (``row``, ``column``, ``value``, ``reason`` frames; none when all is well).
+
+    Examples
+    --------
+    >>> from churnlab.spec import FeatureSpec, DatasetSpec
+    >>> spec = DatasetSpec("left", 1, (FeatureSpec("visits", "numeric", 0, None),))
+    >>> values, failures = check_columns({"visits": np.array([2, -1, None], dtype=object)}, spec)
+    >>> values["visits"].tolist(), failures[0][["row", "reason"]].values.tolist()
+    ([2.0, -1.0, nan], [[1, 'below the minimum 0']])
+    """
+    coerced: dict[str, Any] = {}
+    failures: list[pd.DataFrame] = []
+    for feature in spec.features:
+        raw = np.asarray(columns[feature.name])
+        values, problems = _coerce(raw, feature)
+        coerced[feature.name] = values
+        failures += [_failures(raw, mask, feature.name, reason) for reason, mask in problems]
+    return coerced, failures
 
 
 def check_training_table(
@@ -150,57 +195,71 @@ def check_training_table(
 
 
 def _coerce(
-    column: pd.Series, feature: FeatureSpec
-) -> tuple[pd.Series, list[tuple[str, pd.Series]]]:
+    raw: np.ndarray, feature: FeatureSpec
+) -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
+    """The column as its kind (float numbers, or text with blanks missing) and its problems."""
     if feature.kind == "categorical":
-        text = column.astype("string").str.strip().replace("", pd.NA)
-        return pd.Series(text.to_numpy(dtype=object, na_value=np.nan), index=column.index), []
-    numbers, not_numbers = parse_numbers(column)
-    problems: list[tuple[str, pd.Series]] = [("not a number", not_numbers)]
-    infinite = np.isinf(numbers)
-    finite = numbers.notna() & ~infinite
-    problems.append(("not a finite number", infinite))
-    if feature.kind == "binary":
-        problems.append(("must be 0 or 1", finite & ~numbers.isin([0.0, 1.0])))
-    else:
-        if feature.min is not None:
-            problems.append(
-                (f"below the minimum {_number(feature.min)}", finite & (numbers < feature.min))
-            )
-        if feature.max is not None:
-            problems.append(
-                (f"above the maximum {_number(feature.max)}", finite & (numbers > feature.max))
-            )
-        if feature.integer:
-            whole = np.mod(numbers.where(finite, 0.0), 1) == 0
-            problems.append(("not a whole number", finite & ~whole))
+        text = pd.Series(raw, dtype=object).astype("string").str.strip().replace("", pd.NA)
+        return text.to_numpy(dtype=object, na_value=np.nan), []
+    numbers = _as_numbers(raw)
+    problems: list[tuple[str, np.ndarray]] = []
+    if numbers is None:  # text among the numbers: parse it, and flag what is not a number
+        parsed, not_numbers = parse_numbers(pd.Series(raw, dtype=object))
+        numbers = parsed.to_numpy(dtype=float)
+        problems.append(("not a number", not_numbers.to_numpy(dtype=bool)))
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(numbers)
+        problems.append(("not a finite number", np.isinf(numbers)))
+        if feature.kind == "binary":
+            problems.append(("must be 0 or 1", finite & (numbers != 0.0) & (numbers != 1.0)))
+        else:
+            if feature.min is not None:
+                problems.append(
+                    (f"below the minimum {_number(feature.min)}", finite & (numbers < feature.min))
+                )
+            if feature.max is not None:
+                problems.append(
+                    (f"above the maximum {_number(feature.max)}", finite & (numbers > feature.max))
+                )
+            if feature.integer:
+                problems.append(("not a whole number", finite & (np.floor(numbers) != numbers)))
     return numbers, [(reason, mask) for reason, mask in problems if mask.any()]
 
 
-def _failures(column: pd.Series, mask: pd.Series, name: str, reason: str) -> pd.DataFrame:
-    rows = np.flatnonzero(mask.to_numpy())
+def _as_numbers(raw: np.ndarray) -> np.ndarray | None:
+    """``raw`` as floats when it holds only numbers and gaps (None, NaN, NA), else None."""
+    if raw.dtype.kind in "biuf":
+        return raw.astype(float)
+    if raw.dtype != object:
+        return None
+    if not all(isinstance(v, int | float) or v is None or v is pd.NA for v in raw):
+        return None  # text (parsed by parse_numbers, which knows blanks and spaces)
+    return np.array([np.nan if v is None or v is pd.NA else v for v in raw], dtype=float)
+
+
+def _failures(raw: np.ndarray, mask: np.ndarray, name: str, reason: str) -> pd.DataFrame:
+    rows = np.flatnonzero(mask)
     return pd.DataFrame(
         {
             "row": rows,
             "column": name,
-            "value": column.iloc[rows].to_numpy(dtype=object),
+            "value": np.asarray(raw, dtype=object)[rows],
             "reason": reason,
         }
     )
 
 
 def _no_failures() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "row": pd.Series(dtype=int),
-            "column": pd.Series(dtype=object),
-            "value": pd.Series(dtype=object),
-            "reason": pd.Series(dtype=object),
-        }
-    )
+    return _empty({"row": int, "column": object, "value": object, "reason": object})
 
 
-def _rejects(failed: pd.DataFrame, table: pd.DataFrame, id_col: str | None) -> pd.DataFrame:
+def _empty(dtypes: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame({name: np.empty(0, dtype=dtype) for name, dtype in dtypes.items()})
+
+
+def reject_rows(failed: pd.DataFrame, table: pd.DataFrame, id_col: str | None) -> pd.DataFrame:
+    """One line per rejected row from the failing cells: their columns, values and reasons
+    joined by ``"; "``, with the member id from ``table`` when ``id_col`` is given."""
     columns = [
         "row",
         *([id_col] if id_col is not None else []),
@@ -209,7 +268,7 @@ def _rejects(failed: pd.DataFrame, table: pd.DataFrame, id_col: str | None) -> p
         "reason",
     ]
     if failed.empty:
-        return pd.DataFrame({c: pd.Series(dtype=int if c == "row" else object) for c in columns})
+        return _empty({c: int if c == "row" else object for c in columns})
     text = failed.assign(value=failed["value"].map(_show))
     joined = text.groupby("row", sort=True)[["column", "value", "reason"]].agg("; ".join)
     joined = joined.reset_index()

@@ -17,16 +17,20 @@ import secrets
 import time
 from typing import Annotated, Any
 
+import numpy as np
 import pandas as pd
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from churnlab._version import __version__
 from churnlab.api.dashboard import mount_dashboard
 from churnlab.bundle import Bundle
 from churnlab.errors import ChurnlabError
+from churnlab.validate import require_columns
 
 __all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "create_app"]
 
@@ -111,34 +115,8 @@ def create_app(
                 headers={"WWW-Authenticate": "Bearer"},
             )
 
-    @app.middleware("http")
-    async def log_requests(request: Request, call_next: Any) -> Any:
-        """One line per request, naming the route's template: member ids never reach the log."""
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", "(unmatched)")
-        _LOG.info(
-            "%s %s %d %.1f ms",
-            request.method,
-            template,
-            response.status_code,
-            1000 * (time.perf_counter() - started),
-        )
-        return response
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Any) -> Any:
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > max_body_bytes:
-            return JSONResponse(
-                status_code=413,
-                content={
-                    "detail": f"request body of {declared} bytes is over the limit of "
-                    f"{max_body_bytes} bytes: send fewer members per request"
-                },
-            )
-        return await call_next(request)
+    app.add_middleware(BodyLimit, max_body_bytes=max_body_bytes)
+    app.add_middleware(RequestLog)  # added last: outermost, so it also logs refused bodies
 
     @app.get("/health")
     def health() -> dict[str, Any]:
@@ -163,11 +141,12 @@ def create_app(
             )
         if not request.members:
             return ScoreResponse(results=[])
-        frame = pd.DataFrame.from_records(request.members)
-        used = set(bundle.model.spec_.feature_names) | {bundle.model.spec_.id_col}
-        ignored = sorted(str(c) for c in frame.columns if c not in used)
+        spec = bundle.model.spec_
+        given = set().union(*request.members)
+        ignored = sorted(str(c) for c in given - {*spec.feature_names, spec.id_col})
         try:
-            scored = bundle.score(frame, source="request")
+            require_columns(given, spec.feature_names, source="request")
+            scored = bundle.score_columns(_columns(request.members, spec.feature_names))
         except ChurnlabError as exc:
             raise HTTPException(status_code=422, detail=_problems_of(exc)) from None
         if len(scored.failures):
@@ -182,15 +161,23 @@ def create_app(
                     for f in scored.failures.itertuples(index=False)
                 ],
             )
+        segments = scored.segment if scored.segment is not None else [None] * len(scored.rows)
         results = [
             MemberResult(
-                churn_probability=float(s.churn_probability),
-                risk_tier=str(s.risk_tier),
-                segment=None if _missing(s.segment) else int(s.segment),
-                reasons=list(s.reasons),
-                action=s.action,
+                churn_probability=float(p),
+                risk_tier=str(tier),
+                segment=None if segment is None else int(segment),
+                reasons=told,
+                action=action,
             )
-            for s in scored.scores.itertuples(index=False)
+            for p, tier, segment, told, action in zip(
+                scored.probability,
+                scored.risk_tier,
+                segments,
+                scored.reasons,
+                scored.action,
+                strict=True,
+            )
         ]
         return ScoreResponse(results=results, ignored_fields=ignored)
 
@@ -232,6 +219,64 @@ def create_app(
     return app
 
 
+class RequestLog:
+    """One line per request, naming the route's template: member ids never reach the log.
+
+    Plain ASGI (Starlette's ``BaseHTTPMiddleware`` costs about a millisecond a request).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, note_status)
+        finally:
+            template = getattr(scope.get("route"), "path", "(unmatched)")
+            _LOG.info(
+                "%s %s %d %.1f ms",
+                scope["method"],
+                template,
+                status,
+                1000 * (time.perf_counter() - started),
+            )
+
+
+class BodyLimit:
+    """Refuse a request whose declared body is over the limit with 413, before reading it."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            declared = Headers(scope=scope).get("content-length")
+            if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+                response = JSONResponse(
+                    status_code=413,
+                    content={
+                        "detail": f"request body of {declared} bytes is over the limit of "
+                        f"{self.max_body_bytes} bytes: send fewer members per request"
+                    },
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def _store(store: Any | None) -> Any:
     if store is None:
         raise HTTPException(
@@ -250,6 +295,17 @@ def _problems_of(exc: ChurnlabError) -> list[dict[str, Any]]:
 
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _columns(members: list[dict[str, Any]], names: list[str]) -> dict[str, np.ndarray]:
+    """The members' values, one array per column (a member without the field: None)."""
+    columns = {}
+    for name in names:
+        column = np.empty(len(members), dtype=object)
+        for i, member in enumerate(members):
+            column[i] = member.get(name)  # one by one: a list value stays one (bad) cell
+        columns[name] = column
+    return columns
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
