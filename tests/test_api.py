@@ -44,9 +44,7 @@ def test_scores_equal_the_score_command(
     assert response.status_code == 200
     results = response.json()["results"]
     expected = score_members(bundle.model, gym.head(50)).scores["churn_probability"].to_numpy()
-    np.testing.assert_allclose(
-        [r["churn_probability"] for r in results], expected, rtol=0, atol=1e-12
-    )
+    np.testing.assert_array_equal([r["churn_probability"] for r in results], expected)
     assert all(r["risk_tier"] in {"high", "medium", "low"} for r in results)
     assert all(1 <= r["segment"] <= 8 and r["action"] for r in results)
     risky = max(results, key=lambda r: r["churn_probability"])
@@ -105,6 +103,24 @@ def test_missing_field_and_malformed_body(client: TestClient, gym: pd.DataFrame)
         ).status_code
         == 422
     )
+
+
+def test_a_field_one_member_lacks_is_missing_and_a_list_is_refused(
+    client: TestClient, bundle: Bundle, gym: pd.DataFrame
+) -> None:
+    members = _members(gym, 3)
+    del members[1]["Avg_additional_charges_total"]  # only this member lacks it: imputed
+    members[2]["Age"] = [30, 31]
+    response = client.post("/v1/score", json={"members": members}, headers=AUTH)
+    assert response.status_code == 422
+    assert [(e["loc"][2:], e["msg"]) for e in response.json()["detail"]] == [
+        ([2, "Age"], "Age: not a number")
+    ]
+    response = client.post("/v1/score", json={"members": members[:2]}, headers=AUTH)
+    frame = gym.drop(columns="Churn").head(2).astype({"Avg_additional_charges_total": float})
+    frame.loc[1, "Avg_additional_charges_total"] = np.nan
+    expected = bundle.score(frame).scores["churn_probability"].tolist()
+    assert [r["churn_probability"] for r in response.json()["results"]] == expected
 
 
 def test_unknown_fields_are_ignored_and_reported(client: TestClient, gym: pd.DataFrame) -> None:

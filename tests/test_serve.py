@@ -52,9 +52,13 @@ def run_dir(club_run_dir: Path) -> Path:
     return club_run_dir
 
 
+@pytest.mark.parametrize(
+    ("workers", "store"), [(1, "sqlite:///{}/s.db"), (2, "duckdb:///{}/s.duckdb")]
+)
 def test_a_real_server_scores_and_keeps_member_data_out_of_its_log(
-    run_dir: Path, tmp_path: Path, gym: pd.DataFrame
+    run_dir: Path, tmp_path: Path, gym: pd.DataFrame, workers: int, store: str
 ) -> None:
+    """Also with two worker processes reading one DuckDB history at once."""
     port = _free_port()
     env = {**os.environ, "CHURNLAB_API_KEY": "s3cret"}
     command = [
@@ -65,7 +69,9 @@ def test_a_real_server_scores_and_keeps_member_data_out_of_its_log(
         "--port",
         str(port),
         "--store",
-        f"sqlite:///{tmp_path}/store.db",
+        store.format(tmp_path),
+        "--workers",
+        str(workers),
     ]
     server = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -88,7 +94,11 @@ def test_a_real_server_scores_and_keeps_member_data_out_of_its_log(
             f"{base}/v1/score", json={"members": member}, headers={"Authorization": "Bearer s3cret"}
         )
         assert answer.status_code == 200 and len(answer.json()["results"]) == 1
-        httpx.get(f"{base}/v1/members/MEMBER-SECRET-42", headers={"Authorization": "Bearer s3cret"})
+        for _ in range(4):  # several requests, so that both workers serve some
+            asked = httpx.get(
+                f"{base}/v1/members/MEMBER-SECRET-42", headers={"Authorization": "Bearer s3cret"}
+            )
+            assert asked.status_code == 404 and "no scores" in asked.text
     finally:
         server.terminate()
         log, _ = server.communicate(timeout=30)

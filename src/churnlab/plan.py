@@ -197,13 +197,15 @@ class Trigger(_Model):
         """
         if self.feature not in members:
             return np.zeros(_length(members), dtype=bool)
-        column = pd.Series(members[self.feature], copy=False)
+        column = members[self.feature]
         if isinstance(self.equals, str):
-            return (column.astype("string") == self.equals).fillna(False).to_numpy(dtype=bool)
+            text = pd.Series(column, copy=False).astype("string")
+            return (text == self.equals).fillna(False).to_numpy(dtype=bool)
+        values = np.asarray(column)
         numbers = (
-            column.to_numpy(dtype=float)
-            if pd.api.types.is_numeric_dtype(column.dtype)
-            else pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+            values.astype(float, copy=False)
+            if values.dtype.kind in "biuf"
+            else pd.to_numeric(pd.Series(column, copy=False), errors="coerce").to_numpy(float)
         )
         with np.errstate(invalid="ignore"):
             if self.equals is not None:
