@@ -40,7 +40,6 @@ from churnlab.datasets import load_gym_churn
 KEY = "bench-load-key"
 GOAL_P99_MS = 25.0
 HOST = "127.0.0.1"  # loopback only
-WORKERS = 1
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,6 @@ def main() -> None:
         with open(Path(folder, "server.log"), "w") as log:
             server = subprocess.Popen(
                 [churnlab, "serve", "--run", f"{folder}/run", "--host", HOST, "--port", str(port),
-                 "--workers", str(WORKERS),
                  "--store", f"sqlite:///{folder}/s.db"],
                 env=env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip

@@ -21,12 +21,14 @@ import codecs
 import csv
 import gzip
 import io
+import itertools
 import os
 import re
 import secrets
 import warnings
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -42,6 +44,7 @@ from churnlab.errors import ReadError, SchemaError, UsageError
 
 __all__ = [
     "neutralise_formulas",
+    "read_batches",
     "read_table",
     "source_name",
     "with_default_driver",
@@ -161,6 +164,88 @@ def read_table(
     frame = _clean_columns(_fresh_index(frame), name)
     _check_has_rows(frame, name)
     return frame
+
+
+def read_batches(
+    source: str | os.PathLike[str], *, batch_rows: int = 250_000, columns: list[str] | None = None
+) -> tuple[Iterator[pd.DataFrame], int | None]:
+    """Read a CSV or Parquet file batch by batch, so that its size does not matter.
+
+    Parameters
+    ----------
+    source : str or path-like
+        A ``.csv`` / ``.tsv`` / ``.txt`` (optionally ``.gz``) or ``.parquet`` file; other sources
+        (Excel, databases) are read whole by :func:`read_table` and come as one batch.
+    batch_rows : int
+        Rows per batch (the last may be shorter).
+    columns : list of str, optional
+        For Parquet: read only these columns (those missing are left out, for the caller to
+        report); CSV files are read whole, row by row.
+
+    Returns
+    -------
+    batches : iterator of pandas.DataFrame
+        Each with a ``RangeIndex`` from 0 and the columns named as :func:`read_table` names them.
+        The first batch is read before this function returns, so that an unreadable file fails
+        here.
+    rows : int or None
+        The number of rows, when the file says it (Parquet), for a progress bar.
+
+    Raises
+    ------
+    ReadError, SchemaError, UsageError
+        As :func:`read_table`; a file without rows is a ReadError.
+    """
+    name = source_name(source)
+    path = Path(source)
+    file_format = "sql" if _is_url(source) else _file_format(path, name)
+    if file_format in {"sql", "excel"}:
+        frame = read_table(source)
+        return iter([frame]), len(frame)
+    _check_file(path, name)
+    if file_format == "parquet":
+        batches, rows = _parquet_batches(path, name, batch_rows, columns)
+    else:
+        batches, rows = _csv_batches(path, name, batch_rows), None
+    first = next(batches, None)
+    if first is None or first.empty:
+        raise ReadError("the table has no rows", file=name, fix="give a table with members in it")
+    return itertools.chain([first], batches), rows
+
+
+def _parquet_batches(
+    path: Path, name: str, batch_rows: int, columns: list[str] | None
+) -> tuple[Iterator[pd.DataFrame], int]:
+    try:
+        parquet_file = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _not_a_table(
+            name, "Parquet", exc, "give the path of a Parquet file, or write the file again"
+        ) from exc
+    names = [field.name for field in parquet_file.schema_arrow]
+    _check_unique(names, name)
+    wanted = None if columns is None else [c for c in names if c.strip() in set(columns)]
+
+    def batches() -> Iterator[pd.DataFrame]:
+        with parquet_file:
+            try:
+                for batch in parquet_file.iter_batches(batch_size=batch_rows, columns=wanted):
+                    yield _clean_columns(batch.to_pandas(), name)
+            except (pa.ArrowException, OSError, ValueError) as exc:
+                raise _not_a_table(
+                    name, "Parquet", exc, "give the path of a Parquet file, or write it again"
+                ) from exc
+
+    return batches(), parquet_file.metadata.num_rows
+
+
+def _csv_batches(path: Path, name: str, batch_rows: int) -> Iterator[pd.DataFrame]:
+    options, text = _csv_options(path, name)
+    with _csv_errors(name, options, text), pd.read_csv(
+        path, **options, chunksize=batch_rows
+    ) as reader:
+        for chunk in reader:
+            yield _clean_columns(chunk.reset_index(drop=True), name)
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, index: bool = False) -> Path:
@@ -446,6 +531,13 @@ def _short(exc: BaseException, limit: int = 200) -> str:
 
 
 def _read_csv(path: Path, name: str) -> pd.DataFrame:
+    options, text = _csv_options(path, name)
+    with _csv_errors(name, options, text):
+        return pd.read_csv(path, **options)
+
+
+def _csv_options(path: Path, name: str) -> tuple[dict[str, Any], str]:
+    """``pd.read_csv`` options sniffed from the file's first bytes, and the decoded sample."""
     compressed = path.suffix.lower() == ".gz"
     sample, truncated = _read_sample(path, name, compressed=compressed)
     if _looks_binary(sample):
@@ -459,18 +551,25 @@ def _read_csv(path: Path, name: str) -> pd.DataFrame:
     separator = _sniff_separator(text)
     decimal = _sniff_decimal(text, separator)
     _check_unique(_header(text, separator), name)
+    options = {
+        "sep": separator,
+        "decimal": decimal,
+        "encoding": encoding,
+        "compression": "gzip" if compressed else None,
+        "index_col": False,
+        "low_memory": False,
+    }
+    return options, text
+
+
+@contextmanager
+def _csv_errors(name: str, options: dict[str, Any], text: str) -> Iterator[None]:
+    """Reading errors of ``pd.read_csv`` as ReadErrors that say what is wrong and what to do."""
+    separator, encoding = options["sep"], options["encoding"]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(
-                path,
-                sep=separator,
-                decimal=decimal,
-                encoding=encoding,
-                compression="gzip" if compressed else None,
-                index_col=False,
-                low_memory=False,
-            )
+            yield
     except pd.errors.ParserWarning as exc:
         # the first rows have more fields than the header; pandas would drop the extra ones
         raise _ragged(name, separator, *_first_long_line(text, separator)) from exc

@@ -175,9 +175,6 @@ class Store:
         An SQLAlchemy URL (``duckdb:///history.duckdb``, ``sqlite:///history.db``,
         ``postgresql://user:password@host/db``). Default: :func:`default_store_url`.
         The tables are created when missing.
-    read_only : bool
-        Only read (a server's workers): the tables must exist, and a DuckDB file is opened
-        read-only so that several processes can read it at once.
 
     Attributes
     ----------
@@ -214,15 +211,13 @@ class Store:
     >>> store.close(); shutil.rmtree(folder)
     """
 
-    def __init__(self, url: str | None = None, *, read_only: bool = False) -> None:
+    def __init__(self, url: str | None = None) -> None:
         self.url = default_store_url() if url is None else str(url)
         self.display_url = source_name(self.url) if "://" in self.url else self.url
-        self.read_only = read_only
         self._engine = self._create_engine()
         try:
             with self._errors("cannot open the run history"):
-                if not read_only:
-                    _METADATA.create_all(self._engine)
+                _METADATA.create_all(self._engine)
         except (TypeError, ValueError) as exc:  # the driver refuses the URL's arguments
             self._engine.dispose()
             raise UsageError(
@@ -598,8 +593,6 @@ class Store:
             # DuckDB lets one process at a time open a file for writing: connect per use, so a
             # dashboard reading the history does not lock out next month's `churnlab score`
             options["poolclass"] = sa.pool.NullPool
-            if self.read_only:  # many processes may read a DuckDB file at once, not write it
-                options["connect_args"] = {"read_only": True}
         try:
             return sa.create_engine(parsed, **options)
         except sa.exc.NoSuchModuleError as exc:

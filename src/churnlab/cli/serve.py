@@ -8,7 +8,7 @@ import os
 import socket
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -53,14 +53,6 @@ def serve(
             "CHURNLAB_STORE, or a DuckDB file in your data folder).",
         ),
     ] = None,
-    workers: Annotated[
-        int,
-        typer.Option(
-            min=1,
-            max=64,
-            help="Server processes; one per core scores the most requests a second.",
-        ),
-    ] = 1,
 ) -> None:
     """Serve the scoring API (docs at /docs) and the staff dashboard (at /)."""
     import uvicorn
@@ -78,44 +70,16 @@ def serve(
         )
     if model_path is None and run is None:
         run = Path("churnlab-report")  # the default --out of `churnlab analyze`
-    bundle = load_bundle(run=run, model=model_path)  # fails here, clearly, if it cannot load
+    bundle = load_bundle(run=run, model=model_path)
     store = Store(store_url)
+    app = create_app(bundle, store=store, api_key=api_key)
     err.print(
         f"serving {escape(str(run or model_path))} on http://{escape(host)}:{port} "
         f"(dashboard /, API docs /docs); run history: {escape(store.display_url)}"
         + ("" if api_key else "; no API key set: loopback only")
-        + (f"; {workers} worker processes" if workers > 1 else "")
     )
-    settings = {"host": host, "port": port, "access_log": False, "log_level": "warning"}
-    if workers == 1:
-        _log_requests_to_stderr()
-        app = create_app(bundle, store=store, api_key=api_key)
-        uvicorn.run(app, **settings)  # type: ignore[arg-type]
-        return
-    # Each worker process builds its own app from what this process checked.
-    os.environ[_SERVED_RUN] = str(run) if run is not None else ""
-    os.environ[_SERVED_MODEL] = str(model_path) if model_path is not None else ""
-    os.environ[_SERVED_STORE] = store.url
-    store.close()
-    uvicorn.run(f"{__name__}:served_app", factory=True, workers=workers, **settings)  # type: ignore[arg-type]
-
-
-_SERVED_RUN = "CHURNLAB_SERVED_RUN"
-_SERVED_MODEL = "CHURNLAB_SERVED_MODEL"
-_SERVED_STORE = "CHURNLAB_SERVED_STORE"
-
-
-def served_app() -> Any:
-    """The app of one worker process of ``churnlab serve --workers N`` (uvicorn calls this)."""
-    from churnlab.api import create_app
-    from churnlab.bundle import load_bundle
-    from churnlab.store import Store
-
-    run, model = os.environ.get(_SERVED_RUN) or None, os.environ.get(_SERVED_MODEL) or None
-    bundle = load_bundle(run=run, model=model)
-    store = Store(os.environ[_SERVED_STORE], read_only=True)
     _log_requests_to_stderr()
-    return create_app(bundle, store=store, api_key=os.environ.get(API_KEY_VARIABLE) or None)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
 
 
 def _log_requests_to_stderr() -> None:

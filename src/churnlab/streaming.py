@@ -1,0 +1,231 @@
+"""Score a file of any size batch by batch: memory stays flat, output is written as it goes.
+
+:func:`score_file` reads CSV or Parquet in batches (:func:`churnlab.io.read_batches`), scores
+each with :func:`churnlab.score_members` — so rejects and row numbers are exactly those of a
+whole-table run — and appends the scores to a CSV or Parquet file that appears, whole, only when
+the last batch is written. Two batches are scored at a time (NumPy and Arrow release the GIL),
+while the next is read.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from churnlab.errors import UsageError
+from churnlab.explain import contributions, reasons
+from churnlab.io import read_batches, source_name
+from churnlab.model import ChurnModel
+from churnlab.scoring import score_members
+from churnlab.validate import require_columns
+
+__all__ = ["BATCH_ROWS", "StreamedScores", "score_file"]
+
+#: Rows per batch: large enough for NumPy to run at full speed, small enough to stay flat.
+BATCH_ROWS = 250_000
+#: Batches scored at once.
+IN_FLIGHT = 2
+
+
+@dataclass(frozen=True)
+class StreamedScores:
+    """What :func:`score_file` did.
+
+    Attributes
+    ----------
+    n_input, n_scored : int
+        Rows read, and rows scored (the rest are in ``rejects``).
+    rejects : pandas.DataFrame
+        One row per rejected input row, as :attr:`ScoreResult.rejects`.
+    kept_scores : pandas.DataFrame or None
+        The scores (``row``, id, ``churn_probability``, ``risk_tier``) when there were at most
+        ``keep_scores`` input rows, else None.
+    """
+
+    n_input: int
+    n_scored: int
+    rejects: pd.DataFrame
+    kept_scores: pd.DataFrame | None
+
+
+def score_file(
+    model: ChurnModel,
+    source: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    id_col: str | None = None,
+    with_reasons: bool = False,
+    lang: str = "en",
+    batch_rows: int = BATCH_ROWS,
+    keep_scores: int = 0,
+    on_progress: Callable[[int, int | None], None] | None = None,
+) -> StreamedScores:
+    """Score every member of a CSV or Parquet file into ``out`` (``.csv`` or ``.parquet``).
+
+    Parameters
+    ----------
+    model : ChurnModel
+        A fitted model.
+    source : str or path-like
+        The members (other formats are read whole, as one batch).
+    out : str or path-like
+        Where the scores go: ``row``, the id column, ``churn_probability``, ``risk_tier``, and
+        with ``with_reasons`` ``reason_1`` .. ``reason_3``.
+    id_col : str, optional
+        The member id column (default: the model's, when the file has it).
+    with_reasons : bool
+        Also each member's top three reasons, as sentences in ``lang``: about 10x the time.
+    batch_rows : int
+        Rows per batch.
+    keep_scores : int
+        Return the scores too when the file has at most this many rows (for the run history).
+    on_progress : callable, optional
+        Called as ``on_progress(rows_done, rows_total_or_None)`` after each batch.
+
+    Returns
+    -------
+    StreamedScores
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from churnlab.datasets import load_gym_churn
+    >>> members = load_gym_churn()
+    >>> model = ChurnModel(learner="logistic", folds=3).fit(members.drop(columns="Churn"),
+    ...                                                     members["Churn"])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     members.to_parquet(Path(folder) / "members.parquet")
+    ...     done = score_file(model, Path(folder) / "members.parquet",
+    ...                       Path(folder) / "scores.parquet", batch_rows=1000)
+    ...     scores = pd.read_parquet(Path(folder) / "scores.parquet")
+    >>> done.n_input, done.n_scored, scores["row"].is_monotonic_increasing
+    (4000, 4000, True)
+    """
+    out = Path(out)
+    if out.suffix.lower() not in {".csv", ".parquet"}:
+        raise UsageError(
+            f"cannot write scores to {out.name!r}", fix="give a name ending in .csv or .parquet"
+        )
+    spec = model.spec_
+    wanted = [*spec.feature_names, *([id_col] if id_col else [spec.id_col] if spec.id_col else [])]
+    batches, total = read_batches(source, batch_rows=batch_rows, columns=wanted)
+    name = source_name(source)
+
+    def score(batch: pd.DataFrame, offset: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        require_columns(batch, spec.feature_names, source=name)
+        chosen_id = id_col or (spec.id_col if spec.id_col in batch.columns else None)
+        if id_col is not None:
+            require_columns(batch, [id_col], source=name, what="--id")
+        result = score_members(model, batch, source=name, id_col=chosen_id)
+        scores = result.scores
+        if with_reasons and len(result.members):
+            told = reasons(contributions(model, result.members), model, lang=lang)
+            for column in ("reason_1", "reason_2", "reason_3"):
+                scores[column] = told[column].to_numpy()
+        scores["row"] += offset
+        rejects = result.rejects.assign(row=result.rejects["row"] + offset)
+        return scores, rejects
+
+    n_input = n_scored = 0
+    rejected: list[pd.DataFrame] = []
+    kept: list[pd.DataFrame] | None = [] if keep_scores else None
+    with _AtomicWriter(out) as writer, ThreadPoolExecutor(IN_FLIGHT) as pool:
+        for scores, rejects, rows in _in_order(pool, batches, score):
+            writer.write(scores)
+            n_input += rows
+            n_scored += len(scores)
+            if len(rejects) or not rejected:  # the first, even empty, keeps the columns
+                rejected.append(rejects)
+            if kept is not None:
+                plain = [c for c in scores.columns if not c.startswith("reason_")]
+                kept = [*kept, scores[plain]] if n_input <= keep_scores else None
+            if on_progress is not None:
+                on_progress(n_input, total)
+    return StreamedScores(
+        n_input=n_input,
+        n_scored=n_scored,
+        rejects=pd.concat(rejected, ignore_index=True),
+        kept_scores=pd.concat(kept, ignore_index=True) if kept else None,
+    )
+
+
+def _in_order(
+    pool: ThreadPoolExecutor,
+    batches: Iterator[pd.DataFrame],
+    score: Callable[[pd.DataFrame, int], tuple[pd.DataFrame, pd.DataFrame]],
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, int]]:
+    """Score batches on the pool, at most ``IN_FLIGHT`` at a time, yielding them in order."""
+    pending: deque[tuple[Future[tuple[pd.DataFrame, pd.DataFrame]], int]] = deque()
+    offset = 0
+    for batch in batches:
+        pending.append((pool.submit(score, batch, offset), len(batch)))
+        offset += len(batch)
+        if len(pending) >= IN_FLIGHT:
+            future, rows = pending.popleft()
+            yield (*future.result(), rows)
+    while pending:
+        future, rows = pending.popleft()
+        yield (*future.result(), rows)
+
+
+class _AtomicWriter:
+    """Appends tables to a temporary file beside ``path`` that replaces it only when complete."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.parquet = path.suffix.lower() == ".parquet"
+        self.temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+        self.writer: Any = None
+        self.schema: pa.Schema | None = None
+
+    def __enter__(self) -> _AtomicWriter:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write here: {exc.strerror or exc}",
+                file=str(self.path),
+                fix="choose a folder you can write to",
+            ) from exc
+        return self
+
+    def write(self, frame: pd.DataFrame) -> None:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if self.schema is None:
+            self.schema = _widened(table.schema)
+            if self.parquet:
+                self.writer = pq.ParquetWriter(self.temporary, self.schema)
+            else:
+                self.writer = pacsv.CSVWriter(self.temporary, self.schema)
+        self.writer.write_table(table.cast(self.schema))
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        if error is None:
+            os.replace(self.temporary, self.path)
+        else:
+            self.temporary.unlink(missing_ok=True)
+
+
+def _widened(schema: pa.Schema) -> pa.Schema:
+    """The first batch's schema, with types later batches may need: ids that were all missing
+    (null) or whole numbers may be text or have gaps later."""
+    fields = []
+    for field in schema:
+        if pa.types.is_null(field.type):
+            field = field.with_type(pa.string())
+        fields.append(field.with_nullable(True))
+    return pa.schema(fields)
