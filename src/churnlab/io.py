@@ -167,7 +167,12 @@ def read_table(
 
 
 def read_batches(
-    source: str | os.PathLike[str], *, batch_rows: int = 250_000, columns: list[str] | None = None
+    source: str | os.PathLike[str],
+    *,
+    batch_rows: int = 250_000,
+    columns: list[str] | None = None,
+    query: str | None = None,
+    table: str | None = None,
 ) -> tuple[Iterator[pd.DataFrame], int | None]:
     """Read a CSV or Parquet file batch by batch, so that its size does not matter.
 
@@ -181,6 +186,8 @@ def read_batches(
     columns : list of str, optional
         For Parquet: read only these columns (those missing are left out, for the caller to
         report); CSV files are read whole, row by row.
+    query, table : str, optional
+        For a database, as :func:`read_table`.
 
     Returns
     -------
@@ -199,8 +206,8 @@ def read_batches(
     name = source_name(source)
     path = Path(source)
     file_format = "sql" if _is_url(source) else _file_format(path, name)
-    if file_format in {"sql", "excel"}:
-        frame = read_table(source)
+    if file_format in {"sql", "excel"} or query is not None or table is not None:
+        frame = read_table(source, query=query, table=table)
         return iter([frame]), len(frame)
     _check_file(path, name)
     if file_format == "parquet":
@@ -241,9 +248,10 @@ def _parquet_batches(
 
 def _csv_batches(path: Path, name: str, batch_rows: int) -> Iterator[pd.DataFrame]:
     options, text = _csv_options(path, name)
-    with _csv_errors(name, options, text), pd.read_csv(
-        path, **options, chunksize=batch_rows
-    ) as reader:
+    with (
+        _csv_errors(name, options, text),
+        pd.read_csv(path, **options, chunksize=batch_rows) as reader,
+    ):
         for chunk in reader:
             yield _clean_columns(chunk.reset_index(drop=True), name)
 

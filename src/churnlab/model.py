@@ -23,6 +23,7 @@ from churnlab.validate import check_members, require_columns
 __all__ = ["ChurnModel", "data_hash"]
 
 _EPS = 1e-6
+_TIERS = np.array(["low", "medium", "high"], dtype=object)
 
 
 def data_hash(X: pd.DataFrame, y: Any = None) -> str:
@@ -239,10 +240,13 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         >>> m.risk_tier(np.array([0.1, 0.3, 0.7])).tolist()
         ['low', 'medium', 'high']
         """
+        return _TIERS[self.risk_codes(proba)]
+
+    def risk_codes(self, proba: np.ndarray) -> np.ndarray:
+        """:meth:`risk_tier` as codes: 0 low, 1 medium, 2 high."""
         medium = min(self.base_rate_, self.threshold_)
-        return np.where(
-            proba >= self.threshold_, "high", np.where(proba >= medium, "medium", "low")
-        ).astype(object)
+        proba = np.asarray(proba)
+        return (proba >= medium).astype(np.int8) + (proba >= self.threshold_).astype(np.int8)
 
     def _calibrate(self, raw: np.ndarray) -> np.ndarray:
         slope, intercept = self.calibration_

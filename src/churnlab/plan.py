@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -58,7 +58,7 @@ __all__ = [
 _BUILTIN = "fitness.yaml"
 
 #: Members as the triggers read them: a DataFrame, or a dict of equally long arrays.
-Members = pd.DataFrame | Mapping[str, Any]
+Members: TypeAlias = pd.DataFrame | Mapping[str, Any]
 _BUILTIN_NAME = f"churnlab/playbooks/{_BUILTIN} (built in)"
 #: Economics fields and the command-line options that override them.
 _FLAGS = {

@@ -88,7 +88,8 @@ def score_members(
     proba = model.compiled().probability(members)  # checked members have their kinds already
     columns: dict[str, object] = {"row": members.index.to_numpy()}
     if id_col is not None:
-        columns[id_col] = frame[id_col].to_numpy()[members.index.to_numpy()]
+        kept = frame[id_col].iloc[members.index.to_numpy()]
+        columns[id_col] = kept.reset_index(drop=True)  # as a Series: its dtype is kept
     columns |= {"churn_probability": proba, "risk_tier": model.risk_tier(proba)}
     features = model.spec_.feature_names
     return ScoreResult(

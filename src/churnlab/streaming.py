@@ -36,6 +36,8 @@ __all__ = ["BATCH_ROWS", "StreamedScores", "score_file"]
 BATCH_ROWS = 250_000
 #: Batches scored at once.
 IN_FLIGHT = 2
+#: Risk tiers, stored as a category (a dictionary column in Parquet: far quicker to write).
+TIERS = ["low", "medium", "high"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ def score_file(
     batch_rows: int = BATCH_ROWS,
     keep_scores: int = 0,
     on_progress: Callable[[int, int | None], None] | None = None,
+    query: str | None = None,
+    table: str | None = None,
 ) -> StreamedScores:
     """Score every member of a CSV or Parquet file into ``out`` (``.csv`` or ``.parquet``).
 
@@ -92,6 +96,8 @@ def score_file(
         Return the scores too when the file has at most this many rows (for the run history).
     on_progress : callable, optional
         Called as ``on_progress(rows_done, rows_total_or_None)`` after each batch.
+    query, table : str, optional
+        For a database source, as :func:`churnlab.read_table`.
 
     Returns
     -------
@@ -120,7 +126,9 @@ def score_file(
         )
     spec = model.spec_
     wanted = [*spec.feature_names, *([id_col] if id_col else [spec.id_col] if spec.id_col else [])]
-    batches, total = read_batches(source, batch_rows=batch_rows, columns=wanted)
+    batches, total = read_batches(
+        source, batch_rows=batch_rows, columns=wanted, query=query, table=table
+    )
     name = source_name(source)
 
     def score(batch: pd.DataFrame, offset: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -135,6 +143,8 @@ def score_file(
             for column in ("reason_1", "reason_2", "reason_3"):
                 scores[column] = told[column].to_numpy()
         scores["row"] += offset
+        codes = model.risk_codes(scores["churn_probability"].to_numpy())
+        scores["risk_tier"] = pd.Categorical.from_codes(codes, categories=TIERS)
         rejects = result.rejects.assign(row=result.rejects["row"] + offset)
         return scores, rejects
 
@@ -191,6 +201,10 @@ class _AtomicWriter:
         self.schema: pa.Schema | None = None
 
     def __enter__(self) -> _AtomicWriter:
+        if self.path.is_dir():
+            raise UsageError(
+                "is a folder, not a file", file=str(self.path), fix="give a file name for --out"
+            )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -206,7 +220,9 @@ class _AtomicWriter:
         if self.schema is None:
             self.schema = _widened(table.schema)
             if self.parquet:
-                self.writer = pq.ParquetWriter(self.temporary, self.schema)
+                # Dictionary pages only for text: on unique numbers they cost time, save nothing.
+                text = [f.name for f in self.schema if not _is_number(f.type)]
+                self.writer = pq.ParquetWriter(self.temporary, self.schema, use_dictionary=text)
             else:
                 self.writer = pacsv.CSVWriter(self.temporary, self.schema)
         self.writer.write_table(table.cast(self.schema))
@@ -214,10 +230,18 @@ class _AtomicWriter:
     def __exit__(self, kind: object, error: object, trace: object) -> None:
         if self.writer is not None:
             self.writer.close()
-        if error is None:
-            os.replace(self.temporary, self.path)
-        else:
+        if error is not None:
             self.temporary.unlink(missing_ok=True)
+            return
+        try:
+            os.replace(self.temporary, self.path)
+        except OSError as exc:
+            self.temporary.unlink(missing_ok=True)
+            raise UsageError(
+                f"cannot write here: {exc.strerror or exc}",
+                file=str(self.path),
+                fix="choose a file name in a folder you can write to",
+            ) from None
 
 
 def _widened(schema: pa.Schema) -> pa.Schema:
@@ -229,3 +253,7 @@ def _widened(schema: pa.Schema) -> pa.Schema:
             field = field.with_type(pa.string())
         fields.append(field.with_nullable(True))
     return pa.schema(fields)
+
+
+def _is_number(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind))

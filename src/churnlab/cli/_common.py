@@ -138,7 +138,9 @@ def spec_for(
 
 
 @contextmanager
-def progress(description: str, total: int | None = None) -> Iterator[Callable[[int, int], None]]:
+def progress(
+    description: str, total: int | None = None
+) -> Iterator[Callable[[int, int | None], None]]:
     """A Rich progress bar on a terminal, nothing otherwise; yields ``advance(done, total)``."""
     if not sys.stderr.isatty():
         yield lambda done, total: None

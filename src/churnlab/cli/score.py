@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from sqlalchemy.engine import make_url
 
 from churnlab.cli._common import (
+    BUNDLED,
     DataArg,
     IdOpt,
     MonthOpt,
@@ -25,12 +27,18 @@ from churnlab.cli._common import (
     read_members,
     record_run,
 )
+from churnlab.datasets import bundled_path
 from churnlab.errors import UsageError
 from churnlab.io import source_name, write_sql_table, write_table
 from churnlab.persist import load_model
 from churnlab.scoring import score_members
 
 _OUTPUTS = (".csv", ".parquet")
+
+
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
 
 
 @handles_errors
@@ -69,8 +77,37 @@ def score(
     table: TableOpt = None,
     store_url: StoreOpt = None,
     month: MonthOpt = None,
+    with_reasons: Annotated[
+        bool,
+        typer.Option(
+            "--reasons",
+            help="Also each member's top three reasons (reason_1..3); about 10x slower.",
+        ),
+    ] = False,
+    engine: Annotated[
+        Engine,
+        typer.Option(help="local: batches on this machine; dask: partitions on a Dask cluster."),
+    ] = Engine.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="With --engine dask: the scheduler's address (tcp://host:8786); default: a "
+            "local cluster for this run.",
+        ),
+    ] = None,
 ) -> None:
-    """Score every member of DATA with --model; write --out and/or --out-table, and the rejects."""
+    """Score every member of DATA with --model; write --out and/or --out-table, and the rejects.
+
+    Files are read and written in batches, so their size does not matter.
+    """
+    if engine is Engine.dask:
+        from churnlab.cli._score_dask import score_with_dask
+
+        score_with_dask(data, model_path, out, rejects, id_col, scheduler, out_table, store_url,
+                        month, with_reasons)  # fmt: skip
+        return
+    if scheduler is not None:
+        raise UsageError("--scheduler needs --engine dask", fix="add --engine dask")
     if out_table is not None:
         _check_out_table(data, out_table)
     elif out is None:
@@ -92,6 +129,11 @@ def score(
         _check_not_the_store(data, out_table, store_url)
     store = open_store(store_url)
     model = load_model(model_path)
+    if out_table is None:
+        assert out is not None  # scores.csv by default
+        _stream(data, query, table, model, model_path, out, rejects_path, id_col, with_reasons,
+                store, month)  # fmt: skip
+        return
     frame, source = read_members(data, query=query, table=table)
     with progress(f"scoring {len(frame):,} members"):
         result = score_members(model, frame, source=source, id_col=id_col)
@@ -133,6 +175,75 @@ def score(
         scored=len(result.scores),
         rejected=len(result.rejects),
         scores=result.scores,
+        id_col=id_col or model.spec_.id_col,
+        month=month,
+    )
+
+
+#: Runs of at most this many rows keep each member's score in the run history.
+STORE_MEMBERS = 100_000
+
+
+def _stream(
+    data: str | None,
+    query: str | None,
+    table: str | None,
+    model: Any,
+    model_path: Path,
+    out: Path,
+    rejects_path: Path,
+    id_col: str | None,
+    with_reasons: bool,
+    store: Any,
+    month: str | None,
+) -> None:
+    """Score a file batch by batch into --out (any size), then record the run."""
+    from churnlab.streaming import score_file
+
+    source = BUNDLED if data is None else source_name(data)
+    with progress(f"scoring {source}", total=None) as advance:
+        done = score_file(
+            model,
+            bundled_path() if data is None else data,
+            out,
+            id_col=id_col,
+            with_reasons=with_reasons,
+            keep_scores=STORE_MEMBERS,
+            on_progress=advance,
+            query=query,
+            table=table,
+        )
+    try:
+        write_table(done.rejects, rejects_path)
+    except BaseException:
+        out.unlink(missing_ok=True)  # every output or none
+        raise
+    err.print(
+        f"scored {done.n_scored:,} of {done.n_input:,} rows from {escape(source)} "
+        f"-> [bold]{escape(str(out))}[/]"
+    )
+    if len(done.rejects):
+        err.print(
+            f"[yellow]{len(done.rejects):,} rows rejected[/] (row, column and reason) "
+            f"-> [bold]{escape(str(rejects_path))}[/]"
+        )
+    else:
+        err.print("0 rows rejected")
+    if done.kept_scores is None:
+        err.print(
+            f"the run history keeps the counts of this run, not its {done.n_scored:,} scores "
+            f"(more than {STORE_MEMBERS:,}): they are in {escape(str(out))}"
+        )
+    record_run(
+        store,
+        kind="score",
+        source=source,
+        model=model,
+        model_path=model_path,
+        rows=done.n_input,
+        scored=done.n_scored,
+        rejected=len(done.rejects),
+        scores=done.kept_scores,
         id_col=id_col or model.spec_.id_col,
         month=month,
     )

@@ -8,14 +8,20 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 import pandas as pd
 
 from churnlab.datasets._synthetic import COLUMN_DTYPES, make_members
 
-__all__ = ["load_gym_churn", "make_members"]
+__all__ = ["bundled_path", "load_gym_churn", "make_members"]
 
 _GYM_CHURN_FILE = "gym_churn_us.csv"
+
+
+def bundled_path() -> Path:
+    """The path of the club's CSV file shipped with the package (read by :func:`load_gym_churn`)."""
+    return Path(str(resources.files("churnlab.datasets") / "data" / _GYM_CHURN_FILE))
 
 
 def load_gym_churn() -> pd.DataFrame:

@@ -1,0 +1,72 @@
+"""`churnlab score --engine dask`: partitions scored on a Dask cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.markup import escape
+
+from churnlab.cli._common import err, open_store, progress, record_run
+from churnlab.errors import UsageError
+from churnlab.io import source_name, write_table
+from churnlab.persist import load_model
+
+
+def score_with_dask(
+    data: str | None,
+    model_path: Path,
+    out: Path | None,
+    rejects: Path | None,
+    id_col: str | None,
+    scheduler: str | None,
+    out_table: str | None,
+    store_url: str | None,
+    month: str | None,
+    with_reasons: bool,
+) -> None:
+    """Score DATA (Parquet) on the cluster into the folder --out, then record the run."""
+    from churnlab.distributed import dask_client, score_on_dask
+
+    if data is None:
+        raise UsageError(
+            "--engine dask needs DATA: a Parquet file or a folder of them",
+            fix="give the path, e.g. churnlab score members/ --engine dask --out scores/",
+        )
+    if out_table is not None or with_reasons:
+        option = "--out-table" if out_table is not None else "--reasons"
+        raise UsageError(
+            f"{option} works with --engine local only", fix=f"leave out {option} or --engine dask"
+        )
+    out = out or Path("scores")
+    if out.suffix.lower() == ".csv" or out.is_file():
+        raise UsageError(
+            f"with --engine dask, --out names a folder for Parquet parts, not {str(out)!r}",
+            fix="give a folder name, e.g. --out scores/",
+        )
+    rejects_path = rejects or out.with_name(out.name + ".rejects.csv")
+    store = open_store(store_url)
+    model = load_model(model_path)
+    where = scheduler or "a local cluster"
+    with progress(f"scoring {source_name(data)} on {where}"), dask_client(scheduler) as client:
+        done = score_on_dask(model, data, out, client=client, id_col=id_col)
+    write_table(done.rejects, rejects_path)
+    err.print(
+        f"scored {done.n_scored:,} of {done.n_input:,} rows from {escape(source_name(data))} "
+        f"in {done.partitions} partitions on {escape(where)} -> [bold]{escape(str(out))}/[/]"
+    )
+    err.print(
+        f"[yellow]{len(done.rejects):,} rows rejected[/] -> [bold]{escape(str(rejects_path))}[/]"
+        if len(done.rejects)
+        else "0 rows rejected"
+    )
+    record_run(
+        store,
+        kind="score",
+        source=source_name(data),
+        model=model,
+        model_path=model_path,
+        rows=done.n_input,
+        scored=done.n_scored,
+        rejected=len(done.rejects),
+        month=month,
+    )

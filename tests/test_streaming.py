@@ -1,0 +1,118 @@
+"""Scoring a file batch by batch gives exactly what scoring it whole gives, rejects included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from churnlab import streaming
+from churnlab.explain import contributions, reasons
+from churnlab.model import ChurnModel
+from churnlab.scoring import score_members
+from churnlab.streaming import score_file
+
+
+@pytest.fixture(scope="module")
+def members(gym: pd.DataFrame) -> pd.DataFrame:
+    """The club's members with a member id and bad cells in several batches."""
+    frame = gym.drop(columns="Churn").assign(member_id=[f"M{i:05d}" for i in range(len(gym))])
+    frame = frame.astype({"Age": object, "Lifetime": float})
+    frame.loc[[5, 1999, 2000, 3999], "Age"] = ["old", -3, None, "41"]
+    frame.loc[2500, "Lifetime"] = np.inf
+    return frame
+
+
+def _whole(model: ChurnModel, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    result = score_members(model, frame, id_col="member_id")
+    return result.scores, result.rejects
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_batches_give_what_the_whole_table_gives(
+    gym_model: ChurnModel, members: pd.DataFrame, tmp_path: Path, suffix: str
+) -> None:
+    source = tmp_path / f"members{suffix}"
+    if suffix == ".csv":
+        members.to_csv(source, index=False)
+    else:
+        members.astype({"Age": str}).replace({"Age": {"None": None}}).to_parquet(source)
+    progress: list[tuple[int, int | None]] = []
+    done = score_file(
+        gym_model,
+        source,
+        tmp_path / f"scores{suffix}",
+        id_col="member_id",
+        batch_rows=700,
+        on_progress=lambda rows, total: progress.append((rows, total)),
+    )
+    scores = (
+        pd.read_parquet(tmp_path / "scores.parquet")
+        if suffix == ".parquet"
+        else (pd.read_csv(tmp_path / "scores.csv"))
+    )
+    expected, expected_rejects = _whole(gym_model, members)
+    assert (done.n_input, done.n_scored) == (4000, 3997) and len(scores) == 3997
+    assert scores["row"].tolist() == expected["row"].tolist()
+    assert scores["member_id"].tolist() == expected["member_id"].tolist()
+    np.testing.assert_array_equal(scores["churn_probability"], expected["churn_probability"])
+    assert scores["risk_tier"].astype(str).tolist() == expected["risk_tier"].tolist()
+    assert done.rejects["row"].tolist() == [5, 1999, 2500]  # a blank Age is missing, not bad
+    assert done.rejects[["row", "member_id", "column"]].values.tolist() == (
+        expected_rejects[["row", "member_id", "column"]].values.tolist()
+    )
+    assert [rows for rows, _ in progress] == [700 * k for k in range(1, 6)] + [4000]
+    assert {total for _, total in progress} == ({4000} if suffix == ".parquet" else {None})
+    assert done.kept_scores is None
+
+
+def test_reasons_on_demand_and_scores_kept_for_the_history(
+    gym_model: ChurnModel, gym: pd.DataFrame, tmp_path: Path
+) -> None:
+    frame = gym.drop(columns="Churn").head(900)
+    frame.to_parquet(tmp_path / "m.parquet")
+    done = score_file(
+        gym_model,
+        tmp_path / "m.parquet",
+        tmp_path / "s.parquet",
+        with_reasons=True,
+        batch_rows=400,
+        keep_scores=1000,
+    )
+    scores = pd.read_parquet(tmp_path / "s.parquet")
+    told = reasons(contributions(gym_model, frame), gym_model)
+    for column in ("reason_1", "reason_2", "reason_3"):
+        assert scores[column].tolist() == told[column].tolist()
+    assert done.kept_scores is not None
+    assert list(done.kept_scores.columns) == ["row", "churn_probability", "risk_tier"]
+    assert done.kept_scores["row"].tolist() == list(range(900))
+
+
+def test_a_failure_part_way_leaves_no_output(
+    gym_model: ChurnModel, gym: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gym.drop(columns="Churn").to_parquet(tmp_path / "m.parquet")
+    calls = {"n": 0}
+    real = streaming.score_members
+
+    def fails_on_the_third(*args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise MemoryError("out of memory in batch 3")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(streaming, "score_members", fails_on_the_third)
+    with pytest.raises(MemoryError):
+        score_file(gym_model, tmp_path / "m.parquet", tmp_path / "s.parquet", batch_rows=500)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.parquet"]
+
+
+def test_a_batch_without_a_feature_is_a_schema_error(
+    gym_model: ChurnModel, gym: pd.DataFrame, tmp_path: Path
+) -> None:
+    gym.drop(columns=["Churn", "Age"]).to_parquet(tmp_path / "m.parquet")
+    with pytest.raises(Exception, match="'Age'"):
+        score_file(gym_model, tmp_path / "m.parquet", tmp_path / "s.parquet")
+    assert not (tmp_path / "s.parquet").exists()
