@@ -10,15 +10,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from sklearn.metrics import roc_auc_score
 from typer.testing import CliRunner
 
 from churnlab import distributed
 from churnlab.cli import app
 from churnlab.datasets import make_members
-from churnlab.distributed import dask_client, score_on_dask
-from churnlab.errors import ReadError, SchemaError
+from churnlab.distributed import dask_client, score_on_dask, train_on_dask
+from churnlab.errors import ReadError, SchemaError, ValidationError
 from churnlab.model import ChurnModel
-from churnlab.persist import save_model
+from churnlab.persist import load_model, save_model
 from churnlab.scoring import score_members
 
 runner = CliRunner()
@@ -127,3 +128,67 @@ def test_user_errors(
     assert result.exit_code == 2, (result.stderr, result.exception)
     assert message in " ".join(result.stderr.split()) and "fix:" in result.stderr
     assert "Traceback" not in result.output
+
+
+# --- training --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def training_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """16,000 synthetic members with a category, in 4 files."""
+    root = tmp_path_factory.mktemp("training")
+    rng = np.random.default_rng(3)
+    for k in range(4):
+        part = make_members(4000, random_state=20 + k)
+        part["Plan"] = rng.choice(["basic", "plus", "family"], len(part))
+        part.to_parquet(root / f"part-{k}.parquet")
+    return root
+
+
+def test_training_on_the_cluster_learns_like_one_machine(
+    client: object, training_folder: Path, tmp_path: Path
+) -> None:
+    model = train_on_dask(training_folder, client=client)
+    assert model.learner_ == "boosting" and model.compiled().kind == "trees"
+    assert "Plan" in model.spec_.feature_names
+    test = make_members(4000, random_state=99).assign(Plan="plus")
+    on_cluster = roc_auc_score(test["Churn"], model.predict_proba(test)[:, 1])
+    train = pd.concat([pd.read_parquet(p) for p in sorted(training_folder.glob("*.parquet"))])
+    local = ChurnModel(learner="boosting", folds=3).fit(train.drop(columns="Churn"), train["Churn"])
+    assert on_cluster == pytest.approx(
+        roc_auc_score(test["Churn"], local.predict_proba(test)[:, 1]), abs=0.01
+    )
+    assert model.oof_metrics_["roc_auc"] > 0.9 and len(model.oof_proba_) == pytest.approx(
+        3200, rel=0.1
+    )
+    save_model(model, tmp_path / "m.churnlab")
+    again = load_model(tmp_path / "m.churnlab")
+    np.testing.assert_array_equal(again.predict_proba(test), model.predict_proba(test))
+
+
+def test_training_refuses_impossible_values_naming_the_row(client: object, tmp_path: Path) -> None:
+    for k in range(2):
+        part = make_members(300, random_state=k)
+        if k == 1:
+            part.loc[7, "Age"] = -2
+        part.to_parquet(tmp_path / f"p{k}.parquet")
+    with pytest.raises(ValidationError) as caught:
+        train_on_dask(tmp_path, client=client)
+    assert caught.value.failures[["row", "column"]].values.tolist() == [[307, "Age"]]
+
+
+def test_the_train_command_on_a_running_scheduler(
+    client: object, training_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CHURNLAB_STORE", f"sqlite:///{tmp_path}/history.db")
+    address = client.scheduler.address  # type: ignore[attr-defined]
+    result = runner.invoke(
+        app, ["train", str(training_folder), "--engine", "dask", "--scheduler", address]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "trained on 16,000 rows" in " ".join(result.stderr.split())
+    assert load_model(tmp_path / "model.churnlab").learner_ == "boosting"
+    refused = runner.invoke(app, ["train", str(training_folder), "--engine", "dask",
+                                  "--learner", "logistic"])  # fmt: skip
+    assert refused.exit_code == 2 and "trains LightGBM" in " ".join(refused.stderr.split())

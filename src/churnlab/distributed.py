@@ -30,7 +30,7 @@ from churnlab.validate import check_members, require_columns
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["DaskScores", "dask_client", "score_on_dask"]
+__all__ = ["DaskScores", "dask_client", "read_parquet_partitions", "score_on_dask", "train_on_dask"]
 
 TIERS = ["low", "medium", "high"]
 #: How long to try to reach a scheduler.
@@ -129,28 +129,23 @@ def score_on_dask(
     DaskScores
     """
     import dask
-    import dask.dataframe as dd
 
     name = source_name(source)
     path = Path(source)
-    if not path.exists():
-        raise ReadError("no such file or folder", file=name, fix="check the path")
-    if not (path.is_dir() or path.suffix.lower() in {".parquet", ".pq"}):
+    if path.exists() and not (path.is_dir() or path.suffix.lower() in {".parquet", ".pq"}):
         raise UsageError(
             "--engine dask reads Parquet: a .parquet file or a folder of them",
             file=name,
             fix="use --engine local for other formats, or convert the file to Parquet",
         )
     spec = model.spec_
-    pieces, columns = _row_groups(path, name)
-    require_columns(columns, spec.feature_names, source=name)
+    frame, lengths = read_parquet_partitions(source)
+    present = list(frame.columns)
+    require_columns(present, spec.feature_names, source=name)
     if id_col is not None:
-        require_columns(columns, [id_col], source=name, what="--id")
-    chosen_id = id_col or (spec.id_col if spec.id_col in columns else None)
-    wanted = [*spec.feature_names, *([chosen_id] if chosen_id else [])]
-    meta = _read_piece(pieces[0], wanted).iloc[:0]
-    frame = dd.from_map(_read_piece, pieces, wanted=wanted, meta=meta, enforce_metadata=False)
-    lengths = np.array([rows for _, _, rows in pieces])
+        require_columns(present, [id_col], source=name, what="--id")
+    chosen_id = id_col or (spec.id_col if spec.id_col in present else None)
+    frame = frame[[*spec.feature_names, *([chosen_id] if chosen_id else [])]]
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int)
     shared = client.scatter(model, broadcast=True)  # one copy per worker: compiled once there
     scores_meta = _scores(frame._meta, model, offsets, chosen_id, name, {"number": 0})
@@ -172,6 +167,33 @@ def score_on_dask(
         partitions=len(lengths),
         rejects=rejects,
     )
+
+
+def read_parquet_partitions(
+    source: str | os.PathLike[str], columns: list[str] | None = None
+) -> tuple[Any, np.ndarray]:
+    """A Parquet file or folder as a Dask DataFrame, one partition per row group (files in name
+    order), and each partition's number of rows (read from the files' metadata).
+
+    Raises
+    ------
+    ReadError
+        No such path, no Parquet files, or no rows.
+    SchemaError
+        A column of ``columns`` is missing.
+    """
+    import dask.dataframe as dd
+
+    name = source_name(source)
+    path = Path(source)
+    if not path.exists():
+        raise ReadError("no such file or folder", file=name, fix="check the path")
+    pieces, present = _row_groups(path, name)
+    wanted = present if columns is None else columns
+    require_columns(present, wanted, source=name)
+    meta = _read_piece(pieces[0], wanted).iloc[:0]
+    frame = dd.from_map(_read_piece, pieces, wanted=wanted, meta=meta, enforce_metadata=False)
+    return frame, np.array([rows for _, _, rows in pieces])
 
 
 def _row_groups(path: Path, name: str) -> tuple[list[tuple[str, int, int]], list[str]]:
@@ -248,3 +270,163 @@ def _rejects(
     checked = check_members(part.reset_index(drop=True), model.spec_, source=source, id_col=id_col)
     rejects = checked.rejects
     return rejects.assign(row=rejects["row"].astype("int64") + offset)
+
+
+# --- training ------------------------------------------------------------------------------------
+
+#: Rows read onto this machine to infer the spec and tune the trees.
+TUNING_ROWS = 100_000
+#: Share of the rows held out to calibrate the model and measure it.
+HOLDOUT = 0.2
+
+
+def train_on_dask(
+    source: str | os.PathLike[str],
+    *,
+    client: Client,
+    target_col: str = "Churn",
+    positive: Any = None,
+    id_col: str | None = None,
+    keep: tuple[str, ...] = (),
+    random_state: int = 0,
+) -> ChurnModel:
+    """Train a churn model on a Parquet file or folder bigger than one machine's memory.
+
+    The strategy (LightGBM is the learner with a Dask interface; the spline logistic regression
+    has none):
+
+    1. The spec is inferred, and the tree size and number of trees are tuned
+       (:class:`ChurnModel` with ``learner="boosting"``, 3 folds), on the first
+       :data:`TUNING_ROWS` rows, read onto this machine.
+    2. Every row is checked on the cluster; any impossible value stops the training, as on one
+       machine. Each category seen anywhere is kept.
+    3. ``lightgbm.dask.DaskLGBMClassifier`` learns from a random 80 % of the rows, on the workers.
+    4. The other :data:`HOLDOUT` of the rows calibrate it (Platt scaling), set the threshold and
+       give the quality figures: held-out figures, not out-of-fold ones.
+
+    The result is an ordinary :class:`ChurnModel`: it saves, loads and scores like any other,
+    locally or with :func:`score_on_dask`.
+
+    Raises
+    ------
+    ReadError, SchemaError, ValidationError
+        As for a table on one machine.
+    """
+    import dask
+    from lightgbm.dask import DaskLGBMClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import log_loss
+    from sklearn.pipeline import Pipeline
+
+    from churnlab.errors import ValidationError
+    from churnlab.evaluate import best_threshold, classification_metrics
+    from churnlab.learners import Boosting, CategoryColumns
+    from churnlab.model import _logit, data_hash
+    from churnlab.spec import encode_target, infer_spec
+
+    name = source_name(source)
+    frame, lengths = read_parquet_partitions(source)
+    sample = _head(frame, lengths, TUNING_ROWS)
+    spec = infer_spec(
+        sample, target_col=target_col, positive=positive, id_col=id_col, keep=keep, source=name
+    )
+    columns = [*spec.feature_names, spec.target_col]
+    frame = frame[columns]
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int)
+
+    failures = frame.map_partitions(
+        _failures, spec, offsets, name, meta=_failures(frame._meta, spec, offsets, name)
+    ).compute()
+    if len(failures):
+        raise ValidationError(failures.reset_index(drop=True), file=name)
+
+    X_sample = sample[spec.feature_names]
+    y_sample = encode_target(sample[spec.target_col], spec.positive_label).astype(int)
+    tuned = ChurnModel(spec, learner="boosting", folds=3, random_state=random_state)
+    tuned.fit(X_sample, y_sample)
+    derive = tuned.estimator_.named_steps["derive"]
+    categories = CategoryColumns([f.name for f in spec.features if f.kind == "categorical"])
+    categories.fit(X_sample)
+    if categories.columns:
+        seen = dask.compute(*[frame[c].dropna().astype(str).unique() for c in categories.columns])
+        categories.categories_ = {
+            c: sorted(set(map(str, values)))
+            for c, values in zip(categories.columns, seen, strict=True)
+        }
+    prepare = Pipeline([("derive", derive), ("categories", categories)])
+
+    def features(part: pd.DataFrame) -> pd.DataFrame:
+        checked = check_members(part.reset_index(drop=True), spec).members
+        return prepare.transform(checked[spec.feature_names])
+
+    def target(part: pd.DataFrame) -> pd.Series:
+        return encode_target(part[spec.target_col], spec.positive_label).astype(int)
+
+    learn, hold = frame.random_split([1 - HOLDOUT, HOLDOUT], random_state=random_state)
+    meta_X = features(frame._meta)
+    booster = Boosting()._booster(tuned.params_, random_state)
+    settings = {k: v for k, v in booster.get_params().items() if k != "n_jobs"}  # workers decide
+    distributed_model = DaskLGBMClassifier(client=client, **settings)
+    distributed_model.fit(
+        learn.map_partitions(features, meta=meta_X),
+        learn.map_partitions(target, meta=pd.Series(dtype=int)),
+    )
+    trees = distributed_model.to_local()
+    estimator = Pipeline([("derive", derive), ("categories", categories), ("model", trees)])
+
+    held_X, held_y = dask.compute(
+        hold.map_partitions(features, meta=meta_X),
+        hold.map_partitions(target, meta=pd.Series(dtype=int)),
+    )
+    held_y = held_y.to_numpy()
+    raw = np.asarray(trees.predict_proba(held_X))[:, 1]
+    platt = LogisticRegression(C=1e6).fit(_logit(raw)[:, None], held_y)
+
+    model = ChurnModel(spec, learner="boosting", folds=3, random_state=random_state)
+    model.spec_ = spec
+    model.learner_ = "boosting"
+    model.params_ = dict(tuned.params_)
+    model.estimator_ = estimator
+    model.calibration_ = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
+    model.oof_proba_ = model._calibrate(raw)
+    model.oof_fold_ = np.zeros(len(held_y), dtype=int)
+    model.candidates_ = {"boosting": float(log_loss(held_y, model.oof_proba_, labels=[0, 1]))}
+    model.threshold_ = best_threshold(held_y, model.oof_proba_)
+    model.oof_metrics_ = classification_metrics(
+        held_y, model.oof_proba_, threshold=model.threshold_
+    )
+    model.base_rate_ = float(
+        frame.map_partitions(target, meta=pd.Series(dtype=int)).mean().compute()
+    )
+    model.encoded_mean_ = None
+    model.feature_names_in_ = np.asarray(spec.feature_names, dtype=object)
+    model.n_features_in_ = len(spec.feature_names)
+    model.classes_ = np.array([0, 1])
+    parts = frame.map_partitions(lambda p: pd.Series([data_hash(p)]), meta=pd.Series(dtype=str))
+    model.data_hash_ = data_hash(pd.DataFrame({"parts": parts.compute().tolist()}))
+    model.compiled()  # checked against the pipeline now, not at the first scoring
+    return model
+
+
+def _head(frame: Any, lengths: np.ndarray, rows: int) -> pd.DataFrame:
+    """The first ``rows`` rows (fewer if the data has fewer), on this machine."""
+    import dask
+
+    needed = int(np.searchsorted(np.cumsum(lengths), rows) + 1)
+    parts = dask.compute(*[frame.get_partition(i) for i in range(min(needed, len(lengths)))])
+    return pd.concat(parts, ignore_index=True).head(rows)
+
+
+def _failures(
+    part: pd.DataFrame,
+    spec: Any,
+    offsets: np.ndarray,
+    source: str,
+    partition_info: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """One partition's impossible cells, rows numbered across the whole input."""
+    offset = int(offsets[partition_info["number"]]) if partition_info else 0
+    failures = check_members(
+        part.reset_index(drop=True), spec, source=source, with_target=True
+    ).failures
+    return failures.assign(row=failures["row"].astype("int64") + offset)

@@ -31,6 +31,26 @@ out = Console(highlight=False, soft_wrap=True)
 
 BUNDLED = "the bundled club table"
 
+
+class Engine(StrEnum):
+    """Where the work runs."""
+
+    local = "local"
+    dask = "dask"
+
+
+EngineOpt = Annotated[
+    Engine,
+    typer.Option(help="local: this machine, in batches; dask: a Dask cluster (Parquet data)."),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="With --engine dask: the scheduler's address (tcp://host:8786); default: a local "
+        "cluster for this run.",
+    ),
+]
+
 DataArg = Annotated[
     str | None,
     typer.Argument(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,9 +13,12 @@ from sqlalchemy.engine import make_url
 from churnlab.cli._common import (
     BUNDLED,
     DataArg,
+    Engine,
+    EngineOpt,
     IdOpt,
     MonthOpt,
     QueryOpt,
+    SchedulerOpt,
     StoreOpt,
     TableOpt,
     default_rejects_path,
@@ -34,11 +36,6 @@ from churnlab.persist import load_model
 from churnlab.scoring import score_members
 
 _OUTPUTS = (".csv", ".parquet")
-
-
-class Engine(StrEnum):
-    local = "local"
-    dask = "dask"
 
 
 @handles_errors
@@ -84,17 +81,8 @@ def score(
             help="Also each member's top three reasons (reason_1..3); about 10x slower.",
         ),
     ] = False,
-    engine: Annotated[
-        Engine,
-        typer.Option(help="local: batches on this machine; dask: partitions on a Dask cluster."),
-    ] = Engine.local,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            help="With --engine dask: the scheduler's address (tcp://host:8786); default: a "
-            "local cluster for this run.",
-        ),
-    ] = None,
+    engine: EngineOpt = Engine.local,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Score every member of DATA with --model; write --out and/or --out-table, and the rejects.
 

@@ -11,12 +11,15 @@ from rich.markup import escape
 
 from churnlab.cli._common import (
     DataArg,
+    Engine,
+    EngineOpt,
     IdOpt,
     KeepOpt,
     LearnerChoice,
     LearnerOpt,
     PositiveOpt,
     QueryOpt,
+    SchedulerOpt,
     StoreOpt,
     TableOpt,
     TargetOpt,
@@ -51,6 +54,8 @@ def train(
     folds: Annotated[int, typer.Option(min=2, help="Folds to tune and calibrate on.")] = 5,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     store_url: StoreOpt = None,
+    engine: EngineOpt = Engine.local,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Train a calibrated churn model on DATA and save it to --model."""
     if model_path.is_dir():
@@ -58,6 +63,12 @@ def train(
             f"--model names a folder: {str(model_path)!r}",
             fix="give a file name for the model, e.g. model.churnlab",
         )
+    if engine is Engine.dask:
+        _train_on_dask(data, model_path, target, positive, id_col, keep, learner, seed,
+                       scheduler, store_url)  # fmt: skip
+        return
+    if scheduler is not None:
+        raise UsageError("--scheduler needs --engine dask", fix="add --engine dask")
     started = time.perf_counter()
     store = open_store(store_url)
     frame, source = read_members(data, query=query, table=table)
@@ -84,6 +95,67 @@ def train(
         model=model,
         model_path=model_path,
         rows=len(frame),
+        scored=0,
+        rejected=0,
+    )
+
+
+def _train_on_dask(
+    data: str | None,
+    model_path: Path,
+    target: str,
+    positive: str | None,
+    id_col: str | None,
+    keep: list[str] | None,
+    learner: LearnerChoice,
+    seed: int,
+    scheduler: str | None,
+    store_url: str | None,
+) -> None:
+    """`train --engine dask`: LightGBM on the cluster, calibrated on held-out rows."""
+    from churnlab.distributed import HOLDOUT, dask_client, read_parquet_partitions, train_on_dask
+
+    if data is None or "://" in data:
+        raise UsageError(
+            "--engine dask needs DATA: a Parquet file or a folder of them",
+            fix="give the path, e.g. churnlab train members/ --engine dask",
+        )
+    if learner not in (LearnerChoice.auto, LearnerChoice.boosting):
+        raise UsageError(
+            f"--engine dask trains LightGBM (boosting), not {learner.value}",
+            fix="leave out --learner, or use --learner boosting",
+        )
+    started = time.perf_counter()
+    store = open_store(store_url)
+    rows = int(read_parquet_partitions(data)[1].sum())
+    where = scheduler or "a local cluster"
+    with progress(f"training on {rows:,} rows on {where}"), dask_client(scheduler) as client:
+        model = train_on_dask(
+            data,
+            client=client,
+            target_col=target,
+            positive=positive,
+            id_col=id_col,
+            keep=tuple(keep or ()),
+            random_state=seed,
+        )
+    save_model(model, model_path)
+    err.print(
+        f"trained on {rows:,} rows from {escape(data)} on {escape(where)} in "
+        f"{time.perf_counter() - started:.1f} s; learner: [bold]boosting[/] {model.params_}"
+    )
+    metrics_table(
+        model.oof_metrics_,
+        title=f"Held-out metrics ({HOLDOUT:.0%} of rows, threshold {model.threshold_:.2f})",
+    )
+    err.print(f"model written to [bold]{escape(str(model_path))}[/]")
+    record_run(
+        store,
+        kind="train",
+        source=data,
+        model=model,
+        model_path=model_path,
+        rows=rows,
         scored=0,
         rejected=0,
     )
