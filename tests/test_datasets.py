@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 
-from churnlab.datasets import load_gym_churn, make_members
+from churnlab.datasets import load_gym_churn, make_members, write_members
 
 COLUMNS = [
     "gender",
@@ -212,3 +215,30 @@ def test_falling_visits_raise_churn(synthetic: pd.DataFrame) -> None:
     change = synthetic[FREQUENCIES[1]] - synthetic[FREQUENCIES[0]]
     falling = change < -0.3
     assert synthetic.loc[falling, "Churn"].mean() > 2 * synthetic.loc[~falling, "Churn"].mean()
+
+
+def test_write_members_in_files_and_row_groups(tmp_path: Path) -> None:
+    files = write_members(tmp_path / "a", 600_001, rows_per_file=300_000, random_state=5)
+    assert [f.name for f in files] == [f"part-0000{k}.parquet" for k in range(3)]
+    metadata = [pq.ParquetFile(f).metadata for f in files]
+    assert [m.num_rows for m in metadata] == [300_000, 300_000, 1]
+    assert [m.num_row_groups for m in metadata] == [2, 2, 1]  # 250,000 rows a group
+    again = write_members(tmp_path / "b", 600_001, rows_per_file=300_000, random_state=5)
+    first, second = pd.read_parquet(files[1]), pd.read_parquet(again[1])
+    pd.testing.assert_frame_equal(first, second)
+    assert not first.equals(pd.read_parquet(files[0]).iloc[: len(first)])  # each its own seed
+    assert list(first.columns) == list(load_gym_churn().columns)
+    assert 0.2 < first["Churn"].mean() < 0.33
+
+
+def test_make_members_command(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from churnlab.cli import app
+
+    result = CliRunner().invoke(
+        app, ["make-members", "2500", "--out", str(tmp_path / "m"), "--rows-per-file", "1000"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "wrote 2,500 members in 3 files" in result.stderr
+    assert len(pd.read_parquet(tmp_path / "m")) == 2500

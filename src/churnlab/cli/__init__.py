@@ -6,6 +6,7 @@ import typer
 
 from churnlab.cli.analyze import analyze
 from churnlab.cli.evaluate import evaluate
+from churnlab.cli.make_members import make_members
 from churnlab.cli.score import score
 from churnlab.cli.serve import serve
 from churnlab.cli.train import train
@@ -23,6 +24,7 @@ app.command()(train)
 app.command()(score)
 app.command()(evaluate)
 app.command()(serve)
+app.command("make-members")(make_members)
 
 
 def main() -> None:

@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from churnlab.datasets._synthetic import COLUMN_DTYPES, make_members
+from churnlab.datasets._writing import write_members
 
-__all__ = ["bundled_path", "load_gym_churn", "make_members"]
+__all__ = ["bundled_path", "load_gym_churn", "make_members", "write_members"]
 
 _GYM_CHURN_FILE = "gym_churn_us.csv"
 
