@@ -179,8 +179,9 @@ def read_batches(
     Parameters
     ----------
     source : str or path-like
-        A ``.csv`` / ``.tsv`` / ``.txt`` (optionally ``.gz``) or ``.parquet`` file; other sources
-        (Excel, databases) are read whole by :func:`read_table` and come as one batch.
+        A ``.csv`` / ``.tsv`` / ``.txt`` (optionally ``.gz``) or ``.parquet`` file, or a folder
+        of Parquet files (read in name order, as one table); other sources (Excel, databases)
+        are read whole by :func:`read_table` and come as one batch.
     batch_rows : int
         Rows per batch (the last may be shorter).
     columns : list of str, optional
@@ -205,6 +206,8 @@ def read_batches(
     """
     name = source_name(source)
     path = Path(source)
+    if not _is_url(source) and path.is_dir():
+        return _folder_batches(path, name, batch_rows, columns)
     file_format = "sql" if _is_url(source) else _file_format(path, name)
     if file_format in {"sql", "excel"} or query is not None or table is not None:
         frame = read_table(source, query=query, table=table)
@@ -218,6 +221,25 @@ def read_batches(
     if first is None or first.empty:
         raise ReadError("the table has no rows", file=name, fix="give a table with members in it")
     return itertools.chain([first], batches), rows
+
+
+def _folder_batches(
+    folder: Path, name: str, batch_rows: int, columns: list[str] | None
+) -> tuple[Iterator[pd.DataFrame], int | None]:
+    """The Parquet files of a folder (and its subfolders), in name order, as one table."""
+    files = sorted(folder.rglob("*.parquet")) + sorted(folder.rglob("*.pq"))
+    if not files:
+        raise ReadError(
+            "is a folder without .parquet files",
+            file=name,
+            fix="give a table file, or a folder of Parquet files",
+        )
+    opened = [_parquet_batches(f, source_name(f), batch_rows, columns) for f in files]
+    batches = itertools.chain.from_iterable(b for b, _ in opened)
+    first = next(batches, None)
+    if first is None:
+        raise ReadError("the table has no rows", file=name, fix="give a table with members in it")
+    return itertools.chain([first], batches), sum(rows for _, rows in opened)
 
 
 def _parquet_batches(

@@ -90,7 +90,9 @@ def score_members(
     if id_col is not None:
         kept = frame[id_col].iloc[members.index.to_numpy()]
         columns[id_col] = kept.reset_index(drop=True)  # as a Series: its dtype is kept
-    columns |= {"churn_probability": proba, "risk_tier": model.risk_tier(proba)}
+    # object, not inferred: inferring text from a million labels costs more than scoring them
+    tiers = pd.Series(model.risk_tier(proba), dtype=object)
+    columns |= {"churn_probability": proba, "risk_tier": tiers}
     features = model.spec_.feature_names
     return ScoreResult(
         scores=pd.DataFrame(columns),

@@ -131,7 +131,7 @@ def score_file(
     )
     name = source_name(source)
 
-    def score(batch: pd.DataFrame, offset: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def score(batch: pd.DataFrame, offset: int) -> tuple[pa.Table, pd.DataFrame, pd.DataFrame]:
         require_columns(batch, spec.feature_names, source=name)
         chosen_id = id_col or (spec.id_col if spec.id_col in batch.columns else None)
         if id_col is not None:
@@ -146,14 +146,14 @@ def score_file(
         codes = model.risk_codes(scores["churn_probability"].to_numpy())
         scores["risk_tier"] = pd.Categorical.from_codes(codes, categories=TIERS)
         rejects = result.rejects.assign(row=result.rejects["row"] + offset)
-        return scores, rejects
+        return pa.Table.from_pandas(scores, preserve_index=False), scores, rejects
 
     n_input = n_scored = 0
     rejected: list[pd.DataFrame] = []
     kept: list[pd.DataFrame] | None = [] if keep_scores else None
     with _AtomicWriter(out) as writer, ThreadPoolExecutor(IN_FLIGHT) as pool:
-        for scores, rejects, rows in _in_order(pool, batches, score):
-            writer.write(scores)
+        for table, scores, rejects, rows in _in_order(pool, batches, score):
+            writer.write(table)
             n_input += rows
             n_scored += len(scores)
             if len(rejects) or not rejected:  # the first, even empty, keeps the columns
@@ -171,13 +171,16 @@ def score_file(
     )
 
 
+Scored = tuple[pa.Table, pd.DataFrame, pd.DataFrame]
+
+
 def _in_order(
     pool: ThreadPoolExecutor,
     batches: Iterator[pd.DataFrame],
-    score: Callable[[pd.DataFrame, int], tuple[pd.DataFrame, pd.DataFrame]],
-) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, int]]:
+    score: Callable[[pd.DataFrame, int], Scored],
+) -> Iterator[tuple[pa.Table, pd.DataFrame, pd.DataFrame, int]]:
     """Score batches on the pool, at most ``IN_FLIGHT`` at a time, yielding them in order."""
-    pending: deque[tuple[Future[tuple[pd.DataFrame, pd.DataFrame]], int]] = deque()
+    pending: deque[tuple[Future[Scored], int]] = deque()
     offset = 0
     for batch in batches:
         pending.append((pool.submit(score, batch, offset), len(batch)))
@@ -215,8 +218,7 @@ class _AtomicWriter:
             ) from exc
         return self
 
-    def write(self, frame: pd.DataFrame) -> None:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+    def write(self, table: pa.Table) -> None:
         if self.schema is None:
             self.schema = _widened(table.schema)
             if self.parquet:
