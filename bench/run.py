@@ -5,6 +5,7 @@ from __future__ import annotations
 import analyze_time
 import load
 import quality
+import scale
 import train_time
 
 if __name__ == "__main__":
@@ -12,3 +13,4 @@ if __name__ == "__main__":
     analyze_time.main()
     quality.main()
     load.main()
+    scale.main()

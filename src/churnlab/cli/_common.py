@@ -159,15 +159,20 @@ def spec_for(
 
 @contextmanager
 def progress(
-    description: str, total: int | None = None
+    description: str, total: int | None = None, *, unit: str | None = None
 ) -> Iterator[Callable[[int, int | None], None]]:
-    """A Rich progress bar on a terminal, nothing otherwise; yields ``advance(done, total)``."""
+    """A Rich progress bar on a terminal, nothing otherwise; yields ``advance(done, total)``.
+
+    With ``unit`` (``"rows"``), the count done so far is shown, and a bar once a total is known.
+    """
     if not sys.stderr.isatty():
         yield lambda done, total: None
         return
     columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
     if total is not None:
         columns += [BarColumn(), TextColumn("{task.completed}/{task.total}")]
+    elif unit is not None:
+        columns += [BarColumn(), TextColumn("{task.completed:,} " + unit)]
     with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda done, total: bar.update(task, completed=done, total=total)

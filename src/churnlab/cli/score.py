@@ -189,7 +189,7 @@ def _stream(
     from churnlab.streaming import score_file
 
     source = BUNDLED if data is None else source_name(data)
-    with progress(f"scoring {source}", total=None) as advance:
+    with progress(f"scoring {source}", unit="rows") as advance:
         done = score_file(
             model,
             bundled_path() if data is None else data,
