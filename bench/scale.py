@@ -95,14 +95,14 @@ def main() -> None:
                     peak,
                     worker_peak,
                 )
+            peer_argv = [*python_script(PEER), source, f"{root}/peer.parquet", model]
+            timings["peer: pandas + scikit-learn script"] = (*run_timed(peer_argv), None)
             for name, (seconds, peak, worker_peak) in timings.items():
                 workers_mb = "" if worker_peak is None else f"{worker_peak:.0f}"
                 rows_out.append(
                     [f"{n / 1e6:.0f}M", name, f"{seconds:.2f}", f"{n / seconds / 1e6:.2f}",
                      f"{peak:.0f}", workers_mb]
                 )  # fmt: skip
-            peer_argv = [*python_script(PEER), source, f"{root}/peer.parquet", model]
-            timings["peer: pandas + scikit-learn script"] = (*run_timed(peer_argv), None)
             local = pd.read_parquet(root / "local.parquet").sort_values("row")
             dask2 = pd.read_parquet(root / "dask2").sort_values("row")
             same = np.array_equal(local["churn_probability"], dask2["churn_probability"])

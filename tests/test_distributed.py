@@ -92,7 +92,7 @@ def test_the_command_on_a_running_scheduler(
     )
     assert result.exit_code == 0, result.stderr
     assert "scored 5,997 of 6,000 rows" in " ".join(result.stderr.split())
-    assert "in 9 partitions" in result.stderr
+    assert "(9 partitions on tcp://" in " ".join(result.stderr.split())
     assert len(pd.read_parquet(tmp_path / "out")) == 5997
     assert pd.read_csv(tmp_path / "out.rejects.csv")["row"].tolist() == [10, 2500, 5999]
 

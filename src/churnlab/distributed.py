@@ -239,6 +239,11 @@ def _read_piece(piece: tuple[str, int, int], wanted: list[str]) -> pd.DataFrame:
     return frame
 
 
+def _offset(offsets: np.ndarray, partition_info: dict[str, Any] | None) -> int:
+    """The input row of a partition's first row (Dask passes ``partition_info``)."""
+    return int(offsets[partition_info["number"]]) if partition_info else 0
+
+
 def _scores(
     part: pd.DataFrame,
     model: ChurnModel,
@@ -248,7 +253,7 @@ def _scores(
     partition_info: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """One partition's scores, rows numbered across the whole input."""
-    offset = int(offsets[partition_info["number"]]) if partition_info else 0
+    offset = _offset(offsets, partition_info)
     result = score_members(model, part.reset_index(drop=True), source=source, id_col=id_col)
     scores = result.scores
     scores["row"] += offset
@@ -266,7 +271,7 @@ def _rejects(
     partition_info: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """One partition's rejected rows (validation only, no scoring)."""
-    offset = int(offsets[partition_info["number"]]) if partition_info else 0
+    offset = _offset(offsets, partition_info)
     checked = check_members(part.reset_index(drop=True), model.spec_, source=source, id_col=id_col)
     rejects = checked.rejects
     return rejects.assign(row=rejects["row"].astype("int64") + offset)
@@ -425,7 +430,7 @@ def _failures(
     partition_info: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """One partition's impossible cells, rows numbered across the whole input."""
-    offset = int(offsets[partition_info["number"]]) if partition_info else 0
+    offset = _offset(offsets, partition_info)
     failures = check_members(
         part.reset_index(drop=True), spec, source=source, with_target=True
     ).failures

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from churnlab.cli._common import err, open_store, progress, record_run
+from churnlab.cli._common import open_store, progress, record_run
 from churnlab.errors import UsageError
 from churnlab.io import source_name, write_table
 from churnlab.persist import load_model
@@ -25,6 +25,7 @@ def score_with_dask(
     with_reasons: bool,
 ) -> None:
     """Score DATA (Parquet) on the cluster into the folder --out, then record the run."""
+    from churnlab.cli.score import say_scored
     from churnlab.distributed import dask_client, score_on_dask
 
     if data is None:
@@ -50,15 +51,9 @@ def score_with_dask(
     with progress(f"scoring {source_name(data)} on {where}"), dask_client(scheduler) as client:
         done = score_on_dask(model, data, out, client=client, id_col=id_col)
     write_table(done.rejects, rejects_path)
-    err.print(
-        f"scored {done.n_scored:,} of {done.n_input:,} rows from {escape(source_name(data))} "
-        f"in {done.partitions} partitions on {escape(where)} -> [bold]{escape(str(out))}/[/]"
-    )
-    err.print(
-        f"[yellow]{len(done.rejects):,} rows rejected[/] -> [bold]{escape(str(rejects_path))}[/]"
-        if len(done.rejects)
-        else "0 rows rejected"
-    )
+    target = f"{escape(str(out))}/ ({done.partitions} partitions on {escape(where)})"
+    say_scored(done.n_scored, done.n_input, source_name(data), target, len(done.rejects),
+               rejects_path)  # fmt: skip
     record_run(
         store,
         kind="score",

@@ -78,7 +78,7 @@ def score(
         bool,
         typer.Option(
             "--reasons",
-            help="Also each member's top three reasons (reason_1..3); about 10x slower.",
+            help="Also each member's top three reasons (reason_1..3); about 40x slower.",
         ),
     ] = False,
     engine: EngineOpt = Engine.local,
@@ -142,17 +142,8 @@ def score(
     targets = [] if out is None else [escape(str(out))]
     if out_table is not None:
         targets.append(f"table {escape(out_table)!r}")
-    err.print(
-        f"scored {len(result.scores):,} of {result.n_input:,} rows from {escape(source)} "
-        f"-> [bold]{' and '.join(targets)}[/]"
-    )
-    if len(result.rejects):
-        err.print(
-            f"[yellow]{len(result.rejects):,} rows rejected[/] (row, column and reason) "
-            f"-> [bold]{escape(str(rejects_path))}[/]"
-        )
-    else:
-        err.print("0 rows rejected")
+    say_scored(len(result.scores), result.n_input, source, " and ".join(targets),
+               len(result.rejects), rejects_path)  # fmt: skip
     record_run(
         store,
         kind="score",
@@ -166,6 +157,20 @@ def score(
         id_col=id_col or model.spec_.id_col,
         month=month,
     )
+
+
+def say_scored(
+    scored: int, rows: int, source: str, target: str, rejected: int, rejects_path: Path
+) -> None:
+    """Tell how many rows were scored into ``target`` (markup) and where the rejects went."""
+    err.print(f"scored {scored:,} of {rows:,} rows from {escape(source)} -> [bold]{target}[/]")
+    if rejected:
+        err.print(
+            f"[yellow]{rejected:,} rows rejected[/] (row, column and reason) "
+            f"-> [bold]{escape(str(rejects_path))}[/]"
+        )
+    else:
+        err.print("0 rows rejected")
 
 
 #: Runs of at most this many rows keep each member's score in the run history.
@@ -206,17 +211,8 @@ def _stream(
     except BaseException:
         out.unlink(missing_ok=True)  # every output or none
         raise
-    err.print(
-        f"scored {done.n_scored:,} of {done.n_input:,} rows from {escape(source)} "
-        f"-> [bold]{escape(str(out))}[/]"
-    )
-    if len(done.rejects):
-        err.print(
-            f"[yellow]{len(done.rejects):,} rows rejected[/] (row, column and reason) "
-            f"-> [bold]{escape(str(rejects_path))}[/]"
-        )
-    else:
-        err.print("0 rows rejected")
+    say_scored(done.n_scored, done.n_input, source, escape(str(out)), len(done.rejects),
+               rejects_path)  # fmt: skip
     if done.kept_scores is None:
         err.print(
             f"the run history keeps the counts of this run, not its {done.n_scored:,} scores "
