@@ -43,6 +43,7 @@ from sqlalchemy.engine import make_url
 from churnlab.errors import ReadError, SchemaError, UsageError
 
 __all__ = [
+    "atomic_output",
     "neutralise_formulas",
     "read_batches",
     "read_table",
@@ -1005,29 +1006,64 @@ _WRITERS: dict[str, Callable[[pd.DataFrame, IO[bytes], bool], None]] = {
 
 
 def _write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Write through a temporary file next to `path`, then move it into place.
+    """Write through :func:`atomic_output`; an error while writing is a :class:`UsageError`."""
+    with atomic_output(path) as handle:
+        try:
+            write(handle)
+        except OSError as exc:
+            raise _cannot_write(path, exc) from exc
 
-    Missing parent folders are created; a file that cannot be written there (a folder in the way,
-    no permission) is a :class:`UsageError` naming the path.
+
+@contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """A binary file to write ``path`` through: a temporary file beside it, moved into place
+    when the block ends without an error, removed otherwise.
+
+    Missing parent folders are created. A folder in the way is refused before anything is
+    written; a file that cannot be created, flushed or moved there (no permission, disk full) is
+    a :class:`UsageError` naming the path; other errors of the block pass through.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     with atomic_output(Path(folder) / "out.txt") as handle:
+    ...         _ = handle.write(b"whole")
+    ...     print(sorted(os.listdir(folder)), (Path(folder) / "out.txt").read_bytes())
+    ['out.txt'] b'whole'
     """
+    path = Path(path)
+    if path.is_dir():
+        raise _cannot_write(path, IsADirectoryError(21, "it is a folder"))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = _create_temporary(path)
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                write(handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
     except OSError as exc:
-        raise UsageError(
-            f"cannot write the file: {exc.strerror or exc}",
-            file=str(path),
-            fix="choose another output path, or check that you may write to that folder",
-        ) from exc
+        raise _cannot_write(path, exc) from exc
+    handle = os.fdopen(descriptor, "wb")
+    try:
+        yield handle
+    except BaseException:  # the block's own errors pass through as they are
+        handle.close()
+        temporary.unlink(missing_ok=True)
+        raise
+    try:
+        handle.flush()
+        os.fsync(handle.fileno())
+        handle.close()
+        os.replace(temporary, path)
+    except OSError as exc:
+        handle.close()
+        temporary.unlink(missing_ok=True)
+        raise _cannot_write(path, exc) from exc
+
+
+def _cannot_write(path: Path, exc: OSError) -> UsageError:
+    return UsageError(
+        f"cannot write the file: {exc.strerror or exc}",
+        file=str(path),
+        fix="choose another output path, or check that you may write to that folder",
+    )
 
 
 def _create_temporary(path: Path) -> tuple[int, Path]:

@@ -10,7 +10,6 @@ while the next is read.
 from __future__ import annotations
 
 import os
-import secrets
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,7 +24,7 @@ import pyarrow.parquet as pq
 
 from churnlab.errors import UsageError
 from churnlab.explain import contributions, reasons
-from churnlab.io import read_batches, source_name
+from churnlab.io import atomic_output, read_batches, source_name
 from churnlab.model import ChurnModel
 from churnlab.scoring import score_members
 from churnlab.validate import require_columns
@@ -152,7 +151,11 @@ def score_file(
     n_input = n_scored = 0
     rejected: list[pd.DataFrame] = []
     kept: list[pd.DataFrame] | None = [] if keep_scores else None
-    with _AtomicWriter(out) as writer, ThreadPoolExecutor(IN_FLIGHT) as pool:
+    with (
+        atomic_output(out) as handle,  # the file appears, whole, only if every batch is written
+        _ScoresWriter(handle, parquet=out.suffix.lower() == ".parquet") as writer,
+        ThreadPoolExecutor(IN_FLIGHT) as pool,
+    ):
         for table, scores, rejects, rows in _in_order(pool, batches, score):
             writer.write(table)
             n_input += rows
@@ -194,29 +197,16 @@ def _in_order(
         yield (*future.result(), rows)
 
 
-class _AtomicWriter:
-    """Appends tables to a temporary file beside ``path`` that replaces it only when complete."""
+class _ScoresWriter:
+    """Appends Arrow tables, as Parquet or CSV, to an open binary file."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.parquet = path.suffix.lower() == ".parquet"
-        self.temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+    def __init__(self, handle: Any, *, parquet: bool) -> None:
+        self.handle = handle
+        self.parquet = parquet
         self.writer: Any = None
         self.schema: pa.Schema | None = None
 
-    def __enter__(self) -> _AtomicWriter:
-        if self.path.is_dir():
-            raise UsageError(
-                "is a folder, not a file", file=str(self.path), fix="give a file name for --out"
-            )
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UsageError(
-                f"cannot write here: {exc.strerror or exc}",
-                file=str(self.path),
-                fix="choose a folder you can write to",
-            ) from exc
+    def __enter__(self) -> _ScoresWriter:
         return self
 
     def write(self, table: pa.Table) -> None:
@@ -225,26 +215,14 @@ class _AtomicWriter:
             if self.parquet:
                 # Dictionary pages only for text: on unique numbers they cost time, save nothing.
                 text = [f.name for f in self.schema if not _is_number(f.type)]
-                self.writer = pq.ParquetWriter(self.temporary, self.schema, use_dictionary=text)
+                self.writer = pq.ParquetWriter(self.handle, self.schema, use_dictionary=text)
             else:
-                self.writer = pacsv.CSVWriter(self.temporary, self.schema)
+                self.writer = pacsv.CSVWriter(self.handle, self.schema)
         self.writer.write_table(table.cast(self.schema))
 
-    def __exit__(self, kind: object, error: object, trace: object) -> None:
+    def __exit__(self, *error: object) -> None:
         if self.writer is not None:
             self.writer.close()
-        if error is not None:
-            self.temporary.unlink(missing_ok=True)
-            return
-        try:
-            os.replace(self.temporary, self.path)
-        except OSError as exc:
-            self.temporary.unlink(missing_ok=True)
-            raise UsageError(
-                f"cannot write here: {exc.strerror or exc}",
-                file=str(self.path),
-                fix="choose a file name in a folder you can write to",
-            ) from None
 
 
 def _widened(schema: pa.Schema) -> pa.Schema:
