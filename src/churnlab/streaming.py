@@ -27,7 +27,6 @@ from churnlab.explain import contributions, reasons
 from churnlab.io import atomic_output, read_batches, source_name
 from churnlab.model import ChurnModel
 from churnlab.scoring import score_members
-from churnlab.validate import require_columns
 
 __all__ = ["BATCH_ROWS", "StreamedScores", "score_file"]
 
@@ -132,11 +131,7 @@ def score_file(
     name = source_name(source)
 
     def score(batch: pd.DataFrame, offset: int) -> tuple[pa.Table, pd.DataFrame, pd.DataFrame]:
-        require_columns(batch, spec.feature_names, source=name)
-        chosen_id = id_col or (spec.id_col if spec.id_col in batch.columns else None)
-        if id_col is not None:
-            require_columns(batch, [id_col], source=name, what="--id")
-        result = score_members(model, batch, source=name, id_col=chosen_id)
+        result = score_members(model, batch, source=name, id_col=id_col)  # checks the columns
         scores = result.scores
         if with_reasons and len(result.members):
             told = reasons(contributions(model, result.members), model, lang=lang)
