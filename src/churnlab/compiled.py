@@ -66,10 +66,6 @@ class LogOdds:
     columns: list[str]
     features: pd.DataFrame
 
-    @property
-    def total(self) -> np.ndarray:
-        return self.base + self.parts.sum(axis=1)
-
 
 class _Form(Protocol):
     """How one learner turns feature columns into log-odds."""
