@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from churnlab.features import DERIVED_METRICS
+from churnlab.derived import DERIVED_METRICS
 from churnlab.spec import DatasetSpec
 
 Member = Mapping[str, Any]

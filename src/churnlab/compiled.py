@@ -20,21 +20,23 @@ keeps the pipeline (``kind == "pipeline"``): results never change, only their sp
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 import pandas as pd
-from scipy.interpolate import BSpline, PPoly
 
-from churnlab.features import DERIVED_METRICS
+from churnlab.derived import DERIVED_METRICS
 
 if TYPE_CHECKING:
+    from scipy.interpolate import BSpline
+
     from churnlab.model import ChurnModel
 
-__all__ = ["TOLERANCE", "CompiledModel", "LogOdds", "compile_model"]
+__all__ = ["TOLERANCE", "CompiledModel", "LogOdds", "calibrate", "compile_model"]
 
 _LOG = logging.getLogger(__name__)
 _METRICS = {m.name: m for m in DERIVED_METRICS}
@@ -42,7 +44,17 @@ _METRICS = {m.name: m for m in DERIVED_METRICS}
 #: Largest difference in probability allowed between the compiled path and the pipeline.
 TOLERANCE = 1e-9
 
+#: Raw probabilities are clipped to [EPS, 1 - EPS] before Platt scaling.
+EPS = 1e-6
+
 Columns = dict[str, np.ndarray]
+
+
+def calibrate(raw: np.ndarray, calibration: tuple[float, float]) -> np.ndarray:
+    """Platt scaling: ``1 / (1 + exp(-(slope * logit(raw) + intercept)))``."""
+    slope, intercept = calibration
+    raw = np.clip(raw, EPS, 1 - EPS)
+    return 1.0 / (1.0 + np.exp(-(slope * np.log(raw / (1 - raw)) + intercept)))
 
 
 @dataclass(frozen=True)
@@ -81,31 +93,60 @@ class CompiledModel:
     Build it with :func:`compile_model` (or :meth:`ChurnModel.compiled`, which keeps it).
     ``members`` given to its methods hold the model's feature columns coerced to their kinds
     (numbers as floats, categories as text), as :func:`~churnlab.validate.check_members`
-    returns them.
+    returns them. A ``linear`` one is plain data: :meth:`to_dict` and :meth:`from_dict` carry
+    it in a model file, and scoring it needs neither scikit-learn nor SciPy.
 
     Attributes
     ----------
     kind : {"linear", "trees", "pipeline"}
         How it computes: the spline-logistic arithmetic, the booster on a matrix, or (when the
         arithmetic cannot reproduce the pipeline) the pipeline itself.
-    estimator : sklearn.pipeline.Pipeline
-        The fitted pipeline it was built from.
+    estimator : sklearn.pipeline.Pipeline or None
+        The fitted pipeline it was built from (None when read back with :meth:`from_dict`).
+    features : list of str
+        The model's input columns.
     columns : list of str
         The feature columns with the derived metrics, in the pipeline's order.
+    calibration : tuple of float
+        Platt scaling's slope and intercept.
     """
 
-    def __init__(self, model: ChurnModel, form: _Form, kind: str) -> None:
-        derive = model.estimator_.named_steps["derive"]
-        self._model = model
+    def __init__(
+        self,
+        form: _Form,
+        kind: str,
+        *,
+        features: list[str],
+        metrics: list[str],
+        columns: list[str],
+        calibration: tuple[float, float],
+        estimator: Any = None,
+    ) -> None:
         self._form = form
-        self._metrics = [_METRICS[name] for name in derive.metrics]
+        self._metrics = [_METRICS[name] for name in metrics]
         self.kind = kind
-        self.estimator = model.estimator_
-        self.columns = [str(c) for c in derive.get_feature_names_out()]
+        self.estimator = estimator
+        self.features = features
+        self.columns = columns
+        self.calibration = calibration
+
+    @classmethod
+    def of(cls, model: ChurnModel, form: _Form, kind: str) -> CompiledModel:
+        """``form`` computing ``model``'s log-odds."""
+        derive = model.estimator_.named_steps["derive"]
+        return cls(
+            form,
+            kind,
+            features=list(model.spec_.feature_names),
+            metrics=list(derive.metrics),
+            columns=[str(c) for c in derive.get_feature_names_out()],
+            calibration=(float(model.calibration_[0]), float(model.calibration_[1])),
+            estimator=model.estimator_,
+        )
 
     def values(self, members: pd.DataFrame | Columns) -> Columns:
         """The members' feature columns as arrays, with the derived metrics added."""
-        values = {name: np.asarray(members[name]) for name in self._model.spec_.feature_names}
+        values = {name: np.asarray(members[name]) for name in self.features}
         for metric in self._metrics:
             with np.errstate(divide="ignore", invalid="ignore"):
                 values[metric.name] = np.asarray(metric.compute(values), dtype=float)
@@ -126,12 +167,47 @@ class CompiledModel:
         if not len(values[self.columns[0]]):
             return np.zeros(0)
         raw = 1.0 / (1.0 + np.exp(-self._form.total(values)))
-        return self._model._calibrate(raw)
+        return calibrate(raw, self.calibration)
 
     def parts_of(self, values: Columns) -> tuple[np.ndarray, float]:
         """Each column's part of the uncalibrated log-odds (columns in :attr:`columns` order),
         and the average member's log-odds, from the columns :meth:`values` returns."""
         return self._form.parts(values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A ``linear`` model as plain JSON-ready data (floats written exactly).
+
+        Raises
+        ------
+        ValueError
+            For the other kinds, which hold a booster or a pipeline.
+        """
+        if not isinstance(self._form, _Linear):
+            raise ValueError(f"a {self.kind!r} compiled model is not plain data")
+        return {
+            "kind": self.kind,
+            "features": self.features,
+            "metrics": [m.name for m in self._metrics],
+            "columns": self.columns,
+            "calibration": list(self.calibration),
+            "linear": self._form.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CompiledModel:
+        """The model :meth:`to_dict` wrote; raises KeyError, TypeError or ValueError if it is
+        not one."""
+        if data["kind"] != "linear":
+            raise ValueError(f"cannot rebuild a {data['kind']!r} compiled model from data")
+        slope, intercept = data["calibration"]
+        return cls(
+            _Linear.from_dict(data["linear"]),
+            "linear",
+            features=[str(c) for c in data["features"]],
+            metrics=[str(m) for m in data["metrics"]],
+            columns=[str(c) for c in data["columns"]],
+            calibration=(float(slope), float(intercept)),
+        )
 
 
 def _frame(values: Columns, columns: list[str], index: pd.Index) -> pd.DataFrame:
@@ -161,14 +237,14 @@ def compile_model(model: ChurnModel) -> CompiledModel:
     """
     kind = "linear" if model.learner_ == "logistic" else "trees"
     try:
-        form: _Form = _Linear(model) if kind == "linear" else _Trees(model)
-        compiled = CompiledModel(model, form, kind)
+        form: _Form = _Linear.from_pipeline(model) if kind == "linear" else _Trees(model)
+        compiled = CompiledModel.of(model, form, kind)
         gap = _gap_to_pipeline(compiled, model)
         if not gap <= TOLERANCE:
             raise ValueError(f"differs from the pipeline by {gap:.2g} on probe members")
     except (AttributeError, KeyError, TypeError, ValueError, AssertionError) as problem:
         _LOG.warning("scoring through the pipeline (no arithmetic form: %s)", problem)
-        compiled = CompiledModel(model, _Pipeline(model), "pipeline")
+        compiled = CompiledModel.of(model, _Pipeline(model), "pipeline")
     return compiled
 
 
@@ -177,17 +253,115 @@ def compile_model(model: ChurnModel) -> CompiledModel:
 
 @dataclass(frozen=True)
 class _Term:
-    """One encoder block's part of the log-odds, attributed to one feature column."""
+    """One encoder block's part of the log-odds, attributed to one feature column.
+
+    ``mean`` is the block's value for the average training member (coef @ encoded mean).
+    Subclasses are plain data: :meth:`to_dict` writes the fields, ``_TERMS`` reads them back.
+    """
 
     column: str
-    evaluate: Callable[[np.ndarray], np.ndarray]
-    mean: float  # the block's value for the average training member (coef @ encoded mean)
+    mean: float
+    type: ClassVar[str]
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        fields = {name: _plain_data(value) for name, value in vars(self).items()}
+        return {"type": self.type, **fields}
+
+
+@dataclass(frozen=True)
+class _Spline(_Term):
+    """A numeric feature's spline terms times their coefficients: one cubic per interval."""
+
+    curve: _Cubic
+    type: ClassVar[str] = "spline"
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.curve(x)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "column": self.column, "mean": self.mean,
+                "curve": self.curve.to_dict()}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Indicator(_Term):
+    """A missing-value indicator's weight."""
+
+    weight: float
+    type: ClassVar[str] = "missing"
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.weight * np.isnan(np.asarray(x, dtype=float))
+
+
+@dataclass(frozen=True)
+class _Binary(_Term):
+    """A 0/1 feature's weight; a gap counts as the training table's most frequent value."""
+
+    weight: float
+    fill: float
+    type: ClassVar[str] = "binary"
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        return self.weight * np.where(np.isnan(x), self.fill, x)
+
+
+@dataclass(frozen=True)
+class _Category(_Term):
+    """A weight per category the encoder knows; one for a gap and one for anything unseen."""
+
+    known: tuple[str, ...]
+    weights: tuple[float, ...]
+    missing: float
+    unseen: float
+    type: ClassVar[str] = "category"
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        text = pd.Series(x, dtype=object)
+        position = pd.Index(self.known, dtype=object).get_indexer(text)
+        weights = np.append(np.asarray(self.weights, dtype=float), self.unseen)
+        result = weights[position]  # -1 picks the unseen weight
+        result[text.isna().to_numpy()] = self.missing
+        return result
+
+
+_TERMS: dict[str, type[_Term]] = {t.type: t for t in (_Spline, _Indicator, _Binary, _Category)}
+
+
+def _term_from_dict(data: Mapping[str, Any]) -> _Term:
+    fields = {k: v for k, v in data.items() if k != "type"}
+    kind = _TERMS[data["type"]]
+    if kind is _Spline:
+        fields["curve"] = _Cubic.from_dict(fields["curve"])
+    if kind is _Category:
+        fields["known"], fields["weights"] = tuple(fields["known"]), tuple(fields["weights"])
+    return kind(**fields)
+
+
+def _plain_data(value: Any) -> Any:
+    if isinstance(value, np.ndarray | tuple | list):
+        return [_plain_data(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 class _Linear:
     """The spline logistic regression: the log-odds are a sum of one term per feature block."""
 
-    def __init__(self, model: ChurnModel) -> None:
+    def __init__(self, terms: list[_Term], intercept: float, columns: list[str]) -> None:
+        self.terms = terms
+        self.intercept = intercept
+        self.base = intercept + float(sum(t.mean for t in terms))
+        self.columns = columns
+        self.position = {c: i for i, c in enumerate(columns)}
+
+    @classmethod
+    def from_pipeline(cls, model: ChurnModel) -> _Linear:
         derive = model.estimator_.named_steps["derive"]
         encoder = model.estimator_.named_steps["encode"]
         regression = model.estimator_.named_steps["model"]
@@ -199,28 +373,38 @@ class _Linear:
             "binary": _binary_terms,
             "categories": _category_terms,
         }
-        self.terms: list[_Term] = []
+        terms: list[_Term] = []
         for name, transformer, inputs in encoder.transformers_:
             if name == "remainder" or transformer == "drop":
                 continue
             block = encoder.output_indices_[name]
-            self.terms += makers[name](transformer, list(inputs), coef[block], mean[block])
-        self.intercept = float(regression.intercept_[0])
-        self.base = self.intercept + float(sum(t.mean for t in self.terms))
+            terms += makers[name](transformer, list(inputs), coef[block], mean[block])
         columns = [str(c) for c in derive.get_feature_names_out()]
-        self.position = {c: i for i, c in enumerate(columns)}
+        return cls(terms, float(regression.intercept_[0]), columns)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "intercept": self.intercept,
+            "columns": self.columns,
+            "terms": [t.to_dict() for t in self.terms],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> _Linear:
+        terms = [_term_from_dict(t) for t in data["terms"]]
+        return cls(terms, float(data["intercept"]), [str(c) for c in data["columns"]])
 
     def parts(self, values: Columns) -> tuple[np.ndarray, float]:
         n = len(next(iter(values.values())))
         parts = np.zeros((n, len(self.position)))
         for term in self.terms:
-            parts[:, self.position[term.column]] += term.evaluate(values[term.column]) - term.mean
+            parts[:, self.position[term.column]] += term(values[term.column]) - term.mean
         return parts, self.base
 
     def total(self, values: Columns) -> np.ndarray:
         total = np.full(len(next(iter(values.values()))), self.intercept)
         for term in self.terms:
-            total += term.evaluate(values[term.column])
+            total += term(values[term.column])
         return total
 
 
@@ -231,17 +415,41 @@ class _Cubic:
     same polynomial pieces, without building the basis.
     """
 
-    def __init__(self, spline: BSpline, weights: np.ndarray, fill: float) -> None:
+    def __init__(
+        self, low: float, high: float, fill: float, starts: np.ndarray, powers: list[np.ndarray]
+    ) -> None:
+        self.low, self.high, self.fill = low, high, fill
+        self.starts = np.ascontiguousarray(starts, dtype=float)
+        self.powers = [np.ascontiguousarray(p, dtype=float) for p in powers]
+        steps = np.diff(np.append(self.starts, high))
+        self.step = float(steps[0]) if len(steps) else 0.0
+        self.uniform = len(steps) > 0 and self.step > 0 and bool(np.allclose(steps, self.step))
+
+    @classmethod
+    def from_spline(cls, spline: BSpline, weights: np.ndarray, fill: float) -> _Cubic:
+        from scipy.interpolate import BSpline, PPoly
+
         degree = spline.k
         knots = np.asarray(spline.t, dtype=float)
         last = len(knots) - degree - 1  # intervals degree .. last-1 make the base range
         pieces = PPoly.from_spline(BSpline(knots, weights, degree, extrapolate=True))
-        self.low, self.high, self.fill = knots[degree], knots[last], fill
-        self.starts = np.ascontiguousarray(pieces.x[degree:last])
-        self.powers = [np.ascontiguousarray(pieces.c[d, degree:last]) for d in range(degree + 1)]
-        steps = np.diff(knots[degree : last + 1])
-        self.step = float(steps[0]) if len(steps) else 0.0
-        self.uniform = len(steps) > 0 and self.step > 0 and np.allclose(steps, self.step)
+        powers = [pieces.c[d, degree:last] for d in range(degree + 1)]
+        return cls(knots[degree], knots[last], fill, pieces.x[degree:last], powers)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "low": float(self.low),
+            "high": float(self.high),
+            "fill": float(self.fill),
+            "starts": self.starts.tolist(),
+            "powers": [p.tolist() for p in self.powers],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> _Cubic:
+        return cls(float(data["low"]), float(data["high"]), float(data["fill"]),
+                   np.asarray(data["starts"], dtype=float),
+                   [np.asarray(p, dtype=float) for p in data["powers"]])  # fmt: skip
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)
@@ -266,11 +474,12 @@ def _spline_terms(
 ) -> list[_Term]:
     imputer, splines = pipeline[0], pipeline[1]
     assert splines.extrapolation == "constant" and splines.include_bias, "spline settings"
-    terms, start = [], 0
+    terms: list[_Term] = []
+    start = 0
     for column, fill, spline in zip(inputs, imputer.statistics_, splines.bsplines_, strict=True):
         block = slice(start, start + spline.c.shape[1])
-        curve = _Cubic(spline, coef[block], float(fill))
-        terms.append(_Term(column, curve, float(coef[block] @ mean[block])))
+        curve = _Cubic.from_spline(spline, coef[block], float(fill))
+        terms.append(_Spline(column, float(coef[block] @ mean[block]), curve))
         start = block.stop
     assert start == len(coef), "spline blocks do not cover the coefficients"
     return terms
@@ -279,52 +488,50 @@ def _spline_terms(
 def _missing_terms(
     indicator: Any, inputs: list[str], coef: np.ndarray, mean: np.ndarray
 ) -> list[_Term]:
-    def term(k: int, feature: int) -> _Term:
-        weight = float(coef[k])
-        return _Term(
-            inputs[feature],
-            lambda x: weight * np.isnan(np.asarray(x, dtype=float)),
-            weight * float(mean[k]),
-        )
-
-    return [term(k, feature) for k, feature in enumerate(indicator.features_)]
+    return [
+        _Indicator(inputs[feature], float(coef[k]) * float(mean[k]), float(coef[k]))
+        for k, feature in enumerate(indicator.features_)
+    ]
 
 
 def _binary_terms(
     imputer: Any, inputs: list[str], coef: np.ndarray, mean: np.ndarray
 ) -> list[_Term]:
-    def term(k: int, column: str, fill: float) -> _Term:
-        weight = float(coef[k])
-
-        def evaluate(x: np.ndarray) -> np.ndarray:
-            x = np.asarray(x, dtype=float)
-            return weight * np.where(np.isnan(x), fill, x)
-
-        return _Term(column, evaluate, weight * float(mean[k]))
-
     fills = imputer.statistics_
-    return [term(k, c, float(f)) for k, (c, f) in enumerate(zip(inputs, fills, strict=True))]
+    return [
+        _Binary(column, float(coef[k]) * float(mean[k]), float(coef[k]), float(fill))
+        for k, (column, fill) in enumerate(zip(inputs, fills, strict=True))
+    ]
 
 
 def _category_terms(
     pipeline: Any, inputs: list[str], coef: np.ndarray, mean: np.ndarray
 ) -> list[_Term]:
-    """A weight per category; the fitted encoder maps only the distinct values it is shown."""
+    """A weight per category, read off the fitted encoder run on each known value, a gap and
+    a value it never saw."""
     owners = np.asarray([_owner(str(n), inputs) for n in pipeline.get_feature_names_out(inputs)])
+    encoder = pipeline[-1]
 
-    def term(column: str) -> _Term:
+    def term(index: int, column: str) -> _Term:
         block = owners == column
         weights = coef[block]
+        known = [str(c) for c in encoder.categories_[index]]
+        unseen = _never_seen(known)
+        probe = [*known, np.nan, unseen]
+        frame = pd.DataFrame({c: np.asarray(probe, dtype=object) for c in inputs})
+        encoded = np.asarray(pipeline.transform(frame), dtype=float)[:, block] @ weights
+        return _Category(column, float(weights @ mean[block]), tuple(known),
+                         tuple(float(w) for w in encoded[:-2]),
+                         float(encoded[-2]), float(encoded[-1]))  # fmt: skip
 
-        def evaluate(x: np.ndarray) -> np.ndarray:
-            codes, distinct = pd.factorize(pd.Series(x, dtype=object), use_na_sentinel=False)
-            probe = pd.DataFrame({c: np.asarray(distinct, dtype=object) for c in inputs})
-            encoded = np.asarray(pipeline.transform(probe), dtype=float)[:, block]
-            return np.asarray((encoded @ weights)[codes], dtype=float)
+    return [term(index, column) for index, column in enumerate(inputs)]
 
-        return _Term(column, evaluate, float(weights @ mean[block]))
 
-    return [term(column) for column in inputs]
+def _never_seen(known: list[str]) -> str:
+    unseen = "(never seen)"
+    while unseen in known:
+        unseen += "!"
+    return unseen
 
 
 def _owner(encoded: str, inputs: list[str]) -> str:
@@ -395,6 +602,10 @@ def _gap_to_pipeline(compiled: CompiledModel, model: ChurnModel) -> float:
     probe = _probe_members(model)
     fast = compiled.probability(probe)
     slow = model._calibrate(model.estimator_.predict_proba(probe)[:, 1])
+    if isinstance(compiled._form, _Linear):  # the plain data a model file carries, read back
+        again = CompiledModel.from_dict(json.loads(json.dumps(compiled.to_dict())))
+        fast = np.append(fast, again.probability(probe))
+        slow = np.append(slow, slow)
     return float(np.max(np.abs(fast - slow)))
 
 

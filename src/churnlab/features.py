@@ -1,23 +1,27 @@
-"""Derived behaviour metrics: ratios and trends that carry much of the churn signal.
+"""Feature groups explained together, and the pipeline step that adds the derived metrics.
 
-The churn literature ("Fighting Churn With Data", C. Gold) finds that a member's behaviour measured
-against their own past (visits this month against their average) and against their contract
-(how much of it is used up) predicts leaving better than the raw counts. Each metric here switches
-on when the table has the columns it needs.
+The metrics themselves (:data:`DERIVED_METRICS`) live in :mod:`churnlab.derived`, which scoring
+imports without scikit-learn; they are re-exported here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from churnlab.spec import DatasetSpec, Role
+from churnlab.derived import (
+    DERIVED_METRICS,
+    VISITS_AVERAGE,
+    VISITS_LAST_MONTH,
+    DerivedMetric,
+    derived_metrics_for,
+)
+from churnlab.spec import Role
 
 __all__ = [
     "DERIVED_METRICS",
@@ -29,95 +33,6 @@ __all__ = [
     "group_features",
 ]
 
-_CURRENT = "Avg_class_frequency_current_month"
-_AVERAGE = "Avg_class_frequency_total"
-
-
-@dataclass(frozen=True)
-class DerivedMetric:
-    """A metric computed from other columns.
-
-    Parameters
-    ----------
-    name : str
-        The new column's name.
-    inputs : tuple of str
-        The columns it needs.
-    compute : callable
-        ``compute(columns) -> array``, vectorised; ``columns`` maps names to arrays (a
-        DataFrame or a dict of NumPy arrays).
-    role : {"lever", "trait", "unknown"}
-        Whether the club can move it.
-    label : dict
-        Human names by language code.
-    """
-
-    name: str
-    inputs: tuple[str, ...]
-    compute: Callable[[Mapping[str, Any]], Any]
-    role: Role
-    label: dict[str, str] = field(default_factory=dict)
-
-    def title(self, lang: str = "en") -> str:
-        return self.label.get(lang) or self.label.get("en") or self.name
-
-
-def _visits_trend(f: Mapping[str, Any]) -> Any:
-    return f[_CURRENT] - f[_AVERAGE]
-
-
-def _visits_ratio(f: Mapping[str, Any]) -> Any:
-    # +0.1 a week keeps members with no visits at all finite and comparable.
-    return (f[_CURRENT] + 0.1) / (f[_AVERAGE] + 0.1)
-
-
-def _contract_used(f: Mapping[str, Any]) -> Any:
-    period = np.asarray(f["Contract_period"], dtype=float)
-    period = np.where(period > 0, period, np.nan)
-    return np.clip(1.0 - np.asarray(f["Month_to_end_contract"], dtype=float) / period, 0.0, 1.0)
-
-
-def _charges_per_month(f: Mapping[str, Any]) -> Any:
-    return f["Avg_additional_charges_total"] / (f["Lifetime"] + 1.0)
-
-
-#: Every metric churnlab knows how to derive, in the order they are added.
-DERIVED_METRICS: tuple[DerivedMetric, ...] = (
-    DerivedMetric(
-        "visits_trend",
-        (_CURRENT, _AVERAGE),
-        _visits_trend,
-        "lever",
-        {
-            "en": "change in weekly visits against own average",
-            "ru": "изменение посещений в неделю к своему среднему",
-        },
-    ),
-    DerivedMetric(
-        "visits_ratio",
-        (_CURRENT, _AVERAGE),
-        _visits_ratio,
-        "lever",
-        {
-            "en": "visits last month as a share of own average",
-            "ru": "посещения за месяц в доле от своего среднего",
-        },
-    ),
-    DerivedMetric(
-        "contract_used",
-        ("Month_to_end_contract", "Contract_period"),
-        _contract_used,
-        "lever",
-        {"en": "share of the contract used", "ru": "доля использованного абонемента"},
-    ),
-    DerivedMetric(
-        "charges_per_month",
-        ("Avg_additional_charges_total", "Lifetime"),
-        _charges_per_month,
-        "lever",
-        {"en": "spent on other services per month", "ru": "траты на доп. услуги в месяц"},
-    ),
-)
 _BY_NAME = {m.name: m for m in DERIVED_METRICS}
 
 
@@ -144,8 +59,8 @@ FEATURE_GROUPS: dict[str, FeatureGroup] = {
     g.head: g
     for g in (
         FeatureGroup(
-            _CURRENT,
-            (_CURRENT, _AVERAGE, "visits_trend", "visits_ratio"),
+            VISITS_LAST_MONTH,
+            (VISITS_LAST_MONTH, VISITS_AVERAGE, "visits_trend", "visits_ratio"),
             "lever",
             {
                 "en": "visits (last month against own average)",
@@ -186,19 +101,6 @@ def group_features(columns: Sequence[str]) -> dict[str, list[str]]:
             head = column
         groups.setdefault(head, []).append(column)
     return groups
-
-
-def derived_metrics_for(spec: DatasetSpec) -> tuple[DerivedMetric, ...]:
-    """The metrics whose inputs are all numeric features of ``spec``.
-
-    Examples
-    --------
-    >>> from churnlab.spec import gym_spec
-    >>> [m.name for m in derived_metrics_for(gym_spec())]
-    ['visits_trend', 'visits_ratio', 'contract_used', 'charges_per_month']
-    """
-    numeric = {f.name for f in spec.features if f.kind != "categorical"}
-    return tuple(m for m in DERIVED_METRICS if set(m.inputs) <= numeric)
 
 
 class BehaviourMetrics(TransformerMixin, BaseEstimator):

@@ -37,7 +37,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
-from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy.engine import make_url
 
 from churnlab.errors import ReadError, SchemaError, UsageError
@@ -794,6 +793,8 @@ def _read_parquet(path: Path, name: str) -> pd.DataFrame:
 
 
 def _read_excel(path: Path, name: str, *, sheet: str | int | None) -> pd.DataFrame:
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         with pd.ExcelFile(path, engine="openpyxl") as book:
             chosen = _pick_sheet(book.sheet_names, sheet, name)

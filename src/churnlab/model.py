@@ -13,17 +13,15 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from churnlab.compiled import CompiledModel, compile_model
+from churnlab.compiled import EPS, CompiledModel, calibrate, compile_model
 from churnlab.errors import SchemaError, UsageError, ValidationError
 from churnlab.evaluate import best_threshold, classification_metrics
 from churnlab.learners import LEARNERS
+from churnlab.scorer import TIERS, risk_codes
 from churnlab.spec import DatasetSpec, infer_spec, parse_numbers
 from churnlab.validate import check_members, require_columns
 
 __all__ = ["ChurnModel", "data_hash"]
-
-_EPS = 1e-6
-_TIERS = np.array(["low", "medium", "high"], dtype=object)
 
 
 def data_hash(X: pd.DataFrame, y: Any = None) -> str:
@@ -46,7 +44,7 @@ def data_hash(X: pd.DataFrame, y: Any = None) -> str:
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, _EPS, 1 - _EPS)
+    p = np.clip(p, EPS, 1 - EPS)
     return np.log(p / (1 - p))
 
 
@@ -240,17 +238,14 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         >>> m.risk_tier(np.array([0.1, 0.3, 0.7])).tolist()
         ['low', 'medium', 'high']
         """
-        return _TIERS[self.risk_codes(proba)]
+        return TIERS[self.risk_codes(proba)]
 
     def risk_codes(self, proba: np.ndarray) -> np.ndarray:
         """:meth:`risk_tier` as codes: 0 low, 1 medium, 2 high."""
-        medium = min(self.base_rate_, self.threshold_)
-        proba = np.asarray(proba)
-        return (proba >= medium).astype(np.int8) + (proba >= self.threshold_).astype(np.int8)
+        return risk_codes(proba, base_rate=self.base_rate_, threshold=self.threshold_)
 
     def _calibrate(self, raw: np.ndarray) -> np.ndarray:
-        slope, intercept = self.calibration_
-        return 1.0 / (1.0 + np.exp(-(slope * _logit(raw) + intercept)))
+        return calibrate(raw, self.calibration_)
 
     @staticmethod
     def _features(X: pd.DataFrame, spec: DatasetSpec, *, check: bool = False) -> pd.DataFrame:

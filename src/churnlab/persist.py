@@ -6,7 +6,11 @@ A model file is a zip archive holding:
   made, the spec, the training-data hash, the chosen learner, its settings, calibration,
   threshold and out-of-fold metrics;
 - ``estimator.skops``: the fitted pipeline in the skops format, which rebuilds objects from data
-  and refuses any type that is not on churnlab's allow-list (unlike pickle, it cannot run code).
+  and refuses any type that is not on churnlab's allow-list (unlike pickle, it cannot run code);
+- ``compiled.json`` (spline-logistic models): the same model as plain arithmetic
+  (:meth:`CompiledModel.to_dict <churnlab.compiled.CompiledModel.to_dict>`), checked against the
+  pipeline when it is written. :func:`load_scorer` reads it without scikit-learn, which makes
+  ``churnlab score`` start about two seconds sooner. Older files without it still load.
 """
 
 from __future__ import annotations
@@ -19,24 +23,35 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import skops.io as sio
 
 from churnlab._version import __version__
+from churnlab.compiled import CompiledModel
 from churnlab.errors import ModelFileError
 from churnlab.io import write_bytes
-from churnlab.model import ChurnModel
+from churnlab.scorer import ScoringModel
 from churnlab.spec import DatasetSpec
 
-__all__ = ["FORMAT_VERSION", "load_model", "loads_trusted", "read_manifest", "save_model"]
+if TYPE_CHECKING:  # scikit-learn and skops are imported only to save or load a whole model
+    from churnlab.model import ChurnModel
+
+__all__ = [
+    "FORMAT_VERSION",
+    "load_model",
+    "load_scorer",
+    "loads_trusted",
+    "read_manifest",
+    "save_model",
+]
 
 FORMAT = "churnlab-model"
 #: Bumped whenever a file written by this version could not be read by an older one.
 FORMAT_VERSION = 1
 _MANIFEST = "churnlab.json"
 _ESTIMATOR = "estimator.skops"
+_COMPILED = "compiled.json"
 
 # Types beyond skops' defaults (scikit-learn, numpy, builtins) that a churnlab pipeline holds.
 _TRUSTED_EXACT = {
@@ -55,6 +70,7 @@ def save_model(model: ChurnModel, path: str | os.PathLike[str]) -> Path:
     --------
     >>> import tempfile, pathlib
     >>> from churnlab.datasets import load_gym_churn
+    >>> from churnlab.model import ChurnModel
     >>> members = load_gym_churn().sample(400, random_state=0)
     >>> model = ChurnModel(learner="logistic", folds=3).fit(members.drop(columns="Churn"),
     ...                                                     members["Churn"])
@@ -62,7 +78,10 @@ def save_model(model: ChurnModel, path: str | os.PathLike[str]) -> Path:
     >>> load_model(path).data_hash_ == model.data_hash_
     True
     """
+    import skops.io as sio
+
     path = Path(path)
+    compiled = model.compiled()  # checked against the pipeline here, before it is written
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -88,6 +107,8 @@ def save_model(model: ChurnModel, path: str | os.PathLike[str]) -> Path:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(_MANIFEST, json.dumps(manifest, indent=2, default=_plain))
         archive.writestr(_ESTIMATOR, sio.dumps(model.estimator_))
+        if compiled.kind == "linear":
+            archive.writestr(_COMPILED, json.dumps(compiled.to_dict()))
     write_bytes(buffer.getvalue(), path)
     return path
 
@@ -117,6 +138,60 @@ def load_model(path: str | os.PathLike[str]) -> ChurnModel:
     return _rebuild(manifest, estimator)
 
 
+def load_scorer(path: str | os.PathLike[str]) -> ScoringModel | ChurnModel:
+    """What scoring needs of a model file: without scikit-learn when the file allows.
+
+    A spline-logistic model's file carries its arithmetic (``compiled.json``): it comes back as
+    a :class:`~churnlab.scorer.ScoringModel`, whose probabilities equal the whole model's to
+    the last bit. Any other file comes back whole, as :func:`load_model` reads it.
+
+    Raises
+    ------
+    ModelFileError
+        As :func:`load_model`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from churnlab.datasets import load_gym_churn
+    >>> from churnlab.model import ChurnModel
+    >>> members = load_gym_churn().sample(400, random_state=0)
+    >>> model = ChurnModel(learner="logistic", folds=3).fit(members.drop(columns="Churn"),
+    ...                                                     members["Churn"])
+    >>> path = save_model(model, pathlib.Path(tempfile.mkdtemp()) / "model.churnlab")
+    >>> scorer = load_scorer(path)
+    >>> type(scorer).__name__, bool((scorer.compiled().probability(model._features(
+    ...     members, model.spec_)) == model.predict_proba(members)[:, 1]).all())
+    ('ScoringModel', True)
+    """
+    with _open(path) as archive:
+        manifest = _manifest(archive, path)
+        try:
+            payload = archive.read(_COMPILED)
+        except KeyError:
+            payload = None
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise _damaged(path, exc) from None
+    if payload is None:
+        return load_model(path)
+    try:
+        compiled = CompiledModel.from_dict(json.loads(payload))
+        slope, intercept = manifest["calibration"]
+        return ScoringModel(
+            spec_=DatasetSpec.from_dict(manifest["spec"]),
+            learner_=str(manifest["learner"]),
+            calibration_=(float(slope), float(intercept)),
+            threshold_=float(manifest["threshold"]),
+            base_rate_=float(manifest["base_rate"]),
+            data_hash_=str(manifest["data_hash"]),
+            oof_metrics_=dict(manifest["oof_metrics"]),
+            params_=dict(manifest["params"]),
+            _compiled=compiled,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _damaged(path, exc) from None
+
+
 def loads_trusted(payload: bytes, path: str | os.PathLike[str]) -> Any:
     """Rebuild a skops payload, refusing every type not on churnlab's allow-list.
 
@@ -125,6 +200,8 @@ def loads_trusted(payload: bytes, path: str | os.PathLike[str]) -> Any:
     ModelFileError
         The payload is damaged or holds a type churnlab does not trust.
     """
+    import skops.io as sio
+
     try:
         untrusted = sio.get_untrusted_types(data=payload)
     except Exception as exc:  # skops raises many kinds on damaged payloads
@@ -145,6 +222,8 @@ def loads_trusted(payload: bytes, path: str | os.PathLike[str]) -> Any:
 
 
 def _rebuild(manifest: dict[str, Any], estimator: Any) -> ChurnModel:
+    from churnlab.model import ChurnModel
+
     settings = manifest["settings"]
     spec = DatasetSpec.from_dict(manifest["spec"])
     model = ChurnModel(

@@ -39,8 +39,8 @@ import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from churnlab.derived import DERIVED_METRICS
 from churnlab.errors import DataError, UsageError
-from churnlab.features import DERIVED_METRICS
 from churnlab.spec import GYM_COLUMNS
 
 __all__ = [

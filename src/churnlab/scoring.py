@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from churnlab.model import ChurnModel
 from churnlab.validate import check_members, require_columns
+
+if TYPE_CHECKING:
+    from churnlab.model import ChurnModel
+    from churnlab.scorer import ScoringModel
 
 __all__ = ["ScoreResult", "score_members"]
 
@@ -40,7 +44,7 @@ class ScoreResult:
 
 
 def score_members(
-    model: ChurnModel,
+    model: ChurnModel | ScoringModel,
     frame: pd.DataFrame,
     *,
     source: str | None = None,
@@ -50,8 +54,8 @@ def score_members(
 
     Parameters
     ----------
-    model : ChurnModel
-        A fitted model.
+    model : ChurnModel or ScoringModel
+        A fitted model, or its scoring half (:func:`churnlab.persist.load_scorer`).
     frame : pandas.DataFrame
         The members; the target column, if present, is ignored, and so are other extra columns.
     source : str, optional
@@ -71,6 +75,7 @@ def score_members(
     Examples
     --------
     >>> from churnlab.datasets import load_gym_churn
+    >>> from churnlab.model import ChurnModel
     >>> members = load_gym_churn()
     >>> model = ChurnModel(learner="logistic", folds=3).fit(members.drop(columns="Churn"),
     ...                                                     members["Churn"])

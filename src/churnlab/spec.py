@@ -17,8 +17,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold
 
 from churnlab.errors import SchemaError
 
@@ -640,6 +638,8 @@ def _solo_auc(column: pd.Series, y: pd.Series, kind: Kind, random_state: int) ->
     else:
         numbers = parse_numbers(column[known])[0]
         score = numbers.fillna(numbers.median() if numbers.notna().any() else 0.0)
+    from sklearn.metrics import roc_auc_score  # here: scoring never needs scikit-learn's import
+
     auc = float(roc_auc_score(y, score))
     return max(auc, 1.0 - auc)
 
@@ -650,6 +650,8 @@ def _out_of_fold_rate(labels: pd.Series, y: pd.Series, random_state: int) -> np.
     n_splits = min(5, int(y.value_counts().min()))
     if n_splits < 2:
         return rates
+    from sklearn.model_selection import StratifiedKFold
+
     folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
     codes = labels.to_numpy()
     target = y.to_numpy()

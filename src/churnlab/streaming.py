@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -23,10 +23,13 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from churnlab.errors import UsageError
-from churnlab.explain import contributions, reasons
 from churnlab.io import atomic_output, read_batches, source_name
-from churnlab.model import ChurnModel
+from churnlab.scorer import TIERS
 from churnlab.scoring import score_members
+
+if TYPE_CHECKING:
+    from churnlab.model import ChurnModel
+    from churnlab.scorer import ScoringModel
 
 __all__ = ["BATCH_ROWS", "StreamedScores", "score_file"]
 
@@ -35,7 +38,7 @@ BATCH_ROWS = 250_000
 #: Batches scored at once.
 IN_FLIGHT = 2
 #: Risk tiers, stored as a category (a dictionary column in Parquet: far quicker to write).
-TIERS = ["low", "medium", "high"]
+_TIER_CATEGORIES = list(TIERS)
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ class StreamedScores:
 
 
 def score_file(
-    model: ChurnModel,
+    model: ChurnModel | ScoringModel,
     source: str | os.PathLike[str],
     out: str | os.PathLike[str],
     *,
@@ -77,8 +80,9 @@ def score_file(
 
     Parameters
     ----------
-    model : ChurnModel
-        A fitted model.
+    model : ChurnModel or ScoringModel
+        A fitted model, or its scoring half (:func:`churnlab.persist.load_scorer`; not with
+        ``with_reasons``, which needs the whole model).
     source : str or path-like
         The members (other formats are read whole, as one batch).
     out : str or path-like
@@ -107,6 +111,7 @@ def score_file(
     >>> import tempfile
     >>> from pathlib import Path
     >>> from churnlab.datasets import load_gym_churn
+    >>> from churnlab.model import ChurnModel
     >>> members = load_gym_churn()
     >>> model = ChurnModel(learner="logistic", folds=3).fit(members.drop(columns="Churn"),
     ...                                                     members["Churn"])
@@ -123,6 +128,17 @@ def score_file(
         raise UsageError(
             f"cannot write scores to {out.name!r}", fix="give a name ending in .csv or .parquet"
         )
+    whole = None  # the whole model, which reasons need
+    if with_reasons:
+        from churnlab.explain import contributions, reasons
+        from churnlab.model import ChurnModel
+
+        if not isinstance(model, ChurnModel):
+            raise UsageError(
+                "reasons need the whole model, not its scoring half",
+                fix="load the model with churnlab.persist.load_model",
+            )
+        whole = model
     spec = model.spec_
     wanted = [*spec.feature_names, *([id_col] if id_col else [spec.id_col] if spec.id_col else [])]
     batches, total = read_batches(
@@ -133,13 +149,13 @@ def score_file(
     def score(batch: pd.DataFrame, offset: int) -> tuple[pa.Table, pd.DataFrame, pd.DataFrame]:
         result = score_members(model, batch, source=name, id_col=id_col)  # checks the columns
         scores = result.scores
-        if with_reasons and len(result.members):
-            told = reasons(contributions(model, result.members), model, lang=lang)
+        if whole is not None and len(result.members):
+            told = reasons(contributions(whole, result.members), whole, lang=lang)
             for column in ("reason_1", "reason_2", "reason_3"):
                 scores[column] = told[column].to_numpy()
         scores["row"] += offset
         codes = model.risk_codes(scores["churn_probability"].to_numpy())
-        scores["risk_tier"] = pd.Categorical.from_codes(codes, categories=TIERS)
+        scores["risk_tier"] = pd.Categorical.from_codes(codes, categories=_TIER_CATEGORIES)
         rejects = result.rejects.assign(row=result.rejects["row"] + offset)
         return pa.Table.from_pandas(scores, preserve_index=False), scores, rejects
 

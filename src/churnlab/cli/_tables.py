@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 
 from churnlab.cli._common import out
-from churnlab.evaluate import METRICS, Evaluation
+
+if TYPE_CHECKING:
+    from churnlab.evaluate import Evaluation
 
 
 def metrics_table(metrics: dict[str, float], *, title: str) -> None:
+    from churnlab.evaluate import METRICS
+
     out.print(title)
     table = Table()
     table.add_column("metric")
@@ -19,6 +25,8 @@ def metrics_table(metrics: dict[str, float], *, title: str) -> None:
 
 
 def evaluation_table(evaluation: Evaluation, *, title: str) -> None:
+    from churnlab.evaluate import METRICS
+
     summary = evaluation.summary
     out.print(title)
     table = Table()

@@ -27,9 +27,6 @@ from churnlab.cli._common import (
     spec_for,
 )
 from churnlab.cli._tables import evaluation_table
-from churnlab.evaluate import cross_evaluate
-from churnlab.model import ChurnModel
-from churnlab.validate import check_training_table
 
 #: What the public studies of the club's table reached (80/20 split, random_state=0).
 PUBLIC_STUDIES = (
@@ -54,6 +51,10 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Measure the model out of fold on DATA: repeated stratified k-fold plus the 80/20 split."""
+    from churnlab.evaluate import cross_evaluate
+    from churnlab.model import ChurnModel
+    from churnlab.validate import check_training_table
+
     frame, source = read_members(data, query=query, table=table)
     spec = spec_for(frame, source, target=target, positive=positive, id_col=id_col, keep=keep)
     X, y = check_training_table(frame, spec, source=source)

@@ -32,8 +32,6 @@ from churnlab.cli._common import (
 from churnlab.datasets import bundled_path
 from churnlab.errors import UsageError
 from churnlab.io import source_name, write_sql_table, write_table
-from churnlab.persist import load_model
-from churnlab.scoring import score_members
 
 _OUTPUTS = (".csv", ".parquet")
 
@@ -88,6 +86,9 @@ def score(
 
     Files are read and written in batches, so their size does not matter.
     """
+    from churnlab.persist import load_model, load_scorer
+    from churnlab.scoring import score_members
+
     if engine is Engine.dask:
         from churnlab.cli._score_dask import score_with_dask
 
@@ -116,7 +117,8 @@ def score(
     if out_table is not None and data is not None:
         _check_not_the_store(data, out_table, store_url)
     store = open_store(store_url)
-    model = load_model(model_path)
+    # reasons need the whole model; plain scores only its arithmetic, read without scikit-learn
+    model = load_model(model_path) if with_reasons else load_scorer(model_path)
     if out_table is None:
         assert out is not None  # scores.csv by default
         _stream(data, query, table, model, model_path, out, rejects_path, id_col, with_reasons,

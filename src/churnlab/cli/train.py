@@ -33,9 +33,6 @@ from churnlab.cli._common import (
 )
 from churnlab.cli._tables import metrics_table
 from churnlab.errors import UsageError
-from churnlab.model import ChurnModel
-from churnlab.persist import save_model
-from churnlab.validate import check_training_table
 
 
 @handles_errors
@@ -58,6 +55,10 @@ def train(
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Train a calibrated churn model on DATA and save it to --model."""
+    from churnlab.model import ChurnModel
+    from churnlab.persist import save_model
+    from churnlab.validate import check_training_table
+
     if model_path.is_dir():
         raise UsageError(
             f"--model names a folder: {str(model_path)!r}",
@@ -114,6 +115,7 @@ def _train_on_dask(
 ) -> None:
     """`train --engine dask`: LightGBM on the cluster, calibrated on held-out rows."""
     from churnlab.distributed import HOLDOUT, dask_client, read_parquet_partitions, train_on_dask
+    from churnlab.persist import save_model
 
     if data is None or "://" in data:
         raise UsageError(
