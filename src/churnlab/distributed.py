@@ -23,16 +23,19 @@ import pandas as pd
 
 from churnlab.errors import ReadError, UsageError
 from churnlab.io import source_name
-from churnlab.model import ChurnModel
+from churnlab.scorer import TIERS as _TIER_LABELS
 from churnlab.scoring import score_members
 from churnlab.validate import check_members, require_columns
 
 if TYPE_CHECKING:
     from distributed import Client
 
+    from churnlab.model import ChurnModel
+    from churnlab.scorer import ScoringModel
+
 __all__ = ["DaskScores", "dask_client", "read_parquet_partitions", "score_on_dask", "train_on_dask"]
 
-TIERS = ["low", "medium", "high"]
+TIERS = list(_TIER_LABELS)
 #: How long to try to reach a scheduler.
 CONNECT_TIMEOUT = "10s"
 
@@ -101,7 +104,7 @@ class DaskScores:
 
 
 def score_on_dask(
-    model: ChurnModel,
+    model: ChurnModel | ScoringModel,
     source: str | os.PathLike[str],
     out: str | os.PathLike[str],
     *,
@@ -112,8 +115,9 @@ def score_on_dask(
 
     Parameters
     ----------
-    model : ChurnModel
-        A fitted model; it is sent to every worker once.
+    model : ChurnModel or ScoringModel
+        A fitted model, or its scoring half (:func:`churnlab.persist.load_scorer`); it is sent
+        to every worker once.
     source : str or path-like
         A ``.parquet`` file, or a folder of them (one partition per file or row group).
     out : str or path-like
@@ -246,7 +250,7 @@ def _offset(offsets: np.ndarray, partition_info: dict[str, Any] | None) -> int:
 
 def _scores(
     part: pd.DataFrame,
-    model: ChurnModel,
+    model: ChurnModel | ScoringModel,
     offsets: np.ndarray,
     id_col: str | None,
     source: str,
@@ -264,7 +268,7 @@ def _scores(
 
 def _rejects(
     part: pd.DataFrame,
-    model: ChurnModel,
+    model: ChurnModel | ScoringModel,
     offsets: np.ndarray,
     id_col: str | None,
     source: str,
@@ -326,7 +330,7 @@ def train_on_dask(
     from churnlab.errors import ValidationError
     from churnlab.evaluate import best_threshold, classification_metrics
     from churnlab.learners import Boosting, CategoryColumns
-    from churnlab.model import _logit, data_hash
+    from churnlab.model import ChurnModel, _logit, data_hash
     from churnlab.spec import encode_target, infer_spec
 
     name = source_name(source)

@@ -9,7 +9,7 @@ from rich.markup import escape
 from churnlab.cli._common import open_store, progress, record_run
 from churnlab.errors import UsageError
 from churnlab.io import source_name, write_table
-from churnlab.persist import load_model
+from churnlab.persist import load_scorer
 
 
 def score_with_dask(
@@ -46,7 +46,7 @@ def score_with_dask(
         )
     rejects_path = rejects or out.with_name(out.name + ".rejects.csv")
     store = open_store(store_url)
-    model = load_model(model_path)
+    model = load_scorer(model_path)
     where = scheduler or "a local cluster"
     with progress(f"scoring {source_name(data)} on {where}"), dask_client(scheduler) as client:
         done = score_on_dask(model, data, out, client=client, id_col=id_col)
