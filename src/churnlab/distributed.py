@@ -133,6 +133,7 @@ def score_on_dask(
     DaskScores
     """
     import dask
+    import dask.dataframe as dd
 
     name = source_name(source)
     path = Path(source)
@@ -152,17 +153,18 @@ def score_on_dask(
     frame = frame[[*spec.feature_names, *([chosen_id] if chosen_id else [])]]
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int)
     shared = client.scatter(model, broadcast=True)  # one copy per worker: compiled once there
-    scores_meta = _scores(frame._meta, model, offsets, chosen_id, name, {"number": 0})
-    rejects_meta = _rejects(frame._meta, model, offsets, chosen_id, name, {"number": 0})
-    scored = frame.map_partitions(
-        _scores, shared, offsets, chosen_id, name, meta=scores_meta, align_dataframes=False
+    scores_meta, rejects_meta = _score_partition(frame._meta, model, 0, chosen_id, name)
+    # one task per row group reads, checks and scores it once; its scores and rejects go on
+    done = [
+        dask.delayed(_score_partition, nout=2)(part, shared, int(offset), chosen_id, name)
+        for part, offset in zip(frame.to_delayed(), offsets, strict=True)
+    ]
+    scored = dd.from_delayed([scores for scores, _ in done], meta=scores_meta, verify_meta=False)
+    rejected = dd.from_delayed(
+        [rejects for _, rejects in done], meta=rejects_meta, verify_meta=False
     )
-    rejected = frame.map_partitions(
-        _rejects, shared, offsets, chosen_id, name, meta=rejects_meta, align_dataframes=False
-    )
-    # one graph: each row group is read once, for its scores and its rejects
     written = scored.to_parquet(str(out), write_index=False, compute=False)
-    _, rejects = dask.compute(written, rejected)
+    _, rejects = dask.compute(written, rejected)  # one graph: the tasks above run once
     rejects = rejects.reset_index(drop=True)
     n_input = int(lengths.sum())
     return DaskScores(
@@ -243,42 +245,21 @@ def _read_piece(piece: tuple[str, int, int], wanted: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _offset(offsets: np.ndarray, partition_info: dict[str, Any] | None) -> int:
-    """The input row of a partition's first row (Dask passes ``partition_info``)."""
-    return int(offsets[partition_info["number"]]) if partition_info else 0
-
-
-def _scores(
+def _score_partition(
     part: pd.DataFrame,
     model: ChurnModel | ScoringModel,
-    offsets: np.ndarray,
+    offset: int,
     id_col: str | None,
     source: str,
-    partition_info: dict[str, Any] | None = None,
-) -> pd.DataFrame:
-    """One partition's scores, rows numbered across the whole input."""
-    offset = _offset(offsets, partition_info)
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One partition's scores and rejected rows, rows numbered across the whole input."""
     result = score_members(model, part.reset_index(drop=True), source=source, id_col=id_col)
     scores = result.scores
     scores["row"] += offset
     codes = model.risk_codes(scores["churn_probability"].to_numpy())
     scores["risk_tier"] = pd.Categorical.from_codes(codes, categories=TIERS)
-    return scores
-
-
-def _rejects(
-    part: pd.DataFrame,
-    model: ChurnModel | ScoringModel,
-    offsets: np.ndarray,
-    id_col: str | None,
-    source: str,
-    partition_info: dict[str, Any] | None = None,
-) -> pd.DataFrame:
-    """One partition's rejected rows (validation only, no scoring)."""
-    offset = _offset(offsets, partition_info)
-    checked = check_members(part.reset_index(drop=True), model.spec_, source=source, id_col=id_col)
-    rejects = checked.rejects
-    return rejects.assign(row=rejects["row"].astype("int64") + offset)
+    rejects = result.rejects
+    return scores, rejects.assign(row=rejects["row"].astype("int64") + offset)
 
 
 # --- training ------------------------------------------------------------------------------------
@@ -424,6 +405,11 @@ def _head(frame: Any, lengths: np.ndarray, rows: int) -> pd.DataFrame:
     needed = int(np.searchsorted(np.cumsum(lengths), rows) + 1)
     parts = dask.compute(*[frame.get_partition(i) for i in range(min(needed, len(lengths)))])
     return pd.concat(parts, ignore_index=True).head(rows)
+
+
+def _offset(offsets: np.ndarray, partition_info: dict[str, Any] | None) -> int:
+    """The input row of a partition's first row (Dask passes ``partition_info``)."""
+    return int(offsets[partition_info["number"]]) if partition_info else 0
 
 
 def _failures(
