@@ -145,6 +145,21 @@ def test_train_without_data_uses_the_bundled_table(tmp_path: Path) -> None:
     assert read_manifest(tmp_path / "bundled.churnlab")["learner"] == "logistic"
 
 
+def test_train_tunes_large_tables_on_a_sample(tmp_path: Path) -> None:
+    import inspect
+
+    from churnlab.cli.train import train
+    from churnlab.model import TUNE_ROWS
+
+    assert inspect.signature(train).parameters["tune_rows"].default == TUNE_ROWS
+    result = invoke("train", "--model", "m.churnlab", "--folds", "3", "--learner", "logistic",
+                    "--tune-rows", "1000")  # fmt: skip
+    assert_ok(result)
+    assert "trained on 4,000 members" in flat(result.stderr)
+    assert "3 folds of a sample of 1,000 members" in flat(result.stdout)
+    assert read_manifest(tmp_path / "m.churnlab")["settings"]["tune_rows"] == 1000
+
+
 def test_train_with_unclear_labels_succeeds_with_positive(
     small_gym: pd.DataFrame, tmp_path: Path
 ) -> None:

@@ -318,7 +318,7 @@ def _churn_by_value(values: pd.Series, y: np.ndarray, bins: int = 8) -> list[dic
 
 def model_quality(model: ChurnModel, y: np.ndarray) -> ModelQuality:
     """Out-of-fold metrics with their spread across folds, the curves, and warnings."""
-    proba = model.oof_proba_
+    proba, y = model.oof_proba_, y[model.oof_rows_]  # every row, or the tuning sample
     per_fold = pd.DataFrame(
         [
             classification_metrics(

@@ -21,7 +21,13 @@ from churnlab.scorer import TIERS, risk_codes
 from churnlab.spec import DatasetSpec, infer_spec, parse_numbers
 from churnlab.validate import check_members, require_columns
 
-__all__ = ["ChurnModel", "data_hash"]
+__all__ = ["MIN_TUNE_ROWS", "TUNE_ROWS", "ChurnModel", "data_hash"]
+
+
+#: Largest number of members to choose, tune and calibrate on; the refit sees every row.
+TUNE_ROWS = 100_000
+#: The smallest ``tune_rows`` allowed.
+MIN_TUNE_ROWS = 1_000
 
 
 def data_hash(X: pd.DataFrame, y: Any = None) -> str:
@@ -53,7 +59,10 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
 
     Fitting tries each candidate learner (a spline logistic regression and LightGBM) on the same
     stratified folds, tunes each, keeps the one with the lower out-of-fold log loss, calibrates it
-    on its out-of-fold probabilities (Platt scaling), and refits it on all rows.
+    on its out-of-fold probabilities (Platt scaling), and refits it on all rows. On a table of
+    more than ``tune_rows`` members the choosing, tuning and calibrating use a stratified sample
+    of that many (the out-of-fold figures are the sample's), and only the refit sees every row:
+    a million members train in minutes instead of half an hour.
 
     Parameters
     ----------
@@ -64,7 +73,9 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
     folds : int
         Folds used to tune, choose and calibrate.
     random_state : int
-        Seed of the folds and learners.
+        Seed of the folds, the sample and the learners.
+    tune_rows : int or None
+        Largest number of members to choose, tune and calibrate on (None: every row).
 
     Attributes
     ----------
@@ -83,9 +94,12 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
     calibration_ : tuple of float
         Slope and intercept of the Platt scaling on the learner's log-odds.
     oof_proba_ : ndarray
-        Each training row's calibrated out-of-fold probability.
+        Calibrated out-of-fold probabilities of the rows in ``oof_rows_``.
     oof_fold_ : ndarray of int
-        The fold in which each training row was held out (not saved in model files).
+        The fold in which each of those rows was held out (not saved in model files).
+    oof_rows_ : ndarray of int
+        The training rows (positions) ``oof_proba_`` and ``oof_fold_`` belong to: every row,
+        or the tuning sample (not saved in model files).
     oof_metrics_ : dict
         Metrics of ``oof_proba_`` (from the tuning folds; see :func:`~churnlab.cross_evaluate`
         for a fully nested estimate with its spread).
@@ -118,11 +132,13 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         learner: str = "auto",
         folds: int = 5,
         random_state: int = 0,
+        tune_rows: int | None = TUNE_ROWS,
     ) -> None:
         self.spec = spec
         self.learner = learner
         self.folds = folds
         self.random_state = random_state
+        self.tune_rows = tune_rows
 
     def fit(self, X: pd.DataFrame, y: Any) -> ChurnModel:
         """Choose, tune, calibrate and fit the model.
@@ -154,34 +170,46 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
                 fix="encode the target first, e.g. with churnlab.spec.encode_target",
             )
         y = y.astype(int)
+        if self.tune_rows is not None and self.tune_rows < MIN_TUNE_ROWS:
+            raise UsageError(
+                f"tune_rows={self.tune_rows} is too few to choose and calibrate a model on",
+                fix=f"use at least {MIN_TUNE_ROWS:,}, or None for every row",
+            )
         spec = self.spec or infer_spec(X.assign(__left__=y), target_col="__left__", positive=1)
         X = self._features(X, spec, check=True)
         minority = int(min(np.bincount(y, minlength=2)))
         if minority < 2:
             raise SchemaError("the target needs at least two members who left and two who stayed")
+        self.oof_rows_ = _tuning_rows(y, self.tune_rows, self.random_state)
+        tune_X, tune_y = X.iloc[self.oof_rows_], y[self.oof_rows_]
+        minority = int(min(np.bincount(tune_y, minlength=2)))
         folds = list(
             StratifiedKFold(
                 n_splits=min(self.folds, minority), shuffle=True, random_state=self.random_state
-            ).split(X, y)
+            ).split(tune_X, tune_y)
         )
 
         names = list(LEARNERS) if self.learner == "auto" else [self.learner]
-        searches = {n: LEARNERS[n].search(X, y, folds, spec, self.random_state) for n in names}
+        searches = {
+            n: LEARNERS[n].search(tune_X, tune_y, folds, spec, self.random_state) for n in names
+        }
         self.candidates_ = {
-            n: float(log_loss(y, s.oof_proba, labels=[0, 1])) for n, s in searches.items()
+            n: float(log_loss(tune_y, s.oof_proba, labels=[0, 1])) for n, s in searches.items()
         }
         self.learner_ = min(self.candidates_, key=self.candidates_.__getitem__)
         chosen = searches[self.learner_]
         self.params_ = chosen.params
 
-        platt = LogisticRegression(C=1e6).fit(_logit(chosen.oof_proba)[:, None], y)
+        platt = LogisticRegression(C=1e6).fit(_logit(chosen.oof_proba)[:, None], tune_y)
         self.calibration_ = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
         self.oof_proba_ = self._calibrate(chosen.oof_proba)
-        self.oof_fold_ = np.zeros(len(y), dtype=int)
+        self.oof_fold_ = np.zeros(len(tune_y), dtype=int)
         for k, (_, test) in enumerate(folds):
             self.oof_fold_[test] = k
-        self.threshold_ = best_threshold(y, self.oof_proba_)
-        self.oof_metrics_ = classification_metrics(y, self.oof_proba_, threshold=self.threshold_)
+        self.threshold_ = best_threshold(tune_y, self.oof_proba_)
+        self.oof_metrics_ = classification_metrics(
+            tune_y, self.oof_proba_, threshold=self.threshold_
+        )
         self.base_rate_ = float(y.mean())
 
         self.estimator_ = LEARNERS[self.learner_].build(spec, chosen.params, self.random_state)
@@ -279,6 +307,28 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
                 )
             columns[feature.name] = numbers
         return pd.DataFrame(columns, index=X.index)
+
+
+def _tuning_rows(y: np.ndarray, limit: int | None, random_state: int) -> np.ndarray:
+    """Every row, or a stratified sample of ``limit`` rows in their original order.
+
+    Examples
+    --------
+    >>> y = np.array([0] * 900 + [1] * 100)
+    >>> rows = _tuning_rows(y, 200, 0)
+    >>> len(rows), int(y[rows].sum()), bool((np.diff(rows) > 0).all())
+    (200, 20, True)
+    """
+    if limit is None or len(y) <= limit:
+        return np.arange(len(y))
+    from sklearn.model_selection import train_test_split
+
+    sample, _ = train_test_split(
+        np.arange(len(y)), train_size=limit, stratify=y, random_state=random_state
+    )
+    if min(np.bincount(y[sample], minlength=2)) < 2:  # too rare an outcome to sample
+        return np.arange(len(y))
+    return np.sort(sample)
 
 
 def _has_kinds(X: pd.DataFrame, spec: DatasetSpec) -> bool:

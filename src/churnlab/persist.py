@@ -100,6 +100,7 @@ def save_model(model: ChurnModel, path: str | os.PathLike[str]) -> Path:
             "learner": model.learner,
             "folds": model.folds,
             "random_state": model.random_state,
+            "tune_rows": model.tune_rows,
         },
         "spec": model.spec_.to_dict(),
     }
@@ -231,6 +232,7 @@ def _rebuild(manifest: dict[str, Any], estimator: Any) -> ChurnModel:
         learner=settings["learner"],
         folds=settings["folds"],
         random_state=settings["random_state"],
+        tune_rows=settings.get("tune_rows"),  # files from before tuning on a sample: every row
     )
     model.spec_ = spec
     model.estimator_ = estimator

@@ -53,6 +53,14 @@ def train(
     store_url: StoreOpt = None,
     engine: EngineOpt = Engine.local,
     scheduler: SchedulerOpt = None,
+    tune_rows: Annotated[
+        int,
+        typer.Option(
+            min=1000,
+            help="On larger tables, choose, tune and calibrate on a stratified sample of this "
+            "many members; the final fit uses every row.",
+        ),
+    ] = 100_000,  # churnlab.model.TUNE_ROWS, not imported: that would load scikit-learn
 ) -> None:
     """Train a calibrated churn model on DATA and save it to --model."""
     from churnlab.model import ChurnModel
@@ -75,8 +83,11 @@ def train(
     frame, source = read_members(data, query=query, table=table)
     spec = spec_for(frame, source, target=target, positive=positive, id_col=id_col, keep=keep)
     X, y = check_training_table(frame, spec, source=source)
-    with progress(f"training on {len(X):,} members"):
-        model = ChurnModel(spec, learner=learner.value, folds=folds, random_state=seed).fit(X, y)
+    sampled = f" (tuned on {tune_rows:,})" if len(X) > tune_rows else ""
+    with progress(f"training on {len(X):,} members{sampled}"):
+        model = ChurnModel(
+            spec, learner=learner.value, folds=folds, random_state=seed, tune_rows=tune_rows
+        ).fit(X, y)
     save_model(model, model_path)
     seconds = time.perf_counter() - started
     err.print(
@@ -86,7 +97,8 @@ def train(
     )
     metrics_table(
         model.oof_metrics_,
-        title=f"Out-of-fold metrics ({folds} folds, threshold {model.threshold_:.2f})",
+        title=f"Out-of-fold metrics ({folds} folds{_of_sample(len(model.oof_rows_), len(X))}, "
+        f"threshold {model.threshold_:.2f})",
     )
     err.print(f"model written to [bold]{escape(str(model_path))}[/]")
     record_run(
@@ -161,3 +173,7 @@ def _train_on_dask(
         scored=0,
         rejected=0,
     )
+
+
+def _of_sample(tuned: int, rows: int) -> str:
+    return f" of a sample of {tuned:,} members" if tuned < rows else ""
