@@ -179,6 +179,7 @@ def load_scorer(path: str | os.PathLike[str]) -> ScoringModel | ChurnModel:
         compiled = CompiledModel.from_dict(json.loads(payload))
         slope, intercept = manifest["calibration"]
         return ScoringModel(
+            arithmetic=compiled,
             spec_=DatasetSpec.from_dict(manifest["spec"]),
             learner_=str(manifest["learner"]),
             calibration_=(float(slope), float(intercept)),
@@ -187,7 +188,6 @@ def load_scorer(path: str | os.PathLike[str]) -> ScoringModel | ChurnModel:
             data_hash_=str(manifest["data_hash"]),
             oof_metrics_=dict(manifest["oof_metrics"]),
             params_=dict(manifest["params"]),
-            _compiled=compiled,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise _damaged(path, exc) from None

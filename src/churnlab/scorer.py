@@ -43,9 +43,12 @@ def risk_codes(proba: np.ndarray, *, base_rate: float, threshold: float) -> np.n
 class ScoringModel:
     """The scoring half of a fitted :class:`~churnlab.model.ChurnModel`.
 
-    Attribute names are the fitted model's, so either can be scored and recorded.
+    ``arithmetic`` is the model as :meth:`CompiledModel.from_dict
+    <churnlab.compiled.CompiledModel.from_dict>` rebuilt it; the other attribute names are the
+    fitted model's, so either can be scored and recorded.
     """
 
+    arithmetic: CompiledModel = field(repr=False)
     spec_: DatasetSpec
     learner_: str
     calibration_: tuple[float, float]
@@ -54,12 +57,10 @@ class ScoringModel:
     data_hash_: str
     oof_metrics_: dict[str, float]
     params_: dict[str, Any] = field(default_factory=dict)
-    _compiled: CompiledModel | None = field(default=None, repr=False)
 
     def compiled(self) -> CompiledModel:
-        """The model's arithmetic form."""
-        assert self._compiled is not None, "a ScoringModel is built with its compiled form"
-        return self._compiled
+        """The model's arithmetic form, as :meth:`ChurnModel.compiled` returns it."""
+        return self.arithmetic
 
     def risk_tier(self, proba: np.ndarray) -> np.ndarray:
         """``high``, ``medium`` or ``low``, as :meth:`ChurnModel.risk_tier`."""
