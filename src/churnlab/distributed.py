@@ -23,7 +23,6 @@ import pandas as pd
 
 from churnlab.errors import ReadError, UsageError
 from churnlab.io import source_name
-from churnlab.scorer import TIERS as _TIER_LABELS
 from churnlab.scoring import score_members
 from churnlab.validate import check_members, require_columns
 
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DaskScores", "dask_client", "read_parquet_partitions", "score_on_dask", "train_on_dask"]
 
-TIERS = list(_TIER_LABELS)
 #: How long to try to reach a scheduler.
 CONNECT_TIMEOUT = "10s"
 
@@ -256,8 +254,6 @@ def _score_partition(
     result = score_members(model, part.reset_index(drop=True), source=source, id_col=id_col)
     scores = result.scores
     scores["row"] += offset
-    codes = model.risk_codes(scores["churn_probability"].to_numpy())
-    scores["risk_tier"] = pd.Categorical.from_codes(codes, categories=TIERS)
     rejects = result.rejects
     return scores, rejects.assign(row=rejects["row"].astype("int64") + offset)
 

@@ -7,13 +7,17 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from churnlab.scorer import TIERS
 from churnlab.validate import check_members, require_columns
 
 if TYPE_CHECKING:
     from churnlab.model import ChurnModel
     from churnlab.scorer import ScoringModel
 
-__all__ = ["ScoreResult", "score_members"]
+__all__ = ["RISK_TIERS", "ScoreResult", "score_members"]
+
+#: The categories of ``risk_tier``, by code: 0 low, 1 medium, 2 high.
+RISK_TIERS = list(TIERS)
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,8 @@ class ScoreResult:
     ----------
     scores : pandas.DataFrame
         One row per scored member, in input order: ``row`` (0-based position in the input), the id
-        column when there is one, ``churn_probability`` and ``risk_tier`` (high, medium, low).
+        column when there is one, ``churn_probability`` and ``risk_tier`` (high, medium, low;
+        a categorical column).
     rejects : pandas.DataFrame
         One row per input row that could not be scored: ``row``, the id, ``column``, ``value``
         and ``reason``.
@@ -95,8 +100,9 @@ def score_members(
     if id_col is not None:
         kept = frame[id_col].iloc[members.index.to_numpy()]
         columns[id_col] = kept.reset_index(drop=True)  # as a Series: its dtype is kept
-    # object, not inferred: inferring text from a million labels costs more than scoring them
-    tiers = pd.Series(model.risk_tier(proba), dtype=object)
+    # a category: labels from codes cost nothing (inferring text from a million would cost more
+    # than scoring them), and Parquet stores them as a dictionary
+    tiers = pd.Categorical.from_codes(model.risk_codes(proba), categories=RISK_TIERS)
     columns |= {"churn_probability": proba, "risk_tier": tiers}
     features = model.spec_.feature_names
     return ScoreResult(

@@ -24,7 +24,6 @@ import pyarrow.parquet as pq
 
 from churnlab.errors import UsageError
 from churnlab.io import atomic_output, read_batches, source_name
-from churnlab.scorer import TIERS
 from churnlab.scoring import score_members
 
 if TYPE_CHECKING:
@@ -37,8 +36,6 @@ __all__ = ["BATCH_ROWS", "StreamedScores", "score_file"]
 BATCH_ROWS = 250_000
 #: Batches scored at once.
 IN_FLIGHT = 2
-#: Risk tiers, stored as a category (a dictionary column in Parquet: far quicker to write).
-_TIER_CATEGORIES = list(TIERS)
 
 
 @dataclass(frozen=True)
@@ -154,8 +151,6 @@ def score_file(
             for column in ("reason_1", "reason_2", "reason_3"):
                 scores[column] = told[column].to_numpy()
         scores["row"] += offset
-        codes = model.risk_codes(scores["churn_probability"].to_numpy())
-        scores["risk_tier"] = pd.Categorical.from_codes(codes, categories=_TIER_CATEGORIES)
         rejects = result.rejects.assign(row=result.rejects["row"] + offset)
         return pa.Table.from_pandas(scores, preserve_index=False), scores, rejects
 
