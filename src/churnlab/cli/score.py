@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich.markup import escape
 from sqlalchemy.engine import make_url
@@ -87,7 +89,6 @@ def score(
     Files are read and written in batches, so their size does not matter.
     """
     from churnlab.persist import load_model, load_scorer
-    from churnlab.scoring import score_members
 
     if engine is Engine.dask:
         from churnlab.cli._score_dask import score_with_dask
@@ -119,46 +120,72 @@ def score(
     store = open_store(store_url)
     # reasons need the whole model; plain scores only its arithmetic, read without scikit-learn
     model = load_model(model_path) if with_reasons else load_scorer(model_path)
+    run = _Run(data, query, table, id_col, rejects_path, model_path, store, month, model)
     if out_table is None:
         assert out is not None  # scores.csv by default
-        _stream(data, query, table, model, model_path, out, rejects_path, id_col, with_reasons,
-                store, month)  # fmt: skip
-        return
-    frame, source = read_members(data, query=query, table=table)
+        _stream(run, out, with_reasons=with_reasons)
+    else:
+        _score_into_table(run, out, out_table)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One `churnlab score` run: the members, where the rejects go, and the run history."""
+
+    data: str | None
+    query: str | None
+    table: str | None
+    id_col: str | None
+    rejects: Path
+    model_path: Path
+    store: Any
+    month: str | None
+    model: Any
+
+    def record(
+        self, source: str, rows: int, scored: int, rejected: int, scores: pd.DataFrame | None
+    ) -> None:
+        record_run(
+            self.store,
+            kind="score",
+            source=source,
+            model=self.model,
+            model_path=self.model_path,
+            rows=rows,
+            scored=scored,
+            rejected=rejected,
+            scores=scores,
+            id_col=self.id_col or self.model.spec_.id_col,
+            month=self.month,
+        )
+
+
+def _score_into_table(run: _Run, out: Path | None, out_table: str) -> None:
+    """Score the whole table into --out-table (one transaction) and, if given, --out."""
+    from churnlab.scoring import score_members
+
+    frame, source = read_members(run.data, query=run.query, table=run.table)
     with progress(f"scoring {len(frame):,} members"):
-        result = score_members(model, frame, source=source, id_col=id_col)
+        result = score_members(run.model, frame, source=source, id_col=run.id_col)
     written: list[Path] = []
     try:
         if out is not None:
             write_table(result.scores, out)
             written.append(out)
-        write_table(result.rejects, rejects_path)
-        written.append(rejects_path)
-        if out_table is not None and data is not None:
-            scored_at = datetime.now(UTC).replace(microsecond=0)
-            write_sql_table(result.scores.assign(scored_at=scored_at), data, out_table)
+        write_table(result.rejects, run.rejects)
+        written.append(run.rejects)
+        assert run.data is not None  # --out-table needs DATA's database
+        scored_at = datetime.now(UTC).replace(microsecond=0)
+        write_sql_table(result.scores.assign(scored_at=scored_at), run.data, out_table)
     except BaseException:
         for path in written:  # every output or none
             path.unlink(missing_ok=True)
         raise
     targets = [] if out is None else [escape(str(out))]
-    if out_table is not None:
-        targets.append(f"table {escape(out_table)!r}")
+    targets.append(f"table {escape(out_table)!r}")
     say_scored(len(result.scores), result.n_input, source, " and ".join(targets),
-               len(result.rejects), rejects_path)  # fmt: skip
-    record_run(
-        store,
-        kind="score",
-        source=source,
-        model=model,
-        model_path=model_path,
-        rows=result.n_input,
-        scored=len(result.scores),
-        rejected=len(result.rejects),
-        scores=result.scores,
-        id_col=id_col or model.spec_.id_col,
-        month=month,
-    )
+               len(result.rejects), run.rejects)  # fmt: skip
+    run.record(source, result.n_input, len(result.scores), len(result.rejects), result.scores)
 
 
 def say_scored(
@@ -179,60 +206,36 @@ def say_scored(
 STORE_MEMBERS = 100_000
 
 
-def _stream(
-    data: str | None,
-    query: str | None,
-    table: str | None,
-    model: Any,
-    model_path: Path,
-    out: Path,
-    rejects_path: Path,
-    id_col: str | None,
-    with_reasons: bool,
-    store: Any,
-    month: str | None,
-) -> None:
+def _stream(run: _Run, out: Path, *, with_reasons: bool) -> None:
     """Score a file batch by batch into --out (any size), then record the run."""
     from churnlab.streaming import score_file
 
-    source = BUNDLED if data is None else source_name(data)
+    source = BUNDLED if run.data is None else source_name(run.data)
     with progress(f"scoring {source}", unit="rows") as advance:
         done = score_file(
-            model,
-            bundled_path() if data is None else data,
+            run.model,
+            bundled_path() if run.data is None else run.data,
             out,
-            id_col=id_col,
+            id_col=run.id_col,
             with_reasons=with_reasons,
             keep_scores=STORE_MEMBERS,
             on_progress=advance,
-            query=query,
-            table=table,
+            query=run.query,
+            table=run.table,
         )
     try:
-        write_table(done.rejects, rejects_path)
+        write_table(done.rejects, run.rejects)
     except BaseException:
         out.unlink(missing_ok=True)  # every output or none
         raise
     say_scored(done.n_scored, done.n_input, source, escape(str(out)), len(done.rejects),
-               rejects_path)  # fmt: skip
+               run.rejects)  # fmt: skip
     if done.kept_scores is None:
         err.print(
             f"the run history keeps the counts of this run, not its {done.n_scored:,} scores "
             f"(more than {STORE_MEMBERS:,}): they are in {escape(str(out))}"
         )
-    record_run(
-        store,
-        kind="score",
-        source=source,
-        model=model,
-        model_path=model_path,
-        rows=done.n_input,
-        scored=done.n_scored,
-        rejected=len(done.rejects),
-        scores=done.kept_scores,
-        id_col=id_col or model.spec_.id_col,
-        month=month,
-    )
+    run.record(source, done.n_input, done.n_scored, len(done.rejects), done.kept_scores)
 
 
 # the run history's tables, which --out-table must not replace when the store is DATA's database
