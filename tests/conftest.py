@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -82,6 +83,16 @@ def club_analysis(gym: pd.DataFrame):  # type: ignore[no-untyped-def]
     from churnlab.analysis import analyze
 
     return analyze(gym, gym_spec(), source="the bundled club table", lang="en")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_session_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Fixtures wider than one test (models trained once per module) record their runs in a
+    store of the session's own: never the user's, and never one two test processes share."""
+    folder = tmp_path_factory.mktemp("session-store")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CHURNLAB_STORE", f"sqlite:///{folder}/store.db")
+        yield
 
 
 @pytest.fixture(autouse=True)
