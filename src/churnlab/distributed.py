@@ -342,8 +342,8 @@ def train_on_dask(
     prepare = Pipeline([("derive", derive), ("categories", categories)])
 
     def features(part: pd.DataFrame) -> pd.DataFrame:
-        checked = check_members(part.reset_index(drop=True), spec).members
-        return prepare.transform(checked[spec.feature_names])
+        # every row passed the checks above: coercing each column to its kind is enough here
+        return prepare.transform(ChurnModel._features(part.reset_index(drop=True), spec))
 
     def target(part: pd.DataFrame) -> pd.Series:
         return encode_target(part[spec.target_col], spec.positive_label).astype(int)
