@@ -177,18 +177,7 @@ def load_scorer(path: str | os.PathLike[str]) -> ScoringModel | ChurnModel:
         return load_model(path)
     try:
         compiled = CompiledModel.from_dict(json.loads(payload))
-        slope, intercept = manifest["calibration"]
-        return ScoringModel(
-            arithmetic=compiled,
-            spec_=DatasetSpec.from_dict(manifest["spec"]),
-            learner_=str(manifest["learner"]),
-            calibration_=(float(slope), float(intercept)),
-            threshold_=float(manifest["threshold"]),
-            base_rate_=float(manifest["base_rate"]),
-            data_hash_=str(manifest["data_hash"]),
-            oof_metrics_=dict(manifest["oof_metrics"]),
-            params_=dict(manifest["params"]),
-        )
+        return ScoringModel(arithmetic=compiled, **_fitted(manifest))
     except (KeyError, TypeError, ValueError) as exc:
         raise _damaged(path, exc) from None
 
@@ -226,7 +215,8 @@ def _rebuild(manifest: dict[str, Any], estimator: Any) -> ChurnModel:
     from churnlab.model import ChurnModel
 
     settings = manifest["settings"]
-    spec = DatasetSpec.from_dict(manifest["spec"])
+    fitted = _fitted(manifest)
+    spec = fitted["spec_"]
     model = ChurnModel(
         spec,
         learner=settings["learner"],
@@ -234,22 +224,31 @@ def _rebuild(manifest: dict[str, Any], estimator: Any) -> ChurnModel:
         random_state=settings["random_state"],
         tune_rows=settings.get("tune_rows"),  # files from before tuning on a sample: every row
     )
-    model.spec_ = spec
+    for name, value in fitted.items():
+        setattr(model, name, value)
     model.estimator_ = estimator
-    model.learner_ = manifest["learner"]
-    model.params_ = manifest["params"]
     model.candidates_ = manifest["candidates"]
-    model.calibration_ = tuple(manifest["calibration"])
-    model.threshold_ = manifest["threshold"]
-    model.base_rate_ = manifest["base_rate"]
-    model.data_hash_ = manifest["data_hash"]
-    model.oof_metrics_ = manifest["oof_metrics"]
     mean = manifest.get("encoded_mean")
     model.encoded_mean_ = None if mean is None else np.asarray(mean, dtype=float)
     model.feature_names_in_ = np.asarray(spec.feature_names, dtype=object)
     model.n_features_in_ = len(spec.feature_names)
     model.classes_ = np.array([0, 1])
     return model
+
+
+def _fitted(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The fitted attributes a manifest records, by the names both kinds of model use."""
+    slope, intercept = manifest["calibration"]
+    return {
+        "spec_": DatasetSpec.from_dict(manifest["spec"]),
+        "learner_": str(manifest["learner"]),
+        "params_": dict(manifest["params"]),
+        "calibration_": (float(slope), float(intercept)),
+        "threshold_": float(manifest["threshold"]),
+        "base_rate_": float(manifest["base_rate"]),
+        "data_hash_": str(manifest["data_hash"]),
+        "oof_metrics_": dict(manifest["oof_metrics"]),
+    }
 
 
 @contextmanager
