@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from churnlab.model import ChurnModel
 
-__all__ = ["TOLERANCE", "CompiledModel", "LogOdds", "calibrate", "compile_model"]
+__all__ = ["EPS", "TOLERANCE", "CompiledModel", "LogOdds", "calibrate", "compile_model", "logit"]
 
 _LOG = logging.getLogger(__name__)
 _METRICS = {m.name: m for m in DERIVED_METRICS}
@@ -50,11 +50,16 @@ EPS = 1e-6
 Columns = dict[str, np.ndarray]
 
 
+def logit(p: np.ndarray) -> np.ndarray:
+    """The log-odds of probabilities clipped to [EPS, 1 - EPS] (what Platt scaling is fitted on)."""
+    p = np.clip(p, EPS, 1 - EPS)
+    return np.log(p / (1 - p))
+
+
 def calibrate(raw: np.ndarray, calibration: tuple[float, float]) -> np.ndarray:
     """Platt scaling: ``1 / (1 + exp(-(slope * logit(raw) + intercept)))``."""
     slope, intercept = calibration
-    raw = np.clip(raw, EPS, 1 - EPS)
-    return 1.0 / (1.0 + np.exp(-(slope * np.log(raw / (1 - raw)) + intercept)))
+    return 1.0 / (1.0 + np.exp(-(slope * logit(raw) + intercept)))
 
 
 @dataclass(frozen=True)

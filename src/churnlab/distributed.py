@@ -304,10 +304,11 @@ def train_on_dask(
     from sklearn.metrics import log_loss
     from sklearn.pipeline import Pipeline
 
+    from churnlab.compiled import logit
     from churnlab.errors import ValidationError
     from churnlab.evaluate import best_threshold, classification_metrics
     from churnlab.learners import Boosting, CategoryColumns
-    from churnlab.model import ChurnModel, _logit, data_hash
+    from churnlab.model import ChurnModel, data_hash
     from churnlab.spec import encode_target, infer_spec
 
     name = source_name(source)
@@ -366,7 +367,7 @@ def train_on_dask(
     )
     held_y = held_y.to_numpy()
     raw = np.asarray(trees.predict_proba(held_X))[:, 1]
-    platt = LogisticRegression(C=1e6).fit(_logit(raw)[:, None], held_y)
+    platt = LogisticRegression(C=1e6).fit(logit(raw)[:, None], held_y)
 
     model = ChurnModel(spec, learner="boosting", folds=3, random_state=random_state)
     model.spec_ = spec

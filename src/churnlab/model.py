@@ -13,7 +13,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from churnlab.compiled import EPS, CompiledModel, calibrate, compile_model
+from churnlab.compiled import CompiledModel, calibrate, compile_model, logit
 from churnlab.errors import SchemaError, UsageError, ValidationError
 from churnlab.evaluate import best_threshold, classification_metrics
 from churnlab.learners import LEARNERS
@@ -47,11 +47,6 @@ def data_hash(X: pd.DataFrame, y: Any = None) -> str:
     if y is not None:
         digest.update(np.asarray(y, dtype=float).tobytes())
     return digest.hexdigest()
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, EPS, 1 - EPS)
-    return np.log(p / (1 - p))
 
 
 class ChurnModel(ClassifierMixin, BaseEstimator):
@@ -200,7 +195,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         chosen = searches[self.learner_]
         self.params_ = chosen.params
 
-        platt = LogisticRegression(C=1e6).fit(_logit(chosen.oof_proba)[:, None], tune_y)
+        platt = LogisticRegression(C=1e6).fit(logit(chosen.oof_proba)[:, None], tune_y)
         self.calibration_ = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
         self.oof_proba_ = self._calibrate(chosen.oof_proba)
         self.oof_fold_ = np.zeros(len(tune_y), dtype=int)

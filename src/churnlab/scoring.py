@@ -14,10 +14,7 @@ if TYPE_CHECKING:
     from churnlab.model import ChurnModel
     from churnlab.scorer import ScoringModel
 
-__all__ = ["RISK_TIERS", "ScoreResult", "score_members"]
-
-#: The categories of ``risk_tier``, by code: 0 low, 1 medium, 2 high.
-RISK_TIERS = list(TIERS)
+__all__ = ["ScoreResult", "score_members"]
 
 
 @dataclass(frozen=True)
@@ -102,7 +99,7 @@ def score_members(
         columns[id_col] = kept.reset_index(drop=True)  # as a Series: its dtype is kept
     # a category: labels from codes cost nothing (inferring text from a million would cost more
     # than scoring them), and Parquet stores them as a dictionary
-    tiers = pd.Categorical.from_codes(model.risk_codes(proba), categories=RISK_TIERS)
+    tiers = pd.Categorical.from_codes(model.risk_codes(proba), categories=TIERS)
     columns |= {"churn_probability": proba, "risk_tier": tiers}
     features = model.spec_.feature_names
     return ScoreResult(
