@@ -526,7 +526,8 @@ def test_neutralise_formulas():
         }
     )
     out = neutralise_formulas(frame)
-    assert out["text"].tolist()[:6] == ["'=SUM(A1)", "'+1", "'-2", "'@x", "'\tcmd", "plain"]
+    # a signed plain number is read as that number by a spreadsheet: no formula, left as it is
+    assert out["text"].tolist()[:6] == ["'=SUM(A1)", "+1", "-2", "'@x", "'\tcmd", "plain"]
     assert pd.isna(out["text"].iloc[6])
     assert out["number"].tolist() == [-1, -2.5, 0, 3, 4, 5, 6]
     assert out["number"].dtype == frame["number"].dtype
@@ -546,3 +547,46 @@ def test_neutralise_formulas_keeps_dtypes_and_duplicate_names():
 def test_neutralise_formulas_categorical():
     frame = pd.DataFrame({"plan": pd.Categorical(["=cmd", "gold"])})
     assert neutralise_formulas(frame)["plan"].tolist() == ["'=cmd", "gold"]
+
+
+def test_neutralise_formulas_headers_and_formula_like_numbers():
+    frame = pd.DataFrame({"=HYPERLINK(1)": ["-1+2", "-1e5", "+.5"], "-2": [1, 2, 3]})
+    out = neutralise_formulas(frame)
+    assert list(out.columns) == ["'=HYPERLINK(1)", "-2"]
+    assert out.iloc[:, 0].tolist() == ["'-1+2", "-1e5", "+.5"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_write_table_neutralises_every_cell_and_header(tmp_path, suffix):
+    import openpyxl
+
+    frame = pd.DataFrame({"=cmd|'/C calc'!A0": ["@SUM(1)", "ok"], "value": ["=1+1", "-3"]})
+    path = write_table(frame, tmp_path / f"out{suffix}")
+    if suffix == ".csv":
+        back = pd.read_csv(path)
+        cells = [*back.columns, *back.astype(str).to_numpy().ravel()]
+    else:
+        sheet = openpyxl.load_workbook(path).active
+        assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+        cells = [cell.value for row in sheet.iter_rows() for cell in row]
+    assert set(cells) == {"'=cmd|'/C calc'!A0", "value", "'@SUM(1)", "ok", "'=1+1", "-3"}
+
+
+def test_write_table_parquet_keeps_values_as_they_are(tmp_path):
+    frame = pd.DataFrame({"=id": ["=1+1"]})
+    back = pd.read_parquet(write_table(frame, tmp_path / "out.parquet"))
+    assert back.to_dict("list") == {"=id": ["=1+1"]}  # a machine format: nothing to defuse
+
+
+def test_neutralise_arrow_formulas_matches_the_frame_rule():
+    import pyarrow as pa
+
+    from churnlab.io import neutralise_arrow_formulas
+
+    values = ["=SUM(A1)", "+1", "-2+3", "@x", "\tcmd", "plain", None, "-1.5e3"]
+    table = pa.table({"@id": values, "n": list(range(len(values)))})
+    out = neutralise_arrow_formulas(table)
+    reference = neutralise_formulas(pd.DataFrame({"@id": values, "n": range(len(values))}))
+    assert out.column_names == list(reference.columns)
+    expected = [None if pd.isna(v) else v for v in reference.iloc[:, 0]]
+    assert out.column(0).to_pylist() == expected

@@ -10,9 +10,10 @@ Every problem a user can fix is raised as a :class:`~churnlab.errors.ReadError`,
 :class:`~churnlab.errors.SchemaError` or :class:`~churnlab.errors.UsageError` whose message names
 the source and says the fix.
 
-:func:`write_table` writes CSV, Parquet or Excel through a temporary file in the target folder,
-so a reader never sees half a file. :func:`neutralise_formulas` defuses cells that a spreadsheet
-would run as formulas.
+:func:`write_table` writes CSV, Parquet or Excel through a temporary file in the target folder
+(:mod:`churnlab.atomic`), so a reader never sees half a file; in CSV and Excel files,
+:func:`neutralise_formulas` defuses every cell and header that a spreadsheet would run as a
+formula.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import io
 import itertools
 import os
 import re
-import secrets
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -39,10 +39,12 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from churnlab.atomic import atomic_output, cannot_write
 from churnlab.errors import ReadError, SchemaError, UsageError
 
 __all__ = [
     "atomic_output",
+    "neutralise_arrow_formulas",
     "neutralise_formulas",
     "read_batches",
     "read_table",
@@ -77,6 +79,9 @@ _LEGACY_ENCODINGS = ("cp1251", "cp1252", "koi8_r", "cp866", "cp1250", "mac_cyril
 _CYRILLIC_WORD = re.compile(r"[А-Яа-яЁёІіЇїЄєҐґЎў]+")
 _RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_PATTERN = "^[=+\\-@\t\r]"
+# a signed plain number ("-5", "+1.5e3") starts like a formula but a spreadsheet reads a number
+_PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _SAVE_AS_UTF8 = "save the file again as 'CSV UTF-8' (in Excel: File → Save As → CSV UTF-8)"
 
 
@@ -290,7 +295,8 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, index: boo
         The table to write.
     path : str or path-like
         Where to write; the extension picks the format: ``.csv`` (UTF-8), ``.parquet`` or
-        ``.xlsx``. Missing parent folders are created.
+        ``.xlsx``. Missing parent folders are created. CSV and XLSX files are for people to
+        open: their text cells and headers are neutralised (:func:`neutralise_formulas`).
     index : bool, default False
         Whether to write the index as a column.
 
@@ -400,11 +406,13 @@ def write_bytes(data: bytes, path: str | os.PathLike[str]) -> Path:
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy in which no text cell can run as a spreadsheet formula.
+    """Return a copy in which no text cell and no header can run as a spreadsheet formula.
 
     Text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
-    ``'``, as OWASP advises against CSV injection. Numbers are left alone, so a negative number
-    stays a number; only text (object, string and categorical) columns are changed.
+    ``'``, as OWASP advises against CSV injection; so do column names. Numbers are left alone,
+    so a negative number stays a number, and so is text that is only a signed number (``-5``,
+    which a spreadsheet reads as the number); only text (object, string and categorical)
+    columns are changed. :func:`write_table` applies it to every CSV and XLSX it writes.
 
     Parameters
     ----------
@@ -414,16 +422,16 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        A copy with the dangerous text cells prefixed.
+        A copy with the dangerous text cells and column names prefixed.
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"note": ["=SUM(A1)", "-2", "ok"], "change": [-2, 0, 3]})
+    >>> frame = pd.DataFrame({"note": ["=SUM(A1)", "-2+3", "-2"], "@id": [-2, 0, 3]})
     >>> neutralise_formulas(frame)
-            note  change
-    0  '=SUM(A1)      -2
-    1        '-2       0
-    2         ok       3
+            note  '@id
+    0  '=SUM(A1)    -2
+    1      '-2+3     0
+    2         -2     3
     """
     out = frame.copy()
     for position in range(out.shape[1]):
@@ -437,7 +445,37 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
             column = column.copy()
             column[dangerous] = "'" + column[dangerous]
             out.isetitem(position, column.array)
+    out.columns = [_neutral_name(name) for name in out.columns]
+    if out.index.name is not None:
+        out.index.name = _neutral_name(out.index.name)
     return out
+
+
+def neutralise_arrow_formulas(table: pa.Table) -> pa.Table:
+    """:func:`neutralise_formulas` for an Arrow table (the streaming scorer's CSV batches).
+
+    Examples
+    --------
+    >>> table = pa.table({"=id": ["=1+1", "A7", None], "p": [0.5, 0.1, 0.2]})
+    >>> neutralise_arrow_formulas(table).to_pydict()
+    {"'=id": ["'=1+1", 'A7', None], 'p': [0.5, 0.1, 0.2]}
+    """
+    import pyarrow.compute as pc
+
+    columns = []
+    for column in table.columns:
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            dangerous = pc.and_(
+                pc.match_substring_regex(column, _FORMULA_PATTERN),
+                pc.invert(pc.match_substring_regex(column, _PLAIN_NUMBER)),
+            )
+            quote, nothing = pa.scalar("'", column.type), pa.scalar("", column.type)
+            column = pc.if_else(dangerous, pc.binary_join_element_wise(quote, column, nothing),
+                                column)  # fmt: skip
+        columns.append(column)
+    return pa.table(columns, names=[_neutral_name(name) for name in table.column_names])
 
 
 def source_name(source: str | os.PathLike[str]) -> str:
@@ -988,7 +1026,7 @@ def _check_has_rows(frame: pd.DataFrame, name: str) -> None:
 
 
 def _write_csv(frame: pd.DataFrame, handle: IO[bytes], index: bool) -> None:
-    frame.to_csv(handle, index=index, encoding="utf-8")
+    neutralise_formulas(frame).to_csv(handle, index=index, encoding="utf-8")
 
 
 def _write_parquet(frame: pd.DataFrame, handle: IO[bytes], index: bool) -> None:
@@ -996,7 +1034,7 @@ def _write_parquet(frame: pd.DataFrame, handle: IO[bytes], index: bool) -> None:
 
 
 def _write_excel(frame: pd.DataFrame, handle: IO[bytes], index: bool) -> None:
-    frame.to_excel(handle, engine="openpyxl", index=index)
+    neutralise_formulas(frame).to_excel(handle, engine="openpyxl", index=index)
 
 
 _WRITERS: dict[str, Callable[[pd.DataFrame, IO[bytes], bool], None]] = {
@@ -1012,78 +1050,25 @@ def _write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         try:
             write(handle)
         except OSError as exc:
-            raise _cannot_write(path, exc) from exc
+            raise cannot_write(path, exc) from exc
 
 
-@contextmanager
-def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
-    """A binary file to write ``path`` through: a temporary file beside it, moved into place
-    when the block ends without an error, removed otherwise.
-
-    Missing parent folders are created. A folder in the way is refused before anything is
-    written; a file that cannot be created, flushed or moved there (no permission, disk full) is
-    a :class:`UsageError` naming the path; other errors of the block pass through.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     with atomic_output(Path(folder) / "out.txt") as handle:
-    ...         _ = handle.write(b"whole")
-    ...     print(sorted(os.listdir(folder)), (Path(folder) / "out.txt").read_bytes())
-    ['out.txt'] b'whole'
-    """
-    path = Path(path)
-    if path.is_dir():
-        raise _cannot_write(path, IsADirectoryError(21, "it is a folder"))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = _create_temporary(path)
-    except OSError as exc:
-        raise _cannot_write(path, exc) from exc
-    handle = os.fdopen(descriptor, "wb")
-    try:
-        yield handle
-    except BaseException:  # the block's own errors pass through as they are
-        handle.close()
-        temporary.unlink(missing_ok=True)
-        raise
-    try:
-        handle.flush()
-        os.fsync(handle.fileno())
-        handle.close()
-        os.replace(temporary, path)
-    except OSError as exc:
-        handle.close()
-        temporary.unlink(missing_ok=True)
-        raise _cannot_write(path, exc) from exc
-
-
-def _cannot_write(path: Path, exc: OSError) -> UsageError:
-    return UsageError(
-        f"cannot write the file: {exc.strerror or exc}",
-        file=str(path),
-        fix="choose another output path, or check that you may write to that folder",
-    )
-
-
-def _create_temporary(path: Path) -> tuple[int, Path]:
-    """Create a new hidden file beside `path`, with the usual permissions (umask applies).
-
-    Unlike :func:`tempfile.mkstemp`, whose files are private (0600), the final file then has
-    the permissions any new file would have.
-    """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            return os.open(temporary, flags, 0o666), temporary
-        except FileExistsError:
-            continue
+def _neutral_name(name: Any) -> Any:
+    """A column name that cannot run as a formula: text names get the same ``'`` as cells."""
+    if (
+        isinstance(name, str)
+        and name.startswith(_FORMULA_STARTS)
+        and not re.match(_PLAIN_NUMBER, name)
+    ):
+        return "'" + name
+    return name
 
 
 def _starts_like_formula(column: pd.Series) -> pd.Series:
     try:
-        return column.str.startswith(_FORMULA_STARTS, na=False).astype(bool)
+        starts = column.str.startswith(_FORMULA_STARTS, na=False).astype(bool)
+        if not starts.any():
+            return starts
+        return starts & ~column.str.match(_PLAIN_NUMBER, na=False).astype(bool)
     except AttributeError:  # an object column without any text
         return pd.Series(False, index=column.index)

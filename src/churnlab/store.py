@@ -48,7 +48,7 @@ from churnlab.io import source_name, with_default_driver
 if TYPE_CHECKING:
     from churnlab.model import ChurnModel
 
-__all__ = ["RUN_KINDS", "Store", "default_store_url"]
+__all__ = ["RUN_KINDS", "Store", "check_month", "default_store_url"]
 
 #: The kinds of run the store records.
 RUN_KINDS = ("train", "analyze", "score")
@@ -373,7 +373,7 @@ class Store:
         """
         if kind not in RUN_KINDS:
             raise ValueError(f"kind must be one of {', '.join(RUN_KINDS)}, not {kind!r}")
-        month = _check_month(month)
+        month = check_month(month)
         shown_source = source_name(source)
         run_id = uuid.uuid4().hex
         records = None if scores is None else _score_records(scores, id_col, run_id, month)
@@ -753,7 +753,24 @@ def _missing(value: Any) -> bool:
         return False
 
 
-def _check_month(month: str | None) -> str:
+def check_month(month: str | None) -> str:
+    """The month as ``YYYY-MM`` (this month, UTC, when None).
+
+    Raises
+    ------
+    UsageError
+        It is not a month.
+
+    Examples
+    --------
+    >>> check_month("2024-06")
+    '2024-06'
+    >>> check_month("2024-13")
+    Traceback (most recent call last):
+    ...
+    churnlab.errors.UsageError: the month '2024-13' is not a month
+      fix: write it as YYYY-MM, e.g. 2024-06
+    """
     if month is None:
         return datetime.now(UTC).strftime("%Y-%m")
     if not isinstance(month, str) or not _MONTH.fullmatch(month):

@@ -23,7 +23,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from churnlab.errors import UsageError
-from churnlab.io import atomic_output, read_batches, source_name
+from churnlab.io import atomic_output, neutralise_arrow_formulas, read_batches, source_name
 from churnlab.scoring import score_members
 
 if TYPE_CHECKING:
@@ -222,9 +222,12 @@ class _ScoresWriter:
                 # Dictionary pages only for text: on unique numbers they cost time, save nothing.
                 text = [f.name for f in self.schema if not _is_number(f.type)]
                 self.writer = pq.ParquetWriter(self.handle, self.schema, use_dictionary=text)
-            else:
-                self.writer = pacsv.CSVWriter(self.handle, self.schema)
-        self.writer.write_table(table.cast(self.schema))
+            else:  # for people to open: no cell or header may run as a formula
+                self.writer = pacsv.CSVWriter(
+                    self.handle, neutralise_arrow_formulas(self.schema.empty_table()).schema
+                )
+        table = table.cast(self.schema)
+        self.writer.write_table(table if self.parquet else neutralise_arrow_formulas(table))
 
     def __exit__(self, *error: object) -> None:
         if self.writer is not None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import signal
+import sys
+from types import FrameType
+
 import typer
 
+from churnlab.cli._common import err
 from churnlab.cli.analyze import analyze
 from churnlab.cli.evaluate import evaluate
 from churnlab.cli.make_members import make_members
@@ -27,6 +32,23 @@ app.command()(serve)
 app.command("make-members")(make_members)
 
 
+class Stopped(BaseException):
+    """SIGTERM, raised where the program is, so that every output on its way is removed."""
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise Stopped(signum)
+
+
 def main() -> None:
-    """Entry point of the `churnlab` script."""
-    app()
+    """Entry point of the `churnlab` script.
+
+    SIGTERM stops the command as Ctrl+C would: the temporary files and staging folders of
+    the outputs on their way are removed, and earlier outputs are left as they were (exit 143).
+    """
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        app()
+    except Stopped:
+        err.print("[bold red]stopped:[/] nothing was written; earlier outputs are as they were")
+        sys.exit(143)

@@ -99,12 +99,27 @@ StoreOpt = Annotated[
         "or a DuckDB file in your data folder).",
     ),
 ]
+
+
+def _checked_month(value: str | None) -> str | None:
+    """--month, checked as it is parsed: before any work is done."""
+    from churnlab.store import check_month
+
+    if value is not None:
+        try:
+            check_month(value)
+        except ChurnlabError as exc:
+            raise typer.BadParameter(exc.message) from None
+    return value
+
+
 MonthOpt = Annotated[
     str | None,
     typer.Option(
         "--month",
         help="The month these scores are for, YYYY-MM (default: this "
         "month); running a month again replaces its scores.",
+        callback=_checked_month,
     ),
 ]
 QueryOpt = Annotated[str | None, typer.Option("--query", help="SQL query, for a database URL.")]

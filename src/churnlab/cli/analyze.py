@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from churnlab.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.cli._common import (
     BUNDLED,
     DataArg,
@@ -30,6 +31,7 @@ from churnlab.cli._common import (
     record_run,
     spec_for,
 )
+from churnlab.errors import UsageError
 
 
 class Language(StrEnum):
@@ -81,9 +83,15 @@ def analyze(
     from churnlab.analysis import STEPS
     from churnlab.analysis import analyze as run_analysis
     from churnlab.plan import load_playbook
-    from churnlab.report.export import write_outputs
+    from churnlab.report.export import OUTPUTS, write_outputs
 
     started = time.perf_counter()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(
+            f"--out names a file, not a folder: {str(out_dir)!r}",
+            fix="give --out a folder for the report and the exports, e.g. --out report/",
+        )
+    refuse_overwriting_inputs({}, [data, playbook_path], folders={"--out": out_dir})
     store = open_store(store_url)
     playbook = load_playbook(playbook_path)
     economics = playbook.economics.override(
@@ -108,7 +116,29 @@ def analyze(
             random_state=seed,
             on_step=lambda name: advance(STEPS.index(name), len(STEPS)),
         )
-    paths = write_outputs(analysis, out_dir)
+    paths = {role: out_dir / name for role, name in OUTPUTS.items()}
+    members = analysis.members
+    # the folder's files appear together, once the run is recorded, or none of them
+    with outputs_together(paths.values()) as staged:
+        write_outputs(analysis, staged[paths["report"]].parent)
+        record_run(
+            store,
+            kind="analyze",
+            source=source,
+            model=analysis.model,
+            model_path=paths["model"],
+            rows=len(frame),
+            scored=len(members),
+            rejected=len(analysis.rejects),
+            month=month,
+            scores=members.assign(
+                reasons=members.filter(regex=r"^reason_\d+$").apply(
+                    lambda r: "; ".join(x for x in r if isinstance(x, str) and x), axis=1
+                ),
+                action=members["recommended_measure"],
+            ),
+            id_col=spec.id_col,
+        )
     seconds = time.perf_counter() - started
     for sentence in analysis.summary.conclusions:
         out.print(f"- {escape(sentence)}")
@@ -120,24 +150,5 @@ def analyze(
             if rejected
             else ""
         )
-    )
-    members = analysis.members
-    record_run(
-        store,
-        kind="analyze",
-        source=source,
-        model=analysis.model,
-        model_path=paths["model"],
-        rows=len(frame),
-        scored=len(members),
-        rejected=len(analysis.rejects),
-        month=month,
-        scores=members.assign(
-            reasons=members.filter(regex=r"^reason_\d+$").apply(
-                lambda r: "; ".join(x for x in r if isinstance(x, str) and x), axis=1
-            ),
-            action=members["recommended_measure"],
-        ),
-        id_col=spec.id_col,
     )
     err.print(f"report: [bold]{escape(str(paths['report']))}[/]")

@@ -31,6 +31,7 @@ from churnlab.cli._common import (
     read_members,
     record_run,
 )
+from churnlab.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.datasets import bundled_path
 from churnlab.errors import UsageError
 from churnlab.io import source_name, write_sql_table, write_table
@@ -117,15 +118,31 @@ def score(
         )
     if out_table is not None and data is not None:
         _check_not_the_store(data, out_table, store_url)
+    refuse_overwriting_inputs({"--out": out, "--rejects": rejects_path}, [data, model_path])
     store = open_store(store_url)
     # reasons need the whole model; plain scores only its arithmetic, read without scikit-learn
     model = load_model(model_path) if with_reasons else load_scorer(model_path)
     run = _Run(data, query, table, id_col, rejects_path, model_path, store, month, model)
-    if out_table is None:
-        assert out is not None  # scores.csv by default
-        _stream(run, out, with_reasons=with_reasons)
-    else:
-        _score_into_table(run, out, out_table)
+    # every output appears only once the run is recorded: a failure leaves none of them
+    with outputs_together([p for p in (out, rejects_path) if p is not None]) as staged:
+        if out_table is None:
+            assert out is not None  # scores.csv by default
+            told = _stream(run, staged[out], staged[rejects_path], with_reasons=with_reasons)
+        else:
+            told = _score_into_table(
+                run, None if out is None else staged[out], staged[rejects_path], out_table
+            )
+        run.record(told.source, told.rows, told.scored, told.rejected, told.kept_scores)
+    target = [] if out is None else [escape(str(out))]
+    if out_table is not None:
+        target.append(f"table {escape(out_table)!r}")
+    say_scored(told.scored, told.rows, told.source, " and ".join(target), told.rejected,
+               rejects_path)  # fmt: skip
+    if told.kept_scores is None and out is not None:
+        err.print(
+            f"the run history keeps the counts of this run, not its {told.scored:,} scores "
+            f"(more than {STORE_MEMBERS:,}): they are in {escape(str(out))}"
+        )
 
 
 @dataclass(frozen=True)
@@ -160,32 +177,31 @@ class _Run:
         )
 
 
-def _score_into_table(run: _Run, out: Path | None, out_table: str) -> None:
+@dataclass(frozen=True)
+class _Scored:
+    """What a scoring run did, for its closing lines and the run history."""
+
+    source: str
+    rows: int
+    scored: int
+    rejected: int
+    kept_scores: pd.DataFrame | None
+
+
+def _score_into_table(run: _Run, out: Path | None, rejects: Path, out_table: str) -> _Scored:
     """Score the whole table into --out-table (one transaction) and, if given, --out."""
     from churnlab.scoring import score_members
 
     frame, source = read_members(run.data, query=run.query, table=run.table)
     with progress(f"scoring {len(frame):,} members"):
         result = score_members(run.model, frame, source=source, id_col=run.id_col)
-    written: list[Path] = []
-    try:
-        if out is not None:
-            write_table(result.scores, out)
-            written.append(out)
-        write_table(result.rejects, run.rejects)
-        written.append(run.rejects)
-        assert run.data is not None  # --out-table needs DATA's database
-        scored_at = datetime.now(UTC).replace(microsecond=0)
-        write_sql_table(result.scores.assign(scored_at=scored_at), run.data, out_table)
-    except BaseException:
-        for path in written:  # every output or none
-            path.unlink(missing_ok=True)
-        raise
-    targets = [] if out is None else [escape(str(out))]
-    targets.append(f"table {escape(out_table)!r}")
-    say_scored(len(result.scores), result.n_input, source, " and ".join(targets),
-               len(result.rejects), run.rejects)  # fmt: skip
-    run.record(source, result.n_input, len(result.scores), len(result.rejects), result.scores)
+    if out is not None:
+        write_table(result.scores, out)
+    write_table(result.rejects, rejects)
+    assert run.data is not None  # --out-table needs DATA's database
+    scored_at = datetime.now(UTC).replace(microsecond=0)
+    write_sql_table(result.scores.assign(scored_at=scored_at), run.data, out_table)
+    return _Scored(source, result.n_input, len(result.scores), len(result.rejects), result.scores)
 
 
 def say_scored(
@@ -206,8 +222,8 @@ def say_scored(
 STORE_MEMBERS = 100_000
 
 
-def _stream(run: _Run, out: Path, *, with_reasons: bool) -> None:
-    """Score a file batch by batch into --out (any size), then record the run."""
+def _stream(run: _Run, out: Path, rejects: Path, *, with_reasons: bool) -> _Scored:
+    """Score a file batch by batch into ``out`` (any size), the rejects into ``rejects``."""
     from churnlab.streaming import score_file
 
     source = BUNDLED if run.data is None else source_name(run.data)
@@ -223,19 +239,8 @@ def _stream(run: _Run, out: Path, *, with_reasons: bool) -> None:
             query=run.query,
             table=run.table,
         )
-    try:
-        write_table(done.rejects, run.rejects)
-    except BaseException:
-        out.unlink(missing_ok=True)  # every output or none
-        raise
-    say_scored(done.n_scored, done.n_input, source, escape(str(out)), len(done.rejects),
-               run.rejects)  # fmt: skip
-    if done.kept_scores is None:
-        err.print(
-            f"the run history keeps the counts of this run, not its {done.n_scored:,} scores "
-            f"(more than {STORE_MEMBERS:,}): they are in {escape(str(out))}"
-        )
-    run.record(source, done.n_input, done.n_scored, len(done.rejects), done.kept_scores)
+    write_table(done.rejects, rejects)
+    return _Scored(source, done.n_input, done.n_scored, len(done.rejects), done.kept_scores)
 
 
 # the run history's tables, which --out-table must not replace when the store is DATA's database

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
+from churnlab.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.cli._common import (
     DataArg,
     Engine,
@@ -64,7 +65,6 @@ def train(
 ) -> None:
     """Train a calibrated churn model on DATA and save it to --model."""
     from churnlab.model import ChurnModel
-    from churnlab.persist import save_model
     from churnlab.validate import check_training_table
 
     if model_path.is_dir():
@@ -72,6 +72,7 @@ def train(
             f"--model names a folder: {str(model_path)!r}",
             fix="give a file name for the model, e.g. model.churnlab",
         )
+    refuse_overwriting_inputs({"--model": model_path}, [data])
     if engine is Engine.dask:
         _train_on_dask(data, model_path, target, positive, id_col, keep, learner, seed,
                        scheduler, store_url)  # fmt: skip
@@ -88,7 +89,7 @@ def train(
         model = ChurnModel(
             spec, learner=learner.value, folds=folds, random_state=seed, tune_rows=tune_rows
         ).fit(X, y)
-    save_model(model, model_path)
+    _save_and_record(store, model, model_path, source, rows=len(frame))
     seconds = time.perf_counter() - started
     err.print(
         f"trained on {len(X):,} members ({int(y.sum()):,} left) from {escape(source)} "
@@ -101,16 +102,16 @@ def train(
         f"threshold {model.threshold_:.2f})",
     )
     err.print(f"model written to [bold]{escape(str(model_path))}[/]")
-    record_run(
-        store,
-        kind="train",
-        source=source,
-        model=model,
-        model_path=model_path,
-        rows=len(frame),
-        scored=0,
-        rejected=0,
-    )
+
+
+def _save_and_record(store: Any, model: Any, model_path: Path, source: str, rows: int) -> None:
+    """Write the model file and record the run: the file appears only once the run is in."""
+    from churnlab.persist import save_model
+
+    with outputs_together([model_path]) as staged:
+        save_model(model, staged[model_path])
+        record_run(store, kind="train", source=source, model=model, model_path=model_path,
+                   rows=rows, scored=0, rejected=0)  # fmt: skip
 
 
 def _train_on_dask(
@@ -127,7 +128,6 @@ def _train_on_dask(
 ) -> None:
     """`train --engine dask`: LightGBM on the cluster, calibrated on held-out rows."""
     from churnlab.distributed import HOLDOUT, dask_client, read_parquet_partitions, train_on_dask
-    from churnlab.persist import save_model
 
     if data is None or "://" in data:
         raise UsageError(
@@ -153,7 +153,7 @@ def _train_on_dask(
             keep=tuple(keep or ()),
             random_state=seed,
         )
-    save_model(model, model_path)
+    _save_and_record(store, model, model_path, data, rows=rows)
     err.print(
         f"trained on {rows:,} rows from {escape(data)} on {escape(where)} in "
         f"{time.perf_counter() - started:.1f} s; learner: [bold]boosting[/] {model.params_}"
@@ -163,16 +163,6 @@ def _train_on_dask(
         title=f"Held-out metrics ({HOLDOUT:.0%} of rows, threshold {model.threshold_:.2f})",
     )
     err.print(f"model written to [bold]{escape(str(model_path))}[/]")
-    record_run(
-        store,
-        kind="train",
-        source=data,
-        model=model,
-        model_path=model_path,
-        rows=rows,
-        scored=0,
-        rejected=0,
-    )
 
 
 def _of_sample(tuned: int, rows: int) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from churnlab.analysis import Analysis
 from churnlab.bundle import save_bundle
-from churnlab.io import neutralise_formulas, write_bytes, write_table
+from churnlab.io import write_bytes, write_table
 from churnlab.persist import save_model
 from churnlab.report.html import render_html
 
@@ -31,8 +31,9 @@ def write_outputs(analysis: Analysis, folder: str | os.PathLike[str]) -> dict[st
     """Write the report, the summary, the member scores, the plan, the model, what serving it
     needs (segments, playbook; see :mod:`churnlab.bundle`) and the rejects.
 
-    Spreadsheet exports (``scores.csv``, ``plan.csv``, ``plan.xlsx``) have cells that start with
-    ``=``, ``+``, ``-`` or ``@`` neutralised, so a crafted id cannot run as a formula in Excel.
+    Spreadsheet exports (every CSV and ``plan.xlsx``) have cells and headers that start with
+    ``=``, ``+``, ``-`` or ``@`` neutralised by :func:`~churnlab.io.write_table`, so a crafted
+    id or column name cannot run as a formula in Excel.
 
     Returns
     -------
@@ -44,10 +45,9 @@ def write_outputs(analysis: Analysis, folder: str | os.PathLike[str]) -> dict[st
     summary = analysis.summary
     html = render_html(summary, members=analysis.members, campaign=analysis.plan.campaign)
     write_bytes(summary.to_json().encode("utf-8"), paths["summary"])
-    write_table(neutralise_formulas(analysis.members), paths["scores"])
-    plan = neutralise_formulas(analysis.plan.campaign)
-    write_table(plan, paths["plan_csv"])
-    write_table(plan, paths["plan_xlsx"])
+    write_table(analysis.members, paths["scores"])
+    write_table(analysis.plan.campaign, paths["plan_csv"])
+    write_table(analysis.plan.campaign, paths["plan_xlsx"])
     save_model(analysis.model, paths["model"])
     save_bundle(folder, analysis.segmenter, analysis.playbook)
     write_table(analysis.rejects, paths["rejects"])

@@ -1,0 +1,346 @@
+"""Outputs that appear whole or not at all, and never in place of an input.
+
+Every file churnlab writes goes through a hidden temporary file beside its target, which is
+moved into place only when it is complete (:func:`atomic_output`). A run that writes several
+files writes them all into a hidden staging folder first and moves them into place together at
+the end (:func:`outputs_together`), so a run that fails -- a bad option found late, a full disk,
+a store that cannot be written -- leaves none of its outputs behind and no earlier output
+changed.
+
+Each temporary file and staging folder is locked (``flock``) by the process that writes it for
+as long as it lives. A process killed with ``kill -9`` cannot remove its temporaries, but its
+lock dies with it: the next run that writes to the same place removes the temporaries whose
+lock it can take, which proves that their writer is gone. SIGTERM is turned into a clean stop
+by the command line (:func:`churnlab.cli.main`), which removes them at once.
+
+:func:`refuse_overwriting_inputs` checks, before any work, that no output names an input.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager, suppress
+from pathlib import Path
+from typing import IO
+
+from churnlab.errors import UsageError
+
+try:  # POSIX; elsewhere temporaries are not locked and stale ones are left in place
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["atomic_output", "outputs_together", "refuse_overwriting_inputs"]
+
+#: The suffix of every temporary file and staging folder churnlab makes.
+TEMPORARY_SUFFIX = ".churnlab-tmp"
+_STAGING_PREFIX = ".churnlab-staging-"
+_LOCK = ".lock"
+#: A temporary younger than this is never taken for stale (its writer may not have locked it yet).
+_STALE_AFTER_SECONDS = 5.0
+#: What a write says when the disk (or the quota) is full.
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """A binary file to write ``path`` through: a temporary file beside it, moved into place
+    when the block ends without an error, removed otherwise.
+
+    Missing parent folders are created. A folder in the way is refused before anything is
+    written; a file that cannot be created, written, flushed or moved there (no permission, a
+    full disk) is a :class:`~churnlab.errors.UsageError` naming the path; other errors of the
+    block pass through. Temporaries of earlier writers of ``path`` that were killed are removed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     with atomic_output(Path(folder) / "out.txt") as handle:
+    ...         _ = handle.write(b"whole")
+    ...     print(sorted(os.listdir(folder)), (Path(folder) / "out.txt").read_bytes())
+    ['out.txt'] b'whole'
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise cannot_write(path, IsADirectoryError(21, "it is a folder"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(path.parent, f".{path.name}.")
+        descriptor, temporary = _create_temporary(path)
+    except OSError as exc:
+        raise cannot_write(path, exc) from exc
+    handle = os.fdopen(descriptor, "wb")
+    try:
+        yield handle
+    except OSError as exc:
+        _discard(handle, temporary)
+        if exc.errno in _DISK_FULL:  # a write of the block; other errors are the block's own
+            raise cannot_write(path, exc) from exc
+        raise
+    except BaseException:  # the block's own errors (and a stop) pass through as they are
+        _discard(handle, temporary)
+        raise
+    try:
+        handle.flush()
+        os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as exc:
+        _discard(handle, temporary)
+        raise cannot_write(path, exc) from exc
+    handle.close()  # closing releases the lock
+
+
+@contextmanager
+def outputs_together(targets: Iterable[str | os.PathLike[str]]) -> Iterator[dict[Path, Path]]:
+    """Write several files so that they appear together, or none of them at all.
+
+    Yields where to write each target now: a path of the same name in a hidden staging folder
+    beside it. When the block ends without an error, every staged file that was written
+    replaces its target (an earlier target is put back if a later one cannot be moved); when
+    it fails, the staging folders, and the folders made for the targets, are removed.
+
+    Parameters
+    ----------
+    targets : iterable of path-like
+        The files the run writes. Targets that the block does not write are left as they were.
+
+    Raises
+    ------
+    UsageError
+        A target is a folder, or a staging folder cannot be made (no permission, disk full).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     out, rejects = Path(folder) / "scores.csv", Path(folder) / "rejects.csv"
+    ...     try:
+    ...         with outputs_together([out, rejects]) as staged:
+    ...             _ = staged[out].write_text("row\\n0\\n")
+    ...             raise RuntimeError("the store cannot be written")
+    ...     except RuntimeError:
+    ...         pass
+    ...     print(sorted(os.listdir(folder)))
+    ...     with outputs_together([out, rejects]) as staged:
+    ...         _ = staged[out].write_text("row\\n0\\n")
+    ...         _ = staged[rejects].write_text("row\\n")
+    ...     print(sorted(os.listdir(folder)))
+    []
+    ['rejects.csv', 'scores.csv']
+    """
+    paths = [Path(t) for t in targets]
+    for path in paths:
+        if path.is_dir():
+            raise cannot_write(path, IsADirectoryError(21, "it is a folder"))
+    made = _missing_folders({p.parent for p in paths})
+    with ExitStack() as stack:
+        try:
+            staging = {
+                folder: stack.enter_context(_staging_folder(folder))
+                for folder in dict.fromkeys(p.parent for p in paths)
+            }
+            yield {path: staging[path.parent] / path.name for path in paths}
+            _publish([(staging[p.parent] / p.name, p) for p in paths])
+        except BaseException:
+            stack.close()  # the staging folders go first, then the folders made for them
+            for folder in sorted(made, key=lambda f: len(f.parts), reverse=True):
+                with suppress(OSError):
+                    folder.rmdir()  # only if nothing else was put there meanwhile
+            raise
+
+
+def refuse_overwriting_inputs(
+    outputs: Mapping[str, str | os.PathLike[str] | None],
+    inputs: Iterable[str | os.PathLike[str] | None],
+    *,
+    folders: Mapping[str, str | os.PathLike[str] | None] | None = None,
+) -> None:
+    """Refuse, before any work, outputs that would replace an input.
+
+    Parameters
+    ----------
+    outputs : mapping
+        Option (``"--out"``) -> the file it names; None entries are ignored.
+    inputs : iterable
+        The files the run reads (a data file, a model, a playbook); database URLs and None are
+        ignored.
+    folders : mapping, optional
+        Option -> an output folder; an input inside it is refused too, since the run makes the
+        folder its own.
+
+    Raises
+    ------
+    UsageError
+        An output is an input (by its path, through a link, or as the same file under another
+        name), or an output folder holds an input.
+
+    Examples
+    --------
+    >>> refuse_overwriting_inputs({"--out": "members.csv"}, ["./members.csv"])
+    Traceback (most recent call last):
+    ...
+    churnlab.errors.UsageError: --out names the input members.csv: writing it would replace ...
+    """
+    files = [Path(i) for i in inputs if i is not None and "://" not in str(i)]
+    for option, output in outputs.items():
+        if output is None:
+            continue
+        for source in files:
+            if _same_file(Path(output), source):
+                raise UsageError(
+                    f"{option} names the input {source}: writing it would replace the data",
+                    file=str(output),
+                    fix=f"give {option} another file name",
+                )
+    for option, folder in (folders or {}).items():
+        if folder is None:
+            continue
+        root = Path(folder).resolve()
+        for source in files:
+            if root == source.resolve() or root in source.resolve().parents:
+                raise UsageError(
+                    f"{option} names the folder {folder}, which holds the input {source}: "
+                    "churnlab writes that folder as its own",
+                    file=str(source),
+                    fix=f"give {option} another folder, or move the input out of it",
+                )
+
+
+def cannot_write(path: Path, exc: OSError) -> UsageError:
+    """The :class:`UsageError` for a file that cannot be written (a full disk said so)."""
+    reason = "the disk is full" if exc.errno in _DISK_FULL else (exc.strerror or str(exc))
+    return UsageError(
+        f"cannot write the file: {reason}",
+        file=str(path),
+        fix="free some space, choose another output path, or check that you may write to "
+        "that folder",
+    )
+
+
+def remove_stale(folder: Path, prefix: str) -> None:
+    """Remove the temporaries in ``folder`` whose name starts with ``prefix`` and whose
+    writer is gone (their lock is free, and they are older than a few seconds)."""
+    if fcntl is None:  # pragma: no cover - Windows
+        return
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix)]
+    except OSError:
+        return
+    for name in names:
+        if not name.endswith(TEMPORARY_SUFFIX):
+            continue
+        path = folder / name
+        lock = path / _LOCK if path.is_dir() else path
+        try:
+            if time.time() - lock.stat().st_mtime < _STALE_AFTER_SECONDS:
+                continue
+            descriptor = os.open(lock, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # its writer holds it: alive
+            os.close(descriptor)
+            continue
+        try:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        finally:
+            os.close(descriptor)
+
+
+
+def _create_temporary(path: Path) -> tuple[int, Path]:
+    """Create a new hidden file beside `path`, locked by this process, with the usual
+    permissions (umask applies; unlike :func:`tempfile.mkstemp`'s private 0600)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}{TEMPORARY_SUFFIX}")
+        try:
+            descriptor = os.open(temporary, flags, 0o666)
+        except FileExistsError:
+            continue
+        if fcntl is not None:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        return descriptor, temporary
+
+
+def _discard(handle: IO[bytes], temporary: Path) -> None:
+    with suppress(OSError):
+        temporary.unlink(missing_ok=True)
+    with suppress(OSError):
+        handle.close()
+
+
+@contextmanager
+def _staging_folder(folder: Path) -> Iterator[Path]:
+    """A hidden folder inside ``folder`` for this run's outputs, locked while the run lives."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        remove_stale(folder, _STAGING_PREFIX)
+        staging = folder / f"{_STAGING_PREFIX}{secrets.token_hex(4)}{TEMPORARY_SUFFIX}"
+        staging.mkdir()
+        descriptor = os.open(staging / _LOCK, os.O_WRONLY | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise cannot_write(folder, exc) from exc
+    try:
+        if fcntl is not None:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        os.close(descriptor)
+
+
+def _publish(moves: list[tuple[Path, Path]]) -> None:
+    """Move each written staged file onto its target; if one cannot be moved, undo the moves
+    made so far (the earlier targets come back)."""
+    done: list[tuple[Path, Path | None]] = []  # a target now in place, where its old one went
+    for staged, target in moves:
+        if not staged.exists():
+            continue
+        try:
+            previous = None
+            if target.exists():
+                previous = staged.with_name(f".previous-{staged.name}")
+                os.replace(target, previous)
+            os.replace(staged, target)
+        except OSError as exc:
+            if previous is not None and not target.exists():
+                done.append((target, previous))
+            for moved, old in reversed(done):
+                with suppress(OSError):
+                    if old is None:
+                        moved.unlink()
+                    else:
+                        os.replace(old, moved)
+            raise cannot_write(target, exc) from exc
+        done.append((target, previous))
+
+
+def _missing_folders(folders: Iterable[Path]) -> list[Path]:
+    """The folders (and their parents) that do not exist yet."""
+    missing: set[Path] = set()
+    for folder in folders:
+        for candidate in (folder, *folder.parents):
+            if candidate.exists():
+                break
+            missing.add(candidate)
+    return sorted(missing)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)  # a hard link, or the same file by another way
+    except OSError:  # one of them does not exist yet
+        return False
