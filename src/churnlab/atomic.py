@@ -257,7 +257,6 @@ def remove_stale(folder: Path, prefix: str) -> None:
             os.close(descriptor)
 
 
-
 def _create_temporary(path: Path) -> tuple[int, Path]:
     """Create a new hidden file beside `path`, locked by this process, with the usual
     permissions (umask applies; unlike :func:`tempfile.mkstemp`'s private 0600)."""

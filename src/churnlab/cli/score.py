@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 from sqlalchemy.engine import make_url
 
+from churnlab.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.cli._common import (
     BUNDLED,
     DataArg,
@@ -31,7 +32,6 @@ from churnlab.cli._common import (
     read_members,
     record_run,
 )
-from churnlab.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.datasets import bundled_path
 from churnlab.errors import UsageError
 from churnlab.io import source_name, write_sql_table, write_table
