@@ -87,10 +87,10 @@ def test_atomic_output_leaves_young_and_foreign_files_alone(tmp_path: Path) -> N
 
 def test_atomic_output_disk_full_is_a_usage_error(tmp_path: Path) -> None:
     target = tmp_path / "scores.csv"
-    with pytest.raises(UsageError, match=r"scores\.csv: cannot write the file: the disk is full"):
-        with atomic_output(target) as handle:
-            handle.write(b"part")
-            raise OSError(errno.ENOSPC, "No space left on device")
+    full = r"scores\.csv: cannot write the file: the disk is full"
+    with pytest.raises(UsageError, match=full), atomic_output(target) as handle:
+        handle.write(b"part")
+        raise OSError(errno.ENOSPC, "No space left on device")
     assert os.listdir(tmp_path) == []
 
 
@@ -136,11 +136,11 @@ def test_outputs_together_undoes_a_publish_that_fails_half_way(
             raise OSError(errno.ENOSPC, "No space left on device")
         real_replace(source, target)
 
-    with pytest.raises(UsageError, match=r"b\.csv: cannot write the file: the disk is full"):
-        with outputs_together([first, second]) as staged:
-            staged[first].write_text("new a")
-            staged[second].write_text("new b")
-            monkeypatch.setattr(os, "replace", replace)
+    full = r"b\.csv: cannot write the file: the disk is full"
+    with pytest.raises(UsageError, match=full), outputs_together([first, second]) as staged:
+        staged[first].write_text("new a")
+        staged[second].write_text("new b")
+        monkeypatch.setattr(os, "replace", replace)
     assert failed
     assert (first.read_text(), second.read_text()) == ("old a", "old b")  # both put back
     assert sorted(os.listdir(tmp_path)) == ["a.csv", "b.csv"]
