@@ -95,6 +95,26 @@ def test_the_command_on_a_running_scheduler(
     assert "(9 partitions on tcp://" in " ".join(result.stderr.split())
     assert len(pd.read_parquet(tmp_path / "out")) == 5997
     assert pd.read_csv(tmp_path / "out.rejects.csv")["row"].tolist() == [10, 2500, 5999]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+    # a second run replaces the parts folder whole: a part left from an older, longer run
+    # would otherwise be read back with the new ones
+    (tmp_path / "out" / "part.99.parquet").write_bytes((tmp_path / "out" / "part.0.parquet")
+                                                       .read_bytes())  # fmt: skip
+    again = runner.invoke(
+        app, ["score", str(folder), "--engine", "dask", "--scheduler", address, "--out", "out"]
+    )
+    assert again.exit_code == 0, again.stderr
+    assert len(pd.read_parquet(tmp_path / "out")) == 5997
+
+    # a folder that holds anything else is not churnlab's to replace
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    refused = runner.invoke(
+        app, ["score", str(folder), "--engine", "dask", "--scheduler", address, "--out", "out"]
+    )
+    assert refused.exit_code == 2, refused.stderr
+    assert "holds files churnlab did not write (notes.txt)" in " ".join(refused.stderr.split())
+    assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
 
 
 @pytest.mark.parametrize(

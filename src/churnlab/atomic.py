@@ -97,7 +97,12 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
 
 
 @contextmanager
-def outputs_together(targets: Iterable[str | os.PathLike[str]]) -> Iterator[dict[Path, Path]]:
+def outputs_together(
+    targets: Iterable[str | os.PathLike[str]],
+    *,
+    folders: Iterable[str | os.PathLike[str]] = (),
+    parts: tuple[str, ...] = (".parquet", "_metadata", "_common_metadata"),
+) -> Iterator[dict[Path, Path]]:
     """Write several files so that they appear together, or none of them at all.
 
     Yields where to write each target now: a path of the same name in a hidden staging folder
@@ -109,11 +114,17 @@ def outputs_together(targets: Iterable[str | os.PathLike[str]]) -> Iterator[dict
     ----------
     targets : iterable of path-like
         The files the run writes. Targets that the block does not write are left as they were.
+    folders : iterable of path-like
+        Folders the run writes whole (a Dask run's Parquet parts): each replaces the folder of
+        that name, which may hold only files ending in one of ``parts``.
+    parts : tuple of str
+        The endings of the files a folder of `folders` may hold to be replaced.
 
     Raises
     ------
     UsageError
-        A target is a folder, or a staging folder cannot be made (no permission, disk full).
+        A file target is a folder, a folder target holds other files, or a staging folder
+        cannot be made (no permission, disk full).
 
     Examples
     --------
@@ -138,6 +149,9 @@ def outputs_together(targets: Iterable[str | os.PathLike[str]]) -> Iterator[dict
     for path in paths:
         if path.is_dir():
             raise cannot_write(path, IsADirectoryError(21, "it is a folder"))
+    for folder in map(Path, folders):
+        _check_replaceable(folder, parts)
+        paths.append(folder)
     made = _missing_folders({p.parent for p in paths})
     with ExitStack() as stack:
         try:
@@ -323,6 +337,24 @@ def _publish(moves: list[tuple[Path, Path]]) -> None:
                         os.replace(old, moved)
             raise cannot_write(target, exc) from exc
         done.append((target, previous))
+
+
+def _check_replaceable(folder: Path, parts: tuple[str, ...]) -> None:
+    """A folder a run may replace whole: missing, or holding only such parts."""
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise UsageError(
+            "is a file, not a folder", file=str(folder), fix="give the name of a folder"
+        )
+    others = [p.name for p in folder.iterdir() if not p.name.endswith(parts)]
+    if others:
+        raise UsageError(
+            f"the folder holds files churnlab did not write ({', '.join(sorted(others)[:3])}"
+            f"{' ...' if len(others) > 3 else ''}), and writing it replaces it whole",
+            file=str(folder),
+            fix="give a new folder name, or empty that folder",
+        )
 
 
 def _missing_folders(folders: Iterable[Path]) -> list[Path]:

@@ -64,7 +64,9 @@ _FORMATS = {
     ".xlsm": "excel",
 }
 _READ_FORMATS = ".csv, .txt, .tsv (also gzipped: .csv.gz), .parquet, .pq, .xlsx, .xlsm"
-_WRITE_FORMATS = ".csv, .parquet, .xlsx"
+#: The file endings :func:`write_table` writes.
+WRITE_SUFFIXES = (".csv", ".parquet", ".xlsx")
+_WRITE_FORMATS = ", ".join(WRITE_SUFFIXES)
 
 _SAMPLE_BYTES = 1 << 20  # bytes read to sniff a CSV file
 _BLANK_CHECK_BYTES = 1 << 16  # a file this small may be only whitespace

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from churnlab.datasets import load_gym_churn
-from churnlab.errors import ChurnlabError
+from churnlab.errors import ChurnlabError, UsageError
 from churnlab.io import read_table, source_name
 from churnlab.spec import DatasetSpec, infer_spec
 
@@ -228,6 +228,17 @@ def record_run(
         id_col=id_col,
     )
     err.print(f"recorded {kind} run {run_id[:8]} in {escape(store.display_url)}")
+
+
+def check_output_format(option: str, path: Path) -> None:
+    """Refuse, before any work, an output file whose format churnlab cannot write."""
+    from churnlab.io import WRITE_SUFFIXES
+
+    if path.suffix.lower() not in WRITE_SUFFIXES:
+        raise UsageError(
+            f"cannot write {path.name!r}: {option} must end in {', '.join(WRITE_SUFFIXES)}",
+            fix=f"give {option} a name such as rejects.csv",
+        )
 
 
 def default_rejects_path(out: Path) -> Path:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from churnlab.cli._common import open_store, progress, record_run
+from churnlab.atomic import outputs_together, refuse_overwriting_inputs
+from churnlab.cli._common import check_output_format, open_store, progress, record_run
 from churnlab.errors import UsageError
 from churnlab.io import source_name, write_table
 from churnlab.persist import load_scorer
@@ -45,23 +46,30 @@ def score_with_dask(
             fix="give a folder name, e.g. --out scores/",
         )
     rejects_path = rejects or out.with_name(out.name + ".rejects.csv")
+    check_output_format("--rejects", rejects_path)
+    refuse_overwriting_inputs(
+        {"--rejects": rejects_path}, [data, model_path], folders={"--out": out}
+    )
+    refuse_overwriting_inputs({"--out": out}, [data, model_path])
     store = open_store(store_url)
     model = load_scorer(model_path)
     where = scheduler or "a local cluster"
-    with progress(f"scoring {source_name(data)} on {where}"), dask_client(scheduler) as client:
-        done = score_on_dask(model, data, out, client=client, id_col=id_col)
-    write_table(done.rejects, rejects_path)
+    # the parts folder and the rejects appear together once the run is recorded, or neither
+    with outputs_together([rejects_path], folders=[out]) as staged:
+        with progress(f"scoring {source_name(data)} on {where}"), dask_client(scheduler) as client:
+            done = score_on_dask(model, data, staged[out], client=client, id_col=id_col)
+        write_table(done.rejects, staged[rejects_path])
+        record_run(
+            store,
+            kind="score",
+            source=source_name(data),
+            model=model,
+            model_path=model_path,
+            rows=done.n_input,
+            scored=done.n_scored,
+            rejected=len(done.rejects),
+            month=month,
+        )
     target = f"{escape(str(out))}/ ({done.partitions} partitions on {escape(where)})"
     say_scored(done.n_scored, done.n_input, source_name(data), target, len(done.rejects),
                rejects_path)  # fmt: skip
-    record_run(
-        store,
-        kind="score",
-        source=source_name(data),
-        model=model,
-        model_path=model_path,
-        rows=done.n_input,
-        scored=done.n_scored,
-        rejected=len(done.rejects),
-        month=month,
-    )

@@ -24,6 +24,7 @@ from churnlab.cli._common import (
     SchedulerOpt,
     StoreOpt,
     TableOpt,
+    check_output_format,
     default_rejects_path,
     err,
     handles_errors,
@@ -111,6 +112,7 @@ def score(
     rejects_path = rejects or (
         Path("scores.rejects.csv") if out is None else default_rejects_path(out)
     )
+    check_output_format("--rejects", rejects_path)
     if out is not None and rejects_path.resolve() == out.resolve():
         raise UsageError(
             f"--rejects and --out both name {str(out)!r}",
