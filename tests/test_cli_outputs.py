@@ -319,3 +319,16 @@ def test_a_run_after_kill_9_removes_the_killed_runs_temporaries(
         "scores.csv",
         "scores.rejects.csv",
     ]
+
+
+def test_score_records_a_table_without_the_models_id_column(
+    small_gym: pd.DataFrame, tmp_path: Path
+) -> None:
+    frame = small_gym.copy()
+    frame.insert(0, "member_id", [f"M{i}" for i in range(len(frame))])
+    frame.to_csv("train.csv", index=False)
+    assert invoke("train", "train.csv", "--folds", "3").exit_code == 0
+    frame.drop(columns=["member_id", "Churn"]).to_csv("month.csv", index=False)
+    result = invoke("score", "month.csv", "--out", "scores.csv")
+    assert result.exit_code == 0, result.output  # it failed at recording time, after the work
+    assert len(pd.read_csv("scores.csv")) == len(frame)

@@ -174,9 +174,15 @@ class _Run:
             scored=scored,
             rejected=rejected,
             scores=scores,
-            id_col=self.id_col or self.model.spec_.id_col,
+            id_col=self._id_in(scores),
             month=self.month,
         )
+
+    def _id_in(self, scores: pd.DataFrame | None) -> str | None:
+        """The id column the scores carry: --id, or the model's when the data has it (a table
+        without it is scored all the same, its members known by their rows)."""
+        chosen = self.id_col or self.model.spec_.id_col
+        return chosen if scores is None or chosen in scores.columns else None
 
 
 @dataclass(frozen=True)
