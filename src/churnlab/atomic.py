@@ -108,7 +108,8 @@ def outputs_together(
     Yields where to write each target now: a path of the same name in a hidden staging folder
     beside it. When the block ends without an error, every staged file that was written
     replaces its target (an earlier target is put back if a later one cannot be moved); when
-    it fails, the staging folders, and the folders made for the targets, are removed.
+    it fails, the staging folders, and the folders made for the targets, are removed; a full
+    disk is then a :class:`~churnlab.errors.UsageError` that says so.
 
     Parameters
     ----------
@@ -161,11 +162,13 @@ def outputs_together(
             }
             yield {path: staging[path.parent] / path.name for path in paths}
             _publish([(staging[p.parent] / p.name, p) for p in paths])
-        except BaseException:
+        except BaseException as exc:
             stack.close()  # the staging folders go first, then the folders made for them
             for folder in sorted(made, key=lambda f: len(f.parts), reverse=True):
                 with suppress(OSError):
                     folder.rmdir()  # only if nothing else was put there meanwhile
+            if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+                raise cannot_write(_target_of(exc, paths), exc) from exc
             raise
 
 
@@ -337,6 +340,12 @@ def _publish(moves: list[tuple[Path, Path]]) -> None:
                         os.replace(old, moved)
             raise cannot_write(target, exc) from exc
         done.append((target, previous))
+
+
+def _target_of(exc: OSError, targets: list[Path]) -> Path:
+    """The target a failed write was for: the one whose name the error's file has."""
+    name = Path(str(exc.filename)).name if exc.filename else None
+    return next((t for t in targets if t.name == name), targets[0])
 
 
 def _check_replaceable(folder: Path, parts: tuple[str, ...]) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from churnlab.atomic import outputs_together
 from churnlab.cli._common import err, handles_errors, progress
 from churnlab.datasets import write_members
 
@@ -24,8 +25,10 @@ def make_members(
 ) -> None:
     """Write N synthetic club members (with Churn) to --out, for trying churnlab at scale."""
     started = time.perf_counter()
-    with progress(f"writing {n:,} members"):
-        files = write_members(out, n, rows_per_file=rows_per_file, random_state=seed)
+    # the folder is replaced whole, once every file is written: no part of an older, larger
+    # table is left to be read back with the new one
+    with progress(f"writing {n:,} members"), outputs_together([], folders=[out]) as staged:
+        files = write_members(staged[out], n, rows_per_file=rows_per_file, random_state=seed)
     err.print(
         f"wrote {n:,} members in {len(files)} files to [bold]{escape(str(out))}/[/] "
         f"in {time.perf_counter() - started:.1f} s"
