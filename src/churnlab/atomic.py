@@ -202,7 +202,8 @@ def refuse_overwriting_inputs(
     >>> refuse_overwriting_inputs({"--out": "members.csv"}, ["./members.csv"])
     Traceback (most recent call last):
     ...
-    churnlab.errors.UsageError: --out names the input members.csv: writing it would replace ...
+    churnlab.errors.UsageError: members.csv: --out names the input members.csv: writing it ...
+      fix: give --out another file name
     """
     files = [Path(i) for i in inputs if i is not None and "://" not in str(i)]
     for option, output in outputs.items():
