@@ -132,7 +132,7 @@ class Limits:
 #: reaches 1,000) is ten times the most seen.
 LIMITS: dict[str, Limits] = {
     "model": Limits(
-        members=3,
+        members=8,  # three names are allowed; a few more are read to say which are not
         sizes={_MANIFEST: 4 * _MiB, _COMPILED: 32 * _MiB, _ESTIMATOR: 256 * _MiB},
         total=256 * _MiB + 36 * _MiB,
     ),
@@ -214,13 +214,13 @@ _NPY_NAME = re.compile(r"[0-9]{1,24}\.npy")
 _CALLS = {
     "FunctionNode": "function",
     "MethodNode": "method",
-    "PartialNode": "call",
-    "OperatorFuncNode": "call",
-    "ConstructorFromReduceNode": "call",
-    "ReduceNode": "call",
-    "TreeNode": "call",
-    "LossNode": "call",
-    "QuantileForestNode": "call",
+    "PartialNode": "call of",
+    "OperatorFuncNode": "call of",
+    "ConstructorFromReduceNode": "call of",
+    "ReduceNode": "call of",
+    "TreeNode": "call of",
+    "LossNode": "call of",
+    "QuantileForestNode": "call of",
     "TypeNode": "type",
     "ObjectNode": "class",
 }
@@ -342,20 +342,12 @@ def load_scorer(path: str | os.PathLike[str]) -> ScoringModel | ChurnModel:
     ('ScoringModel', True)
     """
     file = _read(path)
-    payload = file.members.get(_COMPILED)
-    if payload is None:
+    compiled = _compiled(file)
+    if compiled is None:
         return _load_whole(file)
-    fitted = _fitted(file.manifest)
-    try:
-        compiled = CompiledModel.from_dict(json.loads(payload))
-        if compiled.features != list(fitted["spec_"].feature_names):
-            raise ValueError("its features are not the spec's")
-        if compiled.calibration != fitted["calibration_"]:
-            raise ValueError("its calibration is not the manifest's")
-    except (KeyError, TypeError, ValueError, RecursionError) as exc:
-        raise _damaged(file.path, exc, member=_COMPILED) from None
-    _check_digests(file)
-    return ScoringModel(arithmetic=compiled, **fitted)
+    check_payload(file.members[_ESTIMATOR], file.path)  # not built here, but a file is refused
+    _check_digests(file)  # as a whole: the same verdict whichever way it is read
+    return ScoringModel(arithmetic=compiled, **_fitted(file.manifest))
 
 
 def loads_trusted(payload: bytes, path: str | os.PathLike[str], *, what: str = "the model") -> Any:
@@ -447,10 +439,31 @@ def _build(payload: bytes, path: str | os.PathLike[str], what: str) -> Any:
 
 
 def _load_whole(file: _ModelFile) -> ChurnModel:
+    """The whole model: its arithmetic (when it has one) and payload checked, then its digests,
+    then the payload built."""
+    _compiled(file)  # not used here, but a file is refused whichever way it is read
     payload = file.members[_ESTIMATOR]
     check_payload(payload, file.path)
     _check_digests(file)
     return _rebuild(file.manifest, _build(payload, file.path, "the model"))
+
+
+def _compiled(file: _ModelFile) -> CompiledModel | None:
+    """A file's arithmetic (None if it has none), its shape checked and agreeing with the
+    manifest's spec and calibration."""
+    payload = file.members.get(_COMPILED)
+    if payload is None:
+        return None
+    fitted = _fitted(file.manifest)
+    try:
+        compiled = CompiledModel.from_dict(json.loads(payload))
+        if compiled.features != list(fitted["spec_"].feature_names):
+            raise ValueError("its features are not the spec's")
+        if compiled.calibration != fitted["calibration_"]:
+            raise ValueError("its calibration is not the manifest's")
+    except (KeyError, TypeError, ValueError, RecursionError) as exc:
+        raise _damaged(file.path, exc, member=_COMPILED) from None
+    return compiled
 
 
 def _rebuild(manifest: dict[str, Any], estimator: Any) -> ChurnModel:
@@ -537,16 +550,19 @@ def _file_bytes(path: Path, limit: int) -> bytes:
             file=str(path),
             fix="give the path of the file written by `churnlab train --model`",
         )
+    chunks, size = [], 0
     try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
+        with path.open("rb") as handle:  # in chunks: read(limit) would allocate the limit
+            while chunk := handle.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise _refused(path, f"the file is larger than the {limit:,} bytes read")
+                chunks.append(chunk)
     except OSError as exc:
         raise ModelFileError(
             f"cannot be read ({exc})", file=str(path), fix="check the file's permissions"
         ) from None
-    if len(data) > limit:
-        raise _refused(path, f"the file is larger than the {limit:,} bytes churnlab reads")
-    return data
+    return b"".join(chunks)
 
 
 def _unzip(
@@ -738,6 +754,8 @@ def _check_schema(schema: Any, path: Path | str | os.PathLike[str], what: str) -
             refused.add(f"node {loader!r} of {module!r}.{name!r}")
             continue
         full = f"{module}.{name}"
+        if loader == "MethodNode":  # the method it fetches from the object
+            full += f".{(value.get('content') or {}).get('func')}"
         if full not in _NODES.get(loader, frozenset()):
             refused.add(f"{_CALLS.get(loader, loader)} {full}")
         if "file" in value:

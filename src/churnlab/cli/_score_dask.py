@@ -45,8 +45,8 @@ def score_with_dask(
             fix="give a folder name, e.g. --out scores/",
         )
     rejects_path = rejects or out.with_name(out.name + ".rejects.csv")
+    model = load_scorer(model_path)  # before the store: a refused model leaves nothing behind
     store = open_store(store_url)
-    model = load_scorer(model_path)
     where = scheduler or "a local cluster"
     with progress(f"scoring {source_name(data)} on {where}"), dask_client(scheduler) as client:
         done = score_on_dask(model, data, out, client=client, id_col=id_col)
