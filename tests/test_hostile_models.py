@@ -527,6 +527,18 @@ def manifest_edit(edit: Callable[[dict[str, Any]], None]) -> Callable:
     return build
 
 
+def without_compiled(genuine: dict[str, Any]) -> bytes:
+    members = members_of(genuine["model"].read_bytes())
+    del members["compiled.json"]
+    return zip_of(members)
+
+
+def nested_schema(genuine: dict[str, Any]) -> bytes:
+    """A payload whose ``schema.json`` nests 100,000 lists deep."""
+    schema = b"[" * 100_000 + b"]" * 100_000
+    return model_with_payload(genuine, zip_of({"schema.json": schema}, deflate=False))
+
+
 def first(data: dict[str, Any], kind: str) -> dict[str, Any]:
     return next(t for t in data["linear"]["terms"] if t["type"] == kind)
 
@@ -630,6 +642,15 @@ SHAPES: dict[str, tuple[Callable[[dict[str, Any]], bytes], str]] = {
         manifest_edit(set_path("spec.features.0.kind", "code")),
         "spec's feature",
     ),
+    "manifest feature with an unknown field": (
+        manifest_edit(set_path("spec.features.0.code", "x")),
+        "unexpected keyword argument",
+    ),
+    "compiled.json removed, digests as written": (
+        without_compiled,
+        "the model file was changed after it was written (compiled.json",
+    ),
+    "skops schema nested 100,000 deep": (nested_schema, "RecursionError"),
     "manifest digests not digests": (
         manifest_edit(set_path("sha256", {"estimator.skops": "0"})),
         "sha256 is not a mapping",

@@ -318,9 +318,11 @@ def load_scorer(path: str | os.PathLike[str]) -> ScoringModel | ChurnModel:
 
     A spline-logistic model's file carries its arithmetic (``compiled.json``): it comes back as
     a :class:`~churnlab.scorer.ScoringModel`, whose probabilities equal the whole model's to
-    the last bit. Any other file comes back whole, as :func:`load_model` reads it. The
-    arithmetic's shape is checked (:meth:`CompiledModel.from_dict
-    <churnlab.compiled.CompiledModel.from_dict>`) and must agree with the manifest.
+    the last bit. Any other file comes back whole, as :func:`load_model` reads it. The file is
+    checked as :func:`load_model` checks it, the skops payload included (though it is not built
+    here): a file is refused or read whichever way it is loaded. The arithmetic's shape is
+    checked too (:meth:`CompiledModel.from_dict <churnlab.compiled.CompiledModel.from_dict>`),
+    and must agree with the manifest's spec and calibration.
 
     Raises
     ------
@@ -620,9 +622,9 @@ def _unzip(
             _check_member(info, limits, total, path, label)
         try:
             return {info.filename: _inflate(archive, info, limits, path, label) for info in infos}
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-            raise _damaged(path, exc) from None
-        except Exception as exc:  # zlib.error and the like: a damaged stream
+        except ModelFileError:
+            raise
+        except Exception as exc:  # BadZipFile (a bad CRC), zlib.error, EOFError: a damaged stream
             raise _damaged(path, exc) from None
 
 
@@ -795,6 +797,10 @@ def _manifest(data: bytes, path: Path) -> dict[str, Any]:
     problem = _manifest_problem(manifest)
     if problem:
         raise _damaged(path, ValueError(f"the manifest's {problem}"))
+    try:
+        _fitted(manifest)  # what is read from it later builds (a spec with unknown fields does not)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _damaged(path, exc) from None
     return manifest
 
 
