@@ -744,11 +744,9 @@ def _check_schema(schema: Any, path: Path | str | os.PathLike[str], what: str) -
     while stack:
         value = stack.pop()
         if isinstance(value, list):
-            stack.extend(value)
+            stack.extend(v for v in value if isinstance(v, dict | list))
             continue
-        if not isinstance(value, dict):
-            continue
-        stack.extend(value.values())
+        stack.extend(v for v in value.values() if isinstance(v, dict | list))
         if "__loader__" not in value:
             continue
         loader, module, name = (value.get(k) for k in ("__loader__", "__module__", "__class__"))
