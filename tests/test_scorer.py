@@ -93,7 +93,7 @@ def test_boosting_files_and_older_files_load_whole(
         assert "compiled.json" not in archive.namelist()
 
     path = save_model(gym_model, tmp_path / "old.churnlab")
-    _drop_entry(path, "compiled.json")  # as written before model files carried it
+    _drop_entry(path, "compiled.json", older=True)  # as written before files carried it
     assert isinstance(load_scorer(path), ChurnModel)
 
 
@@ -132,11 +132,18 @@ def test_churnlab_score_runs_without_scikit_learn(
     )
 
 
-def _drop_entry(path: Path, name: str, *, replace_with: bytes | None = None) -> None:
+def _drop_entry(
+    path: Path, name: str, *, replace_with: bytes | None = None, older: bool = False
+) -> None:
+    """Drop (or replace) a member; ``older``: also the digests, which older files lack."""
     with zipfile.ZipFile(path) as archive:
         entries = {n: archive.read(n) for n in archive.namelist() if n != name}
     if replace_with is not None:
         entries[name] = replace_with
+    if older:
+        manifest = json.loads(entries["churnlab.json"])
+        del manifest["sha256"]
+        entries["churnlab.json"] = json.dumps(manifest).encode()
     with zipfile.ZipFile(path, "w") as archive:
         for entry, content in entries.items():
             archive.writestr(entry, content)

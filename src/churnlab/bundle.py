@@ -27,7 +27,7 @@ from churnlab.errors import ModelFileError, UsageError
 from churnlab.explain import member_reasons
 from churnlab.io import write_bytes
 from churnlab.model import ChurnModel
-from churnlab.persist import load_model, loads_trusted
+from churnlab.persist import load_model, load_trusted
 from churnlab.plan import Economics, Playbook, load_playbook, recommend
 from churnlab.segment import Segmenter
 from churnlab.validate import check_columns, failures_table, reject_rows, require_columns
@@ -246,7 +246,7 @@ def load_bundle(
 
 
 def _load_segments(path: Path, model: ChurnModel) -> Segmenter:
-    pieces = loads_trusted(path.read_bytes(), path)
+    pieces = load_trusted(path, what="the segments file")
     if not isinstance(pieces, dict) or {"encoder", "kmeans", "segment_of_cluster"} - set(pieces):
         raise ModelFileError(
             "is not a churnlab segments file",

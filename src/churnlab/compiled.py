@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
@@ -200,19 +200,74 @@ class CompiledModel:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CompiledModel:
-        """The model :meth:`to_dict` wrote; raises KeyError, TypeError or ValueError if it is
-        not one."""
-        if data["kind"] != "linear":
-            raise ValueError(f"cannot rebuild a {data['kind']!r} compiled model from data")
-        slope, intercept = data["calibration"]
+        """The model :meth:`to_dict` wrote, its shape checked before anything is built.
+
+        The data comes from a file, so nothing in it is taken on trust: every number must be
+        finite, every list as long as the one it pairs with, spline intervals in increasing
+        order inside their range, every column named once and covered by exactly one term
+        (plus at most one missing-value indicator), and every term on a known column.
+
+        Raises
+        ------
+        ValueError
+            The data is not a compiled linear model (the message says what is wrong); a
+            model file reader turns it into a :class:`~churnlab.errors.ModelFileError`.
+        """
+        data = _mapping(data, "the compiled model")
+        if data.get("kind") != "linear":
+            raise ValueError(f"cannot rebuild a {data.get('kind')!r} compiled model from data")
+        features = _names(data.get("features"), "features")
+        metrics = _names(data.get("metrics"), "metrics", empty=True)
+        unknown = [m for m in metrics if m not in _METRICS]
+        if unknown:
+            raise ValueError(f"unknown derived metrics {unknown}")
+        columns = _names(data.get("columns"), "columns")
+        if sorted(columns) != sorted([*features, *metrics]):
+            raise ValueError("columns are not the features and the derived metrics")
+        calibration = _finite_list(data.get("calibration"), "calibration")
+        if len(calibration) != 2:
+            raise ValueError("calibration is not a (slope, intercept) pair")
         return cls(
-            _Linear.from_dict(data["linear"]),
+            _Linear.from_dict(_mapping(data.get("linear"), "linear"), columns),
             "linear",
-            features=[str(c) for c in data["features"]],
-            metrics=[str(m) for m in data["metrics"]],
-            columns=[str(c) for c in data["columns"]],
-            calibration=(float(slope), float(intercept)),
+            features=features,
+            metrics=metrics,
+            columns=columns,
+            calibration=(calibration[0], calibration[1]),
         )
+
+
+def _mapping(value: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{what} is not a mapping")
+    return value
+
+
+def _number(value: Any, what: str) -> float:
+    """A finite number (not a bool, not a string)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{what} is not a number ({type(value).__name__})")
+    number = float(value)
+    if not np.isfinite(number):
+        raise ValueError(f"{what} is not finite ({number})")
+    return number
+
+
+def _finite_list(value: Any, what: str) -> list[float]:
+    if not isinstance(value, list):
+        raise ValueError(f"{what} is not a list")
+    return [_number(v, f"{what}[{i}]") for i, v in enumerate(value)]
+
+
+def _names(value: Any, what: str, *, empty: bool = False) -> list[str]:
+    """A list of distinct strings (non-empty unless ``empty``)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{what} is not a list of names")
+    if not value and not empty:
+        raise ValueError(f"{what} is empty")
+    if len(set(value)) != len(value):
+        raise ValueError(f"{what} name a column twice")
+    return list(value)
 
 
 def _frame(values: Columns, columns: list[str], index: pd.Index) -> pd.DataFrame:
@@ -337,14 +392,38 @@ class _Category(_Term):
 _TERMS: dict[str, type[_Term]] = {t.type: t for t in (_Spline, _Indicator, _Binary, _Category)}
 
 
-def _term_from_dict(data: Mapping[str, Any]) -> _Term:
-    fields = {k: v for k, v in data.items() if k != "type"}
-    kind = _TERMS[data["type"]]
+def _term_from_dict(data: Mapping[str, Any], columns: list[str]) -> _Term:
+    """One term, checked: a known type, a known column, finite numbers, consistent lengths."""
+    data = _mapping(data, "a term")
+    kind = _TERMS.get(data.get("type"))  # type: ignore[arg-type]
+    if kind is None:
+        raise ValueError(f"unknown term type {data.get('type')!r}")
+    expected = {"type", *(f.name for f in fields(kind))}
+    if set(data) != expected:
+        raise ValueError(
+            f"a {kind.type!r} term has the fields {sorted(data)}, not {sorted(expected)}"
+        )
+    column = data["column"]
+    if column not in columns:
+        raise ValueError(f"a term is on {column!r}, which is not one of the columns")
+    where = f"the {kind.type} term of {column!r}"
+    values: dict[str, Any] = {"column": column, "mean": _number(data["mean"], f"{where}: mean")}
     if kind is _Spline:
-        fields["curve"] = _Cubic.from_dict(fields["curve"])
-    if kind is _Category:
-        fields["known"], fields["weights"] = tuple(fields["known"]), tuple(fields["weights"])
-    return kind(**fields)
+        values["curve"] = _Cubic.from_dict(_mapping(data["curve"], f"{where}: curve"), where)
+    elif kind is _Category:
+        known = _names(data["known"], f"{where}: known", empty=True)
+        weights = _finite_list(data["weights"], f"{where}: weights")
+        if len(weights) != len(known):
+            raise ValueError(f"{where}: {len(weights)} weights for {len(known)} categories")
+        values |= {"known": tuple(known), "weights": tuple(weights),
+                   "missing": _number(data["missing"], f"{where}: missing"),
+                   "unseen": _number(data["unseen"], f"{where}: unseen")}  # fmt: skip
+    else:
+        values |= {
+            name: _number(data[name], f"{where}: {name}")
+            for name in expected - {"type", "column", "mean"}
+        }
+    return kind(**values)
 
 
 def _plain_data(value: Any) -> Any:
@@ -395,9 +474,28 @@ class _Linear:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> _Linear:
-        terms = [_term_from_dict(t) for t in data["terms"]]
-        return cls(terms, float(data["intercept"]), [str(c) for c in data["columns"]])
+    def from_dict(cls, data: Mapping[str, Any], columns: list[str]) -> _Linear:
+        """The arithmetic :meth:`to_dict` wrote, on ``columns``; every column must have exactly
+        one spline, binary or category term, and may have one missing-value indicator."""
+        if _names(data.get("columns"), "linear columns") != columns:
+            raise ValueError("the arithmetic's columns are not the model's")
+        intercept = _number(data.get("intercept"), "intercept")
+        raw = data.get("terms")
+        if not isinstance(raw, list):
+            raise ValueError("terms is not a list")
+        terms = [_term_from_dict(t, columns) for t in raw]
+        main = [t.column for t in terms if not isinstance(t, _Indicator)]
+        indicators = [t.column for t in terms if isinstance(t, _Indicator)]
+        if sorted(main) != sorted(columns):
+            missing = sorted(set(columns) - set(main))
+            raise ValueError(
+                f"not one term per column (none for {missing})"
+                if missing
+                else "a column has more than one term"
+            )
+        if len(set(indicators)) != len(indicators):
+            raise ValueError("a column has more than one missing-value indicator")
+        return cls(terms, intercept, columns)
 
     def parts(self, values: Columns) -> tuple[np.ndarray, float]:
         n = len(next(iter(values.values())))
@@ -451,10 +549,29 @@ class _Cubic:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> _Cubic:
-        return cls(float(data["low"]), float(data["high"]), float(data["fill"]),
-                   np.asarray(data["starts"], dtype=float),
-                   [np.asarray(p, dtype=float) for p in data["powers"]])  # fmt: skip
+    def from_dict(cls, data: Mapping[str, Any], where: str = "a curve") -> _Cubic:
+        """The curve :meth:`to_dict` wrote: finite numbers, ``low < high``, interval starts
+        increasing from ``low`` and below ``high``, and one to four coefficient lists (cubic at
+        most) as long as the starts."""
+        if set(data) != {"low", "high", "fill", "starts", "powers"}:
+            raise ValueError(f"{where}: the curve has the fields {sorted(data)}")
+        low, high = _number(data["low"], f"{where}: low"), _number(data["high"], f"{where}: high")
+        fill = _number(data["fill"], f"{where}: fill")
+        starts = np.asarray(_finite_list(data["starts"], f"{where}: starts"), dtype=float)
+        if not low < high:
+            raise ValueError(f"{where}: the range {low}..{high} is empty")
+        if not len(starts) or starts[0] != low or starts[-1] >= high:
+            raise ValueError(f"{where}: the intervals do not start at {low} inside {low}..{high}")
+        if not bool(np.all(np.diff(starts) > 0)):
+            raise ValueError(f"{where}: the interval starts are not increasing")
+        raw = data["powers"]
+        if not isinstance(raw, list) or not 1 <= len(raw) <= 4:
+            raise ValueError(f"{where}: powers is not a list of one to four coefficient lists")
+        powers = [np.asarray(_finite_list(p, f"{where}: powers"), dtype=float) for p in raw]
+        if any(len(p) != len(starts) for p in powers):
+            raise ValueError(f"{where}: {len(starts)} intervals but coefficient lists of "
+                             f"{[len(p) for p in powers]}")  # fmt: skip
+        return cls(low, high, fill, starts, powers)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)

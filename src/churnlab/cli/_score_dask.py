@@ -51,8 +51,8 @@ def score_with_dask(
         {"--rejects": rejects_path}, [data, model_path], folders={"--out": out}
     )
     refuse_overwriting_inputs({"--out": out}, [data, model_path])
+    model = load_scorer(model_path)  # before the store: a refused model leaves nothing behind
     store = open_store(store_url)
-    model = load_scorer(model_path)
     where = scheduler or "a local cluster"
     # the parts folder and the rejects appear together once the run is recorded, or neither
     with outputs_together([rejects_path], folders=[out]) as staged:

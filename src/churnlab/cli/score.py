@@ -121,9 +121,10 @@ def score(
     if out_table is not None and data is not None:
         _check_not_the_store(data, out_table, store_url)
     refuse_overwriting_inputs({"--out": out, "--rejects": rejects_path}, [data, model_path])
-    store = open_store(store_url)
-    # reasons need the whole model; plain scores only its arithmetic, read without scikit-learn
+    # reasons need the whole model; plain scores only its arithmetic, read without scikit-learn.
+    # Read before the store is opened: a model file that is refused leaves nothing behind.
     model = load_model(model_path) if with_reasons else load_scorer(model_path)
+    store = open_store(store_url)
     run = _Run(data, query, table, id_col, rejects_path, model_path, store, month, model)
     # every output appears only once the run is recorded: a failure leaves none of them
     with outputs_together([p for p in (out, rejects_path) if p is not None]) as staged:
