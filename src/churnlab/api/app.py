@@ -15,6 +15,8 @@ import logging
 import math
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import numpy as np
@@ -31,6 +33,7 @@ from churnlab.api.dashboard import mount_dashboard
 from churnlab.bundle import Bundle
 from churnlab.errors import ChurnlabError
 from churnlab.spec import DatasetSpec
+from churnlab.store import StoreBusyError
 from churnlab.validate import require_columns
 
 __all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "create_app"]
@@ -202,15 +205,17 @@ def create_app(
         offset: int = Query(0, ge=0, le=100_000_000),
     ) -> MembersPage:
         """The latest scored members, riskiest first, filtered and paged."""
-        page, total = _store(store).latest_scores(
-            tier=tier, segment=segment, search=search, limit=limit, offset=offset
-        )
+        with _reading_history():
+            page, total = _store(store).latest_scores(
+                tier=tier, segment=segment, search=search, limit=limit, offset=offset
+            )
         return MembersPage(total=total, limit=limit, offset=offset, members=_records(page))
 
     @app.get("/v1/members/{member}", dependencies=[Depends(authorised)])
     def member(member: str) -> dict[str, Any]:
         """One member with the history of their scores, month by month."""
-        history = _store(store).member_history(member)
+        with _reading_history():
+            history = _store(store).member_history(member)
         if history.empty:
             raise HTTPException(status_code=404, detail=f"no scores for member {member!r}")
         return {"member": member, "history": _records(history)}
@@ -340,6 +345,32 @@ def _store(store: Any | None) -> Any:
             detail=("no run history is served: start the server with --store (or CHURNLAB_STORE)"),
         )
     return store
+
+
+#: Seconds a client is told to wait (Retry-After) when the run history is busy.
+RETRY_AFTER = 2
+
+
+@contextmanager
+def _reading_history() -> Iterator[None]:
+    """A store that cannot be read now (busy, unreachable) as 503: the client did nothing wrong.
+
+    A DuckDB store is busy while a `churnlab score` run records into it; the store waits for it
+    (:data:`churnlab.store.READ_WAIT`) before it gives up, so this is rare.
+    """
+    try:
+        yield
+    except StoreBusyError as exc:
+        raise HTTPException(
+            status_code=503,
+            detail=f"the run history is busy: {exc.problem}; try again in a few seconds",
+            headers={"Retry-After": str(RETRY_AFTER)},
+        ) from None
+    except ChurnlabError as exc:
+        _LOG.warning("the run history cannot be read: %s", exc.problem)
+        raise HTTPException(
+            status_code=503, detail=f"the run history cannot be read now: {exc.problem}"
+        ) from None
 
 
 def _problems_of(exc: ChurnlabError) -> list[dict[str, Any]]:
