@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import httpx
 import numpy as np
 import pandas as pd
@@ -20,6 +22,7 @@ from churnlab.analysis import Analysis
 from churnlab.api import create_app
 from churnlab.bundle import Bundle
 from churnlab.scoring import score_members
+from churnlab.store import Store
 
 KEY = "test-key-123"
 
@@ -314,3 +317,24 @@ def test_a_number_json_cannot_read_is_a_client_error(client: TestClient) -> None
         "/v1/score", content=body, headers={**AUTH, "Content-Type": "application/json"}
     )
     assert 400 <= response.status_code < 500
+
+
+# --- a run history that cannot be read now ----------------------------------------------------
+
+
+def test_a_busy_store_is_a_503_with_retry_after(bundle: Bundle, tmp_path: Path) -> None:
+    path = tmp_path / "history.duckdb"
+    store = Store(f"duckdb:///{path}", wait=0.3)  # reads wait at most this long
+    client = TestClient(create_app(bundle, store=store))
+    assert client.get("/v1/members").status_code == 200
+    writer = duckdb.connect(str(path))  # a writer holds the file: nobody else may read it
+    try:
+        for route in ("/v1/members?limit=5", "/v1/members/row:7"):
+            response = client.get(route)
+            assert response.status_code == 503, response.text
+            assert response.headers["Retry-After"] == "2"
+            assert "busy" in response.json()["detail"] and "another process" in response.text
+    finally:
+        writer.close()
+    assert client.get("/v1/members/row:7").status_code == 404  # readable again: nobody scored
+    store.close()
