@@ -422,6 +422,48 @@ def test_reads_share_the_file_and_wait_for_a_writer(tmp_path: Path) -> None:
             assert time.monotonic() - start > 0.3, "the file was free: the test proves nothing"
 
 
+_READERS = (
+    "import sys, threading, time\n"
+    "from churnlab.store import Store\n"
+    "store = Store(sys.argv[1])\n"
+    "until = time.monotonic() + 60\n"
+    "def read():\n"
+    "    while time.monotonic() < until:\n"
+    "        store.runs(limit=5)\n"
+    "threads = [threading.Thread(target=read, daemon=True) for _ in range(4)]\n"
+    "[thread.start() for thread in threads]\n"
+    "print('reading', flush=True)\n"
+    "sys.stdin.read()\n"
+)
+
+
+def test_a_writer_gets_in_between_readers_that_never_pause(tmp_path: Path) -> None:
+    """Four threads of another process read without a pause: the writer's note lets it in."""
+    url = _url("duckdb", tmp_path)
+    Store(url).close()
+    readers = subprocess.Popen(
+        [sys.executable, "-c", _READERS, url], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert readers.stdout is not None and readers.stdout.readline().strip() == "reading"
+        time.sleep(1)
+        with Store(url, wait=5) as store:
+            took = []
+            for month in ("2024-01", "2024-02", "2024-03"):
+                start = time.monotonic()
+                _record(store, _scores([0.2, 0.7], ids=["a", "b"]), month=month)
+                took.append(time.monotonic() - start)
+        assert readers.poll() is None, "the readers stopped: the test proves nothing"
+    finally:
+        readers.kill()
+        readers.wait(timeout=30)
+    with Store(url) as store:
+        assert sorted(store.runs()["month"]) == ["2024-01", "2024-02", "2024-03"]
+    assert not (tmp_path / "s.duckdb.writer-waiting").exists()
+    assert max(took) < 5
+
+
 def test_a_read_held_off_beyond_its_wait_is_a_store_busy_error(tmp_path: Path) -> None:
     with (
         Store(_url("duckdb", tmp_path), wait=0.3) as store,

@@ -27,7 +27,9 @@ opens the file read-only and closes it, each write (creating the tables, recordi
 run) opens it for writing and closes it when committed. Whoever finds the file held waits for
 it, trying again with short pauses: a write up to ``CHURNLAB_STORE_WAIT`` seconds (30 by
 default), a read up to 10 seconds; then :class:`StoreBusyError` says another process holds the
-store. So `churnlab serve` can read the history all month while `churnlab score` records into it.
+store. A waiting writer leaves a note beside the file (``<file>.writer-waiting``) and readers
+let it go first, so a busy dashboard cannot keep a writer out. So `churnlab serve` can read the
+history all month while `churnlab score` records into it.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -71,6 +73,10 @@ WRITE_WAIT = 30.0
 READ_WAIT = 10.0
 # the pauses between tries: from the first to the longest, each the last times the growth
 _PAUSES = (0.005, 0.2, 1.5)
+# seconds a waiting writer's note holds readers back after it was last touched
+_FRESH_NOTE = 3.0
+# why a reader did not even try: a writer waits for the file
+_WRITER_FIRST = "a writer waits for the file: readers let it go first"
 _CHOOSE = (
     f"choose the store with --store URL or the {_ENV} environment variable, e.g. "
     "duckdb:///churnlab.duckdb, sqlite:///churnlab.db or postgresql://user:password@host/db"
@@ -276,7 +282,7 @@ class Store:
         self.url = default_store_url() if url is None else str(url)
         self.display_url = source_name(self.url) if "://" in self.url else self.url
         self.wait = _wait_seconds() if wait is None else float(wait)
-        self._engine, self._reader = self._create_engines()
+        self._engine, self._reader, self._duckdb_file = self._create_engines()
         try:
             doing = "cannot open the run history"
             with self._errors(doing):
@@ -648,8 +654,9 @@ class Store:
     # connecting
     # ---------------------------------------------------------------------------------------
 
-    def _create_engines(self) -> tuple[sa.Engine, sa.Engine]:
-        """The engine that writes and the one that reads (the same one but for DuckDB)."""
+    def _create_engines(self) -> tuple[sa.Engine, sa.Engine, Path | None]:
+        """The engine that writes, the one that reads (the same but for a DuckDB file), and
+        the DuckDB file."""
         try:
             parsed = with_default_driver(make_url(self.url))
         except (sa.exc.ArgumentError, ValueError) as exc:
@@ -665,16 +672,16 @@ class Store:
         try:
             engine = sa.create_engine(parsed, **options)
             if not duckdb:
-                return engine, engine
+                return engine, engine, None
             memory = parsed.database in (None, "", ":memory:") or parsed.database.startswith(
                 ":memory:"
             )
             if memory:  # one process's own database: nothing to share, nothing to open read-only
-                return engine, engine
+                return engine, engine, None
             reader = sa.create_engine(
                 parsed, poolclass=sa.pool.NullPool, connect_args={"read_only": True}
             )
-            return engine, reader
+            return engine, reader, Path(str(parsed.database))
         except sa.exc.NoSuchModuleError as exc:
             raise UsageError(
                 f"no database driver is known for {parsed.drivername!r}",
@@ -725,23 +732,73 @@ class Store:
         The pauses between tries grow from 5 ms to 200 ms (with jitter, so waiting processes do
         not try in step), for up to :attr:`wait` seconds to write or :data:`READ_WAIT` to read;
         then :class:`StoreBusyError`. Any other failure is raised at once.
+
+        Readers come and go all the time, so a writer could wait for a gap between them in
+        vain: a waiting writer says so in a file beside the store (``<file>.writer-waiting``,
+        touched at every try, removed once it has the file), and readers do not open the file
+        while that note is fresh. A note left behind by a writer that died is stale within
+        seconds and ignored.
         """
         wait = self.wait if write else min(self.wait, READ_WAIT)
         started = time.monotonic()
         pause, longest, growth = _PAUSES
-        while True:
-            try:
-                return opening()
-            except sa.exc.DBAPIError as exc:
-                if not _held_by_another(exc):
-                    raise
+        announced = False
+        try:
+            while True:
+                held: BaseException | None = None
+                if not write and self._writer_waits():
+                    held = RuntimeError(_WRITER_FIRST)
+                else:
+                    try:
+                        return opening()
+                    except sa.exc.DBAPIError as exc:
+                        if not _held_by_another(exc):
+                            raise
+                        held = exc
                 waited = time.monotonic() - started
                 if waited >= wait:
                     raise StoreBusyError(
                         self.display_url, doing, round(waited, 1), write=write
-                    ) from exc
+                    ) from held
+                if write:
+                    announced = self._announce() or announced
                 time.sleep(min(pause * random.uniform(0.5, 1.5), wait - waited))
                 pause = min(pause * growth, longest)
+        finally:
+            if announced:
+                self._withdraw()
+
+    def _note(self) -> Path | None:
+        """The file a waiting writer touches (None when the store is not a DuckDB file)."""
+        if self._duckdb_file is None:
+            return None
+        return self._duckdb_file.with_name(self._duckdb_file.name + ".writer-waiting")
+
+    def _announce(self) -> bool:
+        note = self._note()
+        if note is None:
+            return False
+        try:
+            note.touch()
+        except OSError:  # a folder this process may not write: the writer just waits
+            return False
+        return True
+
+    def _withdraw(self) -> None:
+        note = self._note()
+        if note is not None:
+            with suppress(OSError):
+                note.unlink(missing_ok=True)
+
+    def _writer_waits(self) -> bool:
+        note = self._note()
+        if note is None:
+            return False
+        try:
+            touched = note.stat().st_mtime
+        except OSError:
+            return False
+        return time.time() - touched < _FRESH_NOTE
 
     @contextmanager
     def _errors(self, what: str) -> Iterator[None]:
