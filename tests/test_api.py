@@ -212,7 +212,9 @@ def _padding(total: int, size: int = 64_000) -> Iterator[bytes]:
 def test_a_chunked_body_over_the_limit_is_refused_as_it_arrives(bundle: Bundle) -> None:
     response, taken = _post_chunked(create_app(bundle), _padding(50_000_000))  # limit: 2 MB
     assert response.status_code == 413
-    assert "over the limit of 2000000 bytes" in response.json()["detail"]
+    assert response.json()["detail"] == (
+        "request body passed the limit of 2000000 bytes: send fewer members per request"
+    )
     assert taken < 2_000_000 + 2 * 64_000, f"{taken} bytes were read before refusing"
 
 
@@ -305,7 +307,8 @@ def test_no_json_value_makes_the_api_fail(
     response = client.post(
         "/v1/score", content=body, headers={**AUTH, "Content-Type": "application/json"}
     )
-    assert response.status_code in (200, 422), (value, response.status_code, response.text[:300])
+    expected = (200, 422) if len(body) <= 200_000 else (413,)  # the client's limit
+    assert response.status_code in expected, (value, response.status_code, response.text[:300])
     if response.status_code == 422:
         assert all(d["loc"][2:] == [1, field] for d in response.json()["detail"]), response.text
 

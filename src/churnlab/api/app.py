@@ -277,7 +277,7 @@ class BodyLimit:
             return
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._refuse(f"request body of {declared} bytes", scope, receive, send)
+            await self._refuse(f"request body of {declared} bytes is over", scope, receive, send)
             return
         received = 0
         started = False
@@ -288,9 +288,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    raise BodyTooLarge(
-                        self._detail(f"request body of more than {self.max_body_bytes} bytes")
-                    )
+                    raise BodyTooLarge(self._detail("request body passed"))
             return message
 
         async def noted_send(message: Message) -> None:
@@ -304,15 +302,10 @@ class BodyLimit:
         except BodyTooLarge:  # raised where nothing turned it into a response
             if started:
                 raise
-            await self._refuse(
-                f"request body of more than {self.max_body_bytes} bytes", scope, receive, send
-            )
+            await self._refuse("request body passed", scope, receive, send)
 
     def _detail(self, what: str) -> str:
-        return (
-            f"{what} is over the limit of {self.max_body_bytes} bytes: "
-            "send fewer members per request"
-        )
+        return f"{what} the limit of {self.max_body_bytes} bytes: send fewer members per request"
 
     async def _refuse(self, what: str, scope: Scope, receive: Receive, send: Send) -> None:
         response = JSONResponse(
