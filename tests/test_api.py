@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import httpx
 import numpy as np
 import pandas as pd
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from churnlab.analysis import Analysis
 from churnlab.api import create_app
 from churnlab.bundle import Bundle
 from churnlab.scoring import score_members
+from churnlab.store import Store
 
 KEY = "test-key-123"
 
@@ -154,3 +166,178 @@ def test_openapi_schema_lists_the_routes(client: TestClient) -> None:
     assert {"/health", "/v1/score", "/v1/summary", "/v1/members", "/v1/members/{member}"} <= set(
         paths
     )
+
+
+# --- chunked bodies ---------------------------------------------------------------------------
+
+
+async def _chunks(body: Iterable[bytes], sent: list[int]) -> AsyncIterator[bytes]:
+    for chunk in body:
+        sent.append(len(chunk))
+        yield chunk
+
+
+def _post_chunked(app: FastAPI, body: Iterable[bytes]) -> tuple[httpx.Response, int]:
+    """POST /v1/score with `body` sent chunked (no Content-Length), as it is produced.
+
+    Returns the response and the number of bytes the app took before answering.
+    """
+    sent: list[int] = []
+
+    async def post() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://churnlab") as client:
+            request = client.build_request(
+                "POST", "/v1/score", content=_chunks(body, sent),
+                headers={"Content-Type": "application/json"},
+            )  # fmt: skip
+            assert "content-length" not in request.headers
+            assert request.headers["transfer-encoding"] == "chunked"
+            return await client.send(request)
+
+    return asyncio.run(post()), sum(sent)
+
+
+def _padding(total: int, size: int = 64_000) -> Iterator[bytes]:
+    """A JSON body of `total` bytes (no members, one long field), in pieces of `size`."""
+    head, tail = b'{"members": [], "pad": "', b'"}'
+    yield head
+    left = total - len(head) - len(tail)
+    while left > 0:
+        yield b"x" * min(size, left)
+        left -= size
+    yield tail
+
+
+def test_a_chunked_body_over_the_limit_is_refused_as_it_arrives(bundle: Bundle) -> None:
+    response, taken = _post_chunked(create_app(bundle), _padding(50_000_000))  # limit: 2 MB
+    assert response.status_code == 413
+    assert response.json()["detail"] == (
+        "request body passed the limit of 2000000 bytes: send fewer members per request"
+    )
+    assert taken < 2_000_000 + 2 * 64_000, f"{taken} bytes were read before refusing"
+
+
+def test_a_chunked_body_under_the_limit_is_scored(bundle: Bundle, gym: pd.DataFrame) -> None:
+    members = [{**m, "note": "x" * 1_600} for m in _members(gym, 1000)]
+    body = json.dumps({"members": members}).encode()
+    assert 1_850_000 < len(body) < 2_000_000
+    pieces = (body[i : i + 50_000] for i in range(0, len(body), 50_000))
+    response, taken = _post_chunked(create_app(bundle), pieces)
+    assert response.status_code == 200, response.text
+    assert taken == len(body)
+    assert len(response.json()["results"]) == 1000 and response.json()["ignored_fields"] == ["note"]
+
+
+# --- values JSON carries that no number column can hold ---------------------------------------
+
+HUGE = "1" + "0" * 399  # a 400-digit integer: beyond float64 and int64
+
+
+@pytest.mark.parametrize(
+    ("literal", "reason"),
+    [
+        (HUGE, "not a finite number"),
+        ("-" + HUGE, "not a finite number"),
+        ("1e400", "not a finite number"),
+        ("Infinity", "not a finite number"),
+        ("-Infinity", "not a finite number"),
+        ('{"years": 30}', "not a number"),
+        ("[30, [31]]", "not a number"),
+        ('"thirty"', "not a number"),
+        ('"' + "9" * 400 + '"', "not a finite number"),
+    ],
+)
+@pytest.mark.parametrize("field", ["Age", "Partner"])
+def test_an_unusable_value_is_a_422_naming_member_and_field(
+    client: TestClient, gym: pd.DataFrame, literal: str, reason: str, field: str
+) -> None:
+    members = _members(gym, 3)
+    members[2][field] = "@VALUE@"
+    body = json.dumps({"members": members}).replace('"@VALUE@"', literal)
+    response = client.post(
+        "/v1/score", content=body, headers={**AUTH, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == [
+        {"loc": ["body", "members", 2, field], "msg": f"{field}: {reason}", "type": "value_error"}
+    ]
+
+
+def test_unusable_values_are_named_with_the_others_in_member_order(
+    client: TestClient, gym: pd.DataFrame
+) -> None:
+    members = _members(gym, 3)
+    members[0]["Age"] = 10**400
+    members[0]["Partner"] = 7
+    members[1]["Lifetime"] = {"months": 3}
+    detail = client.post("/v1/score", json={"members": members}, headers=AUTH).json()["detail"]
+    assert [(d["loc"][2], d["loc"][3], d["msg"]) for d in detail] == [
+        (0, "Partner", "Partner: must be 0 or 1"),
+        (0, "Age", "Age: not a finite number"),
+        (1, "Lifetime", "Lifetime: not a number"),
+    ]
+
+
+_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**500), max_value=10**500)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.sampled_from([10**400, -(10**400), 2**63, -(2**63) - 1, 2**64, 1e308])
+    | st.text(max_size=50)
+    | st.sampled_from(["1e400", "9" * 400, "x" * 100_000, " ", "", "NaN", "inf", "0x10"]),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(value=_JSON_VALUES, field=st.sampled_from(["Age", "Partner", "Lifetime", "Phone"]))
+def test_no_json_value_makes_the_api_fail(
+    client: TestClient, gym: pd.DataFrame, value: Any, field: str
+) -> None:
+    members = _members(gym, 2)
+    members[1][field] = value
+    body = json.dumps({"members": members}, allow_nan=True)  # Infinity and NaN as literals
+    response = client.post(
+        "/v1/score", content=body, headers={**AUTH, "Content-Type": "application/json"}
+    )
+    expected = (200, 422) if len(body) <= 200_000 else (413,)  # the client's limit
+    assert response.status_code in expected, (value, response.status_code, response.text[:300])
+    if response.status_code == 422:
+        assert all(d["loc"][2:] == [1, field] for d in response.json()["detail"]), response.text
+
+
+def test_a_number_json_cannot_read_is_a_client_error(client: TestClient) -> None:
+    # Python refuses to read integers of more than 4300 digits
+    body = '{"members": [{"Age": ' + "7" * 5000 + "}]}"
+    response = client.post(
+        "/v1/score", content=body, headers={**AUTH, "Content-Type": "application/json"}
+    )
+    assert 400 <= response.status_code < 500
+
+
+# --- a run history that cannot be read now ----------------------------------------------------
+
+
+def test_a_busy_store_is_a_503_with_retry_after(bundle: Bundle, tmp_path: Path) -> None:
+    path = tmp_path / "history.duckdb"
+    store = Store(f"duckdb:///{path}", wait=0.3)  # reads wait at most this long
+    client = TestClient(create_app(bundle, store=store))
+    assert client.get("/v1/members").status_code == 200
+    writer = duckdb.connect(str(path))  # a writer holds the file: nobody else may read it
+    try:
+        for route in ("/v1/members?limit=5", "/v1/members/row:7"):
+            response = client.get(route)
+            assert response.status_code == 503, response.text
+            assert response.headers["Retry-After"] == "2"
+            assert "busy" in response.json()["detail"] and "another process" in response.text
+    finally:
+        writer.close()
+    assert client.get("/v1/members/row:7").status_code == 404  # readable again: nobody scored
+    store.close()

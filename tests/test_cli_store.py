@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 from typer.testing import CliRunner
 
 from churnlab.cli import app
+from churnlab.model import ChurnModel
+from churnlab.persist import save_model
 from churnlab.store import Store
 
 runner = CliRunner()
@@ -79,3 +85,35 @@ def test_a_bad_store_fails_before_any_work(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2 and "--store" in result.stderr
     assert not (tmp_path / "m.churnlab").exists()
+
+
+def test_a_score_run_held_off_the_store_beyond_its_wait_says_so(
+    tmp_path: Path, gym: pd.DataFrame
+) -> None:
+    members = gym.sample(300, random_state=0)
+    model = ChurnModel(learner="logistic", folds=3).fit(
+        members.drop(columns="Churn"), members["Churn"]
+    )
+    save_model(model, tmp_path / "m.churnlab")
+    data = tmp_path / "members.csv"
+    members.to_csv(data, index=False)
+    path = tmp_path / "history.duckdb"
+    Store(f"duckdb:///{path}").close()
+    command = [str(Path(sys.executable).with_name("churnlab")), "score", str(data),
+               "--model", str(tmp_path / "m.churnlab"), "--out", str(tmp_path / "s.csv"),
+               "--store", f"duckdb:///{path}"]  # fmt: skip
+    env = {**os.environ, "CHURNLAB_STORE_WAIT": "1"}
+    holder = duckdb.connect(str(path))  # this process writes: no other may open the file
+    try:
+        started = time.monotonic()
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        took = time.monotonic() - started
+    finally:
+        holder.close()
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "duckdb.IOException" not in done.stderr
+    assert str(path) in done.stderr and "another process holds the store" in done.stderr
+    assert "CHURNLAB_STORE_WAIT" in done.stderr
+    assert took < 60
+    with Store(f"duckdb:///{path}") as store:
+        assert store.runs().empty

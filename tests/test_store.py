@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +20,7 @@ import churnlab.store as store_module
 from churnlab.datasets import load_gym_churn
 from churnlab.errors import UsageError
 from churnlab.model import ChurnModel
-from churnlab.store import Store, default_store_url
+from churnlab.store import Store, StoreBusyError, default_store_url
 
 BACKENDS = ["duckdb", "sqlite"]
 # set to e.g. postgresql+psycopg://user@host/db to run the main tests on PostgreSQL too
@@ -347,6 +350,140 @@ def test_bad_scores_are_refused_before_writing(store: Store) -> None:
     with pytest.raises(ValueError, match="kind"):
         store.record_run(kind="guess", source="m", rows=0, scored=0, rejected=0, model_id=None)
     assert _count(store, "runs") == 0
+
+
+# --- a DuckDB file shared between processes ---------------------------------------------------
+
+_HOLD = (
+    "import duckdb, sys, time\n"
+    "held = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == 'read')\n"
+    "print('held', flush=True)\n"
+    "time.sleep(float(sys.argv[3]))\n"
+    "held.close()\n"
+)
+
+
+@contextmanager
+def _held(path: Path, seconds: float = 60.0, *, mode: str = "write") -> Iterator[None]:
+    """Another process holds the DuckDB file at `path` (to `mode`) for `seconds` or the block."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(path), mode, str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+
+
+def test_a_write_waits_while_another_process_holds_the_file(tmp_path: Path) -> None:
+    with Store(_url("duckdb", tmp_path)) as store:
+        with _held(tmp_path / "s.duckdb", 1.5):
+            start = time.monotonic()
+            run = _record(store, _scores([0.3, 0.6], ids=["a", "b"]), month="2024-05")
+            waited = time.monotonic() - start
+        assert waited > 0.5, "the file was free: the test proves nothing"
+        assert store.runs()["id"].tolist() == [run]
+        assert _count(store, "scores") == 2
+
+
+def test_a_write_held_off_beyond_its_wait_says_who_and_leaves_nothing(
+    tmp_path: Path, fitted: ChurnModel
+) -> None:
+    with Store(_url("duckdb", tmp_path), wait=0.5) as store:
+        kept = _record(store, _scores([0.4], ids=["a"]), month="2024-04")
+        with _held(tmp_path / "s.duckdb"):
+            start = time.monotonic()
+            with pytest.raises(StoreBusyError) as caught:
+                _record(store, _scores([0.9, 0.8], ids=["a", "b"]), month="2024-04")
+            assert 0.5 <= time.monotonic() - start < 5
+            with pytest.raises(StoreBusyError):
+                store.record_model(fitted)
+        message = str(caught.value)
+        assert "s.duckdb" in message and "another process holds the store" in message
+        assert "cannot record the run" in message and "CHURNLAB_STORE_WAIT" in message
+        assert isinstance(caught.value, UsageError)
+        # nothing of the refused run, and the scores it would have replaced are still there
+        assert store.runs()["id"].tolist() == [kept] and store.models().empty
+        assert store.latest_scores()[0]["churn_probability"].tolist() == [0.4]
+
+
+def test_reads_share_the_file_and_wait_for_a_writer(tmp_path: Path) -> None:
+    with Store(_url("duckdb", tmp_path)) as store:
+        _record(store, _scores([0.3, 0.6], ids=["a", "b"]), month="2024-05")
+        with _held(tmp_path / "s.duckdb", mode="read"):  # readers do not block one another
+            assert store.latest_scores()[1] == 2
+        with _held(tmp_path / "s.duckdb", 1.0):
+            start = time.monotonic()
+            assert store.member_history("b")["churn_probability"].tolist() == [0.6]
+            assert time.monotonic() - start > 0.3, "the file was free: the test proves nothing"
+
+
+_READERS = (
+    "import sys, threading, time\n"
+    "from churnlab.store import Store\n"
+    "store = Store(sys.argv[1])\n"
+    "until = time.monotonic() + 60\n"
+    "def read():\n"
+    "    while time.monotonic() < until:\n"
+    "        store.runs(limit=5)\n"
+    "threads = [threading.Thread(target=read, daemon=True) for _ in range(4)]\n"
+    "[thread.start() for thread in threads]\n"
+    "print('reading', flush=True)\n"
+    "sys.stdin.read()\n"
+)
+
+
+def test_a_writer_gets_in_between_readers_that_never_pause(tmp_path: Path) -> None:
+    """Four threads of another process read without a pause: the writer's note lets it in."""
+    url = _url("duckdb", tmp_path)
+    Store(url).close()
+    readers = subprocess.Popen(
+        [sys.executable, "-c", _READERS, url], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert readers.stdout is not None and readers.stdout.readline().strip() == "reading"
+        time.sleep(1)
+        with Store(url, wait=5) as store:
+            took = []
+            for month in ("2024-01", "2024-02", "2024-03"):
+                start = time.monotonic()
+                _record(store, _scores([0.2, 0.7], ids=["a", "b"]), month=month)
+                took.append(time.monotonic() - start)
+        assert readers.poll() is None, "the readers stopped: the test proves nothing"
+    finally:
+        readers.kill()
+        readers.wait(timeout=30)
+    with Store(url) as store:
+        assert sorted(store.runs()["month"]) == ["2024-01", "2024-02", "2024-03"]
+    assert not (tmp_path / "s.duckdb.writer-waiting").exists()
+    assert max(took) < 5
+
+
+def test_a_read_held_off_beyond_its_wait_is_a_store_busy_error(tmp_path: Path) -> None:
+    with (
+        Store(_url("duckdb", tmp_path), wait=0.3) as store,
+        _held(tmp_path / "s.duckdb"),
+        pytest.raises(StoreBusyError, match="cannot read the run history"),
+    ):
+        store.runs()
+
+
+def test_the_wait_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHURNLAB_STORE_WAIT", "2.5")
+    with Store(_url("sqlite", tmp_path)) as store:
+        assert store.wait == 2.5
+    assert Store(_url("sqlite", tmp_path), wait=0).wait == 0
+    for bad in ("soon", "-1", "inf"):
+        monkeypatch.setenv("CHURNLAB_STORE_WAIT", bad)
+        with pytest.raises(UsageError, match="CHURNLAB_STORE_WAIT"):
+            Store(_url("sqlite", tmp_path))
 
 
 # --- where the store is -----------------------------------------------------------------------

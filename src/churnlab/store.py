@@ -20,6 +20,16 @@ start); ``--store URL`` or the ``CHURNLAB_STORE`` environment variable choose an
 ``sqlite:///history.db`` or ``postgresql://user:password@host/churnlab``. The tables are
 written with portable SQLAlchemy Core (JSON as text, no dialect-specific SQL), and every write is
 one transaction: a run that fails leaves nothing behind.
+
+A DuckDB file can be open for writing in one process, or for reading in many, never both. So
+the store holds a DuckDB file only as long as one statement or transaction takes: each read
+opens the file read-only and closes it, each write (creating the tables, recording a model or a
+run) opens it for writing and closes it when committed. Whoever finds the file held waits for
+it, trying again with short pauses: a write up to ``CHURNLAB_STORE_WAIT`` seconds (30 by
+default), a read up to 10 seconds; then :class:`StoreBusyError` says another process holds the
+store. A waiting writer leaves a note beside the file (``<file>.writer-waiting``) and readers
+let it go first, so a busy dashboard cannot keep a writer out. So `churnlab serve` can read the
+history all month while `churnlab score` records into it.
 """
 
 from __future__ import annotations
@@ -28,14 +38,16 @@ import hashlib
 import json
 import math
 import os
+import random
 import re
+import time
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 import platformdirs
@@ -48,18 +60,39 @@ from churnlab.io import source_name, with_default_driver
 if TYPE_CHECKING:
     from churnlab.model import ChurnModel
 
-__all__ = ["RUN_KINDS", "Store", "check_month", "default_store_url"]
+__all__ = [
+    "READ_WAIT",
+    "RUN_KINDS",
+    "WRITE_WAIT",
+    "Store",
+    "StoreBusyError",
+    "check_month",
+    "default_store_url",
+]
 
 #: The kinds of run the store records.
 RUN_KINDS = ("train", "analyze", "score")
 
 _ENV = "CHURNLAB_STORE"
+_WAIT_ENV = "CHURNLAB_STORE_WAIT"
+#: Seconds a write waits, by default, for a DuckDB file another process holds.
+WRITE_WAIT = 30.0
+#: Seconds a read waits at most for a DuckDB file another process holds.
+READ_WAIT = 10.0
+# the pauses between tries: from the first to the longest, each the last times the growth
+_PAUSES = (0.005, 0.2, 1.5)
+# seconds a waiting writer's note holds readers back after it was last touched
+_FRESH_NOTE = 3.0
+# why a reader did not even try: a writer waits for the file
+_WRITER_FIRST = "a writer waits for the file: readers let it go first"
 _CHOOSE = (
     f"choose the store with --store URL or the {_ENV} environment variable, e.g. "
     "duckdb:///churnlab.duckdb, sqlite:///churnlab.db or postgresql://user:password@host/db"
 )
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _ONE_TICK = timedelta(microseconds=1)
+
+T = TypeVar("T")
 
 _METADATA = sa.MetaData()
 
@@ -130,6 +163,40 @@ _HISTORY_COLUMNS = [
 ]
 
 
+class StoreBusyError(UsageError):
+    """Another process held the store's DuckDB file for longer than this one could wait.
+
+    Parameters
+    ----------
+    store : str
+        The store, as shown (password masked).
+    doing : str
+        What could not be done, e.g. ``"cannot record the run"``.
+    waited : float
+        How long it waited, in seconds.
+    write : bool
+        Whether it wanted to write (the fix differs).
+    """
+
+    def __init__(self, store: str, doing: str, waited: float, *, write: bool) -> None:
+        self.waited = waited
+        super().__init__(
+            f"{doing}: another process holds the store (a DuckDB file is written by one process "
+            f"at a time, and read only while no one writes); waited {waited:g} s",
+            file=store,
+            fix=(
+                "run this again once the other churnlab command is done; "
+                + (
+                    f"set {_WAIT_ENV} to wait longer (seconds); "
+                    if write
+                    else "a score run holds it for a few seconds; "
+                )
+                + "for many writers at once, keep the history in PostgreSQL "
+                "(--store postgresql://user:password@host/db)"
+            ),
+        )
+
+
 def default_store_url() -> str:
     """The store used when none is given: ``CHURNLAB_STORE``, else a DuckDB file of the user's.
 
@@ -175,6 +242,10 @@ class Store:
         An SQLAlchemy URL (``duckdb:///history.duckdb``, ``sqlite:///history.db``,
         ``postgresql://user:password@host/db``). Default: :func:`default_store_url`.
         The tables are created when missing.
+    wait : float, optional
+        Seconds a write waits for a DuckDB file another process holds before it gives up with
+        :class:`StoreBusyError` (reads wait at most :data:`READ_WAIT`). Default: the
+        ``CHURNLAB_STORE_WAIT`` environment variable, else :data:`WRITE_WAIT` (30).
 
     Attributes
     ----------
@@ -182,12 +253,16 @@ class Store:
         The URL as given.
     display_url : str
         The URL with its password masked, for messages.
+    wait : float
+        Seconds a write waits for a busy DuckDB file.
 
     Raises
     ------
     UsageError
         The URL is not a database URL, its driver is not installed, or the database cannot be
-        reached or written.
+        reached or written; ``CHURNLAB_STORE_WAIT`` is not a number of seconds.
+    StoreBusyError
+        Another process held the DuckDB file longer than `wait` while creating the tables.
 
     Examples
     --------
@@ -211,22 +286,24 @@ class Store:
     >>> store.close(); shutil.rmtree(folder)
     """
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, wait: float | None = None) -> None:
         self.url = default_store_url() if url is None else str(url)
         self.display_url = source_name(self.url) if "://" in self.url else self.url
-        self._engine = self._create_engine()
+        self.wait = _wait_seconds() if wait is None else float(wait)
+        self._engine, self._reader, self._duckdb_file = self._create_engines()
         try:
-            with self._errors("cannot open the run history"):
-                _METADATA.create_all(self._engine)
+            doing = "cannot open the run history"
+            with self._errors(doing):
+                self._patiently(lambda: _METADATA.create_all(self._engine), doing, write=True)
         except (TypeError, ValueError) as exc:  # the driver refuses the URL's arguments
-            self._engine.dispose()
+            self.close()
             raise UsageError(
                 f"is not a usable database URL ({self._reason(exc)})",
                 file=self.display_url,
                 fix=_CHOOSE,
             ) from exc
         except BaseException:
-            self._engine.dispose()
+            self.close()
             raise
 
     # ---------------------------------------------------------------------------------------
@@ -236,6 +313,8 @@ class Store:
     def close(self) -> None:
         """Close the store's connections (it can still be used; it reconnects when needed)."""
         self._engine.dispose()
+        if self._reader is not self._engine:
+            self._reader.dispose()
 
     def __enter__(self) -> Store:
         return self
@@ -301,7 +380,7 @@ class Store:
         return model_id
 
     def _upsert_model(self, model_id: str, path: str | None, values: dict[str, Any]) -> None:
-        with self._engine.begin() as connection:
+        with self._connect("cannot record the model", write=True) as connection:
             known = connection.execute(
                 sa.select(_models.c.path).where(_models.c.id == model_id)
             ).first()
@@ -358,6 +437,9 @@ class Store:
         ------
         UsageError
             `month` is not ``YYYY-MM``, or `scores` lacks a column; the store cannot be written.
+        StoreBusyError
+            Another process held the DuckDB file for longer than :attr:`wait`. Nothing of the
+            run is in the store.
 
         Examples
         --------
@@ -377,7 +459,8 @@ class Store:
         shown_source = source_name(source)
         run_id = uuid.uuid4().hex
         records = None if scores is None else _score_records(scores, id_col, run_id, month)
-        with self._errors("cannot record the run"), self._engine.begin() as connection:
+        doing = "cannot record the run"
+        with self._errors(doing), self._connect(doing, write=True) as connection:
             # strictly after every earlier run, so "the latest run" is never a tie
             last = connection.execute(sa.select(sa.func.max(_runs.c.created))).scalar()
             created = _utcnow()
@@ -480,7 +563,7 @@ class Store:
             .offset(offset)
         )
         counted = sa.select(sa.func.count()).select_from(chosen.subquery())
-        with self._errors("cannot read the run history"), self._engine.connect() as connection:
+        with self._reading() as connection:
             total = int(connection.execute(counted).scalar() or 0)
             rows = connection.execute(page).all()
         return _frame(rows, _SCORE_COLUMNS), total
@@ -520,7 +603,7 @@ class Store:
             .where(ranked.c.rank == 1)
             .order_by(ranked.c.month)
         )
-        with self._errors("cannot read the run history"), self._engine.connect() as connection:
+        with self._reading() as connection:
             rows = connection.execute(query).all()
         return _frame(rows, _HISTORY_COLUMNS)
 
@@ -550,7 +633,7 @@ class Store:
         if limit < 0:
             raise ValueError("limit must not be negative")
         query = sa.select(_runs).order_by(_runs.c.created.desc(), _runs.c.id).limit(limit)
-        with self._errors("cannot read the run history"), self._engine.connect() as connection:
+        with self._reading() as connection:
             rows = connection.execute(query).all()
         return _frame(rows, [c.name for c in _runs.columns])
 
@@ -569,7 +652,7 @@ class Store:
         ['id', 'created', 'data_hash', 'learner', 'metrics', 'target', 'path']
         """
         query = sa.select(_models).order_by(_models.c.created.desc(), _models.c.id)
-        with self._errors("cannot read the run history"), self._engine.connect() as connection:
+        with self._reading() as connection:
             rows = connection.execute(query).all()
         frame = _frame(rows, [c.name for c in _models.columns])
         frame["metrics"] = [json.loads(text) for text in frame["metrics"]]
@@ -579,7 +662,9 @@ class Store:
     # connecting
     # ---------------------------------------------------------------------------------------
 
-    def _create_engine(self) -> sa.Engine:
+    def _create_engines(self) -> tuple[sa.Engine, sa.Engine, Path | None]:
+        """The engine that writes, the one that reads (the same but for a DuckDB file), and
+        the DuckDB file."""
         try:
             parsed = with_default_driver(make_url(self.url))
         except (sa.exc.ArgumentError, ValueError) as exc:
@@ -588,13 +673,23 @@ class Store:
                 file=self.display_url,
                 fix=_CHOOSE,
             ) from exc
-        options: dict[str, Any] = {}
-        if parsed.get_backend_name() == "duckdb":
-            # DuckDB lets one process at a time open a file for writing: connect per use, so a
-            # dashboard reading the history does not lock out next month's `churnlab score`
-            options["poolclass"] = sa.pool.NullPool
+        duckdb = parsed.get_backend_name() == "duckdb"
+        # DuckDB lets one process write a file, or many read it: no pool keeps a connection
+        # (and the file) open beyond the statement or transaction it is for
+        options: dict[str, Any] = {"poolclass": sa.pool.NullPool} if duckdb else {}
         try:
-            return sa.create_engine(parsed, **options)
+            engine = sa.create_engine(parsed, **options)
+            if not duckdb:
+                return engine, engine, None
+            memory = parsed.database in (None, "", ":memory:") or parsed.database.startswith(
+                ":memory:"
+            )
+            if memory:  # one process's own database: nothing to share, nothing to open read-only
+                return engine, engine, None
+            reader = sa.create_engine(
+                parsed, poolclass=sa.pool.NullPool, connect_args={"read_only": True}
+            )
+            return engine, reader, Path(str(parsed.database))
         except sa.exc.NoSuchModuleError as exc:
             raise UsageError(
                 f"no database driver is known for {parsed.drivername!r}",
@@ -616,6 +711,102 @@ class Store:
                 file=self.display_url,
                 fix=_CHOOSE,
             ) from exc
+
+    @contextmanager
+    def _reading(self) -> Iterator[sa.Connection]:
+        """A short read: read-only on DuckDB, failures as a UsageError."""
+        doing = "cannot read the run history"
+        with self._errors(doing), self._connect(doing, write=False) as connection:
+            yield connection
+
+    @contextmanager
+    def _connect(self, doing: str, *, write: bool) -> Iterator[sa.Connection]:
+        """A connection for one read, or one transaction (committed when the block ends).
+
+        On DuckDB, a read opens the file read-only; either waits for a file another process
+        holds (see :meth:`_patiently`).
+        """
+        engine = self._engine if write else self._reader
+        with self._patiently(engine.connect, doing, write=write) as connection:
+            if not write:
+                yield connection
+                return
+            with connection.begin():
+                yield connection
+
+    def _patiently(self, opening: Callable[[], T], doing: str, *, write: bool) -> T:
+        """``opening()``, tried again while another process holds the DuckDB file.
+
+        The pauses between tries grow from 5 ms to 200 ms (with jitter, so waiting processes do
+        not try in step), for up to :attr:`wait` seconds to write or :data:`READ_WAIT` to read;
+        then :class:`StoreBusyError`. Any other failure is raised at once.
+
+        Readers come and go all the time, so a writer could wait for a gap between them in
+        vain: a waiting writer says so in a file beside the store (``<file>.writer-waiting``,
+        touched at every try, removed once it has the file), and readers do not open the file
+        while that note is fresh. A note left behind by a writer that died is stale within
+        seconds and ignored.
+        """
+        wait = self.wait if write else min(self.wait, READ_WAIT)
+        started = time.monotonic()
+        pause, longest, growth = _PAUSES
+        announced = False
+        try:
+            while True:
+                held: BaseException | None = None
+                if not write and self._writer_waits():
+                    held = RuntimeError(_WRITER_FIRST)
+                else:
+                    try:
+                        return opening()
+                    except sa.exc.DBAPIError as exc:
+                        if not _held_by_another(exc):
+                            raise
+                        held = exc
+                waited = time.monotonic() - started
+                if waited >= wait:
+                    raise StoreBusyError(
+                        self.display_url, doing, round(waited, 1), write=write
+                    ) from held
+                if write:
+                    announced = self._announce() or announced
+                time.sleep(min(pause * random.uniform(0.5, 1.5), wait - waited))
+                pause = min(pause * growth, longest)
+        finally:
+            if announced:
+                self._withdraw()
+
+    def _note(self) -> Path | None:
+        """The file a waiting writer touches (None when the store is not a DuckDB file)."""
+        if self._duckdb_file is None:
+            return None
+        return self._duckdb_file.with_name(self._duckdb_file.name + ".writer-waiting")
+
+    def _announce(self) -> bool:
+        note = self._note()
+        if note is None:
+            return False
+        try:
+            note.touch()
+        except OSError:  # a folder this process may not write: the writer just waits
+            return False
+        return True
+
+    def _withdraw(self) -> None:
+        note = self._note()
+        if note is not None:
+            with suppress(OSError):
+                note.unlink(missing_ok=True)
+
+    def _writer_waits(self) -> bool:
+        note = self._note()
+        if note is None:
+            return False
+        try:
+            touched = note.stat().st_mtime
+        except OSError:
+            return False
+        return time.time() - touched < _FRESH_NOTE
 
     @contextmanager
     def _errors(self, what: str) -> Iterator[None]:
@@ -648,6 +839,35 @@ class Store:
 # -------------------------------------------------------------------------------------------
 # helpers
 # -------------------------------------------------------------------------------------------
+
+
+# DuckDB's words when another process holds the file, or when this process has it open with
+# other settings (read-write while a read-only connection is wanted, or the other way round)
+_HELD = ("could not set lock on file", "conflicting lock", "different configuration")
+
+
+def _held_by_another(exc: sa.exc.DBAPIError) -> bool:
+    """Whether opening failed because the DuckDB file is held (so trying again can succeed)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(words in text for words in _HELD)
+
+
+def _wait_seconds() -> float:
+    """``CHURNLAB_STORE_WAIT`` as seconds, else :data:`WRITE_WAIT`."""
+    text = os.environ.get(_WAIT_ENV, "").strip()
+    if not text:
+        return WRITE_WAIT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not math.isfinite(seconds) or seconds < 0:
+        raise UsageError(
+            f"{_WAIT_ENV}={text!r} is not a number of seconds",
+            fix=f"set it to how long a write may wait for a busy store, e.g. {_WAIT_ENV}=60, or "
+            "unset it (30 s)",
+        )
+    return seconds
 
 
 def _model_id(model: ChurnModel) -> str:

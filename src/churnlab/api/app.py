@@ -15,6 +15,8 @@ import logging
 import math
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import numpy as np
@@ -30,6 +32,8 @@ from churnlab._version import __version__
 from churnlab.api.dashboard import mount_dashboard
 from churnlab.bundle import Bundle
 from churnlab.errors import ChurnlabError
+from churnlab.spec import DatasetSpec
+from churnlab.store import StoreBusyError
 from churnlab.validate import require_columns
 
 __all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "create_app"]
@@ -147,21 +151,18 @@ def create_app(
         ignored = sorted(str(c) for c in given - {*spec.feature_names, spec.id_col})
         try:
             require_columns(given, spec.feature_names, source="request")
-            scored = bundle.score_columns(_columns(request.members, spec.feature_names))
+            columns, unusable = _columns(request.members, spec)
+            scored = bundle.score_columns(columns)
         except ChurnlabError as exc:
             raise HTTPException(status_code=422, detail=_problems_of(exc)) from None
-        if len(scored.failures):
-            raise HTTPException(
-                status_code=422,
-                detail=[
-                    {
-                        "loc": ["body", "members", int(f.row), str(f.column)],
-                        "msg": f"{f.column}: {f.reason}",
-                        "type": "value_error",
-                    }
-                    for f in scored.failures.itertuples(index=False)
-                ],
-            )
+        if unusable or len(scored.failures):
+            problems = unusable + [
+                _problem(int(f.row), str(f.column), str(f.reason))
+                for f in scored.failures.itertuples(index=False)
+            ]
+            order = {name: k for k, name in enumerate(spec.feature_names)}
+            problems.sort(key=lambda p: (p["loc"][2], order.get(p["loc"][3], len(order))))
+            raise HTTPException(status_code=422, detail=problems)
         segments = scored.segment if scored.segment is not None else [None] * len(scored.rows)
         results = [
             {
@@ -204,15 +205,17 @@ def create_app(
         offset: int = Query(0, ge=0, le=100_000_000),
     ) -> MembersPage:
         """The latest scored members, riskiest first, filtered and paged."""
-        page, total = _store(store).latest_scores(
-            tier=tier, segment=segment, search=search, limit=limit, offset=offset
-        )
+        with _reading_history():
+            page, total = _store(store).latest_scores(
+                tier=tier, segment=segment, search=search, limit=limit, offset=offset
+            )
         return MembersPage(total=total, limit=limit, offset=offset, members=_records(page))
 
     @app.get("/v1/members/{member}", dependencies=[Depends(authorised)])
     def member(member: str) -> dict[str, Any]:
         """One member with the history of their scores, month by month."""
-        history = _store(store).member_history(member)
+        with _reading_history():
+            history = _store(store).member_history(member)
         if history.empty:
             raise HTTPException(status_code=404, detail=f"no scores for member {member!r}")
         return {"member": member, "history": _records(history)}
@@ -257,26 +260,75 @@ class RequestLog:
 
 
 class BodyLimit:
-    """Refuse a request whose declared body is over the limit with 413, before reading it."""
+    """Refuse a request whose body is over the limit with 413, without reading the rest of it.
+
+    A declared ``Content-Length`` over the limit is refused before the body is read. A body
+    without one (``Transfer-Encoding: chunked``) is counted as it arrives: once it passes the
+    limit, reading stops and the client gets the same 413.
+    """
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            declared = Headers(scope=scope).get("content-length")
-            if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-                response = JSONResponse(
-                    status_code=413,
-                    content={
-                        "detail": f"request body of {declared} bytes is over the limit of "
-                        f"{self.max_body_bytes} bytes: send fewer members per request"
-                    },
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            await self._refuse(f"request body of {declared} bytes is over", scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise BodyTooLarge(self._detail("request body passed"))
+            return message
+
+        async def noted_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, noted_send)
+        except BodyTooLarge:  # raised where nothing turned it into a response
+            if started:
+                raise
+            await self._refuse("request body passed", scope, receive, send)
+
+    def _detail(self, what: str) -> str:
+        return f"{what} the limit of {self.max_body_bytes} bytes: send fewer members per request"
+
+    async def _refuse(self, what: str, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse(
+            status_code=413, content={"detail": self._detail(what)}, headers=_CLOSE
+        )
+        await response(scope, receive, send)
+
+
+class BodyTooLarge(HTTPException):
+    """The body being read passed the limit (FastAPI answers an HTTPException as it is: 413).
+
+    Parameters
+    ----------
+    detail : str
+        What the client is told.
+    """
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(status_code=413, detail=detail, headers=_CLOSE)
+
+
+# the rest of a refused body is not read: the connection cannot carry another request
+_CLOSE = {"Connection": "close"}
 
 
 def _store(store: Any | None) -> Any:
@@ -286,6 +338,32 @@ def _store(store: Any | None) -> Any:
             detail=("no run history is served: start the server with --store (or CHURNLAB_STORE)"),
         )
     return store
+
+
+#: Seconds a client is told to wait (Retry-After) when the run history is busy.
+RETRY_AFTER = 2
+
+
+@contextmanager
+def _reading_history() -> Iterator[None]:
+    """A store that cannot be read now (busy, unreachable) as 503: the client did nothing wrong.
+
+    A DuckDB store is busy while a `churnlab score` run records into it; the store waits for it
+    (:data:`churnlab.store.READ_WAIT`) before it gives up, so this is rare.
+    """
+    try:
+        yield
+    except StoreBusyError as exc:
+        raise HTTPException(
+            status_code=503,
+            detail=f"the run history is busy: {exc.problem}; try again in a few seconds",
+            headers={"Retry-After": str(RETRY_AFTER)},
+        ) from None
+    except ChurnlabError as exc:
+        _LOG.warning("the run history cannot be read: %s", exc.problem)
+        raise HTTPException(
+            status_code=503, detail=f"the run history cannot be read now: {exc.problem}"
+        ) from None
 
 
 def _problems_of(exc: ChurnlabError) -> list[dict[str, Any]]:
@@ -299,15 +377,68 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _columns(members: list[dict[str, Any]], names: list[str]) -> dict[str, np.ndarray]:
-    """The members' values, one array per column (a member without the field: None)."""
+def _columns(
+    members: list[dict[str, Any]], spec: DatasetSpec
+) -> tuple[dict[str, np.ndarray], list[dict[str, Any]]]:
+    """The members' values, one array per feature, and the values no array can hold.
+
+    JSON carries values a number column cannot take: integers beyond the floating-point range
+    (a 400-digit ``Age``), ``Infinity`` and ``NaN`` literals, numbers beyond ``1e308`` (read as
+    infinite), lists and objects. Each such value is one problem, located at its member and
+    field as the other bad values are, and leaves a gap (None) in its column so the rest of
+    the request is still checked.
+
+    Parameters
+    ----------
+    members : list of dict
+        The request's members, field -> value as decoded from JSON.
+    spec : DatasetSpec
+        The model's features.
+
+    Returns
+    -------
+    columns : dict of str to ndarray
+        One object array per feature; a member without the field, or with an unusable value,
+        has None.
+    problems : list of dict
+        ``loc``, ``msg``, ``type`` of each unusable value (the detail of a 422).
+    """
     columns = {}
-    for name in names:
+    problems = []
+    for feature in spec.features:
+        name = feature.name
         column = np.empty(len(members), dtype=object)
         for i, member in enumerate(members):
-            column[i] = member.get(name)  # one by one: a list value stays one (bad) cell
+            value = member.get(name)
+            problem = _unusable(value, feature.kind)
+            if problem is None:
+                column[i] = value  # one by one: no array ever sees a member's list
+            else:
+                column[i] = None
+                problems.append(_problem(i, name, problem))
         columns[name] = column
-    return columns
+    return columns, problems
+
+
+def _unusable(value: Any, kind: str) -> str | None:
+    """Why a JSON value cannot be a feature's value (None when it can: text is checked later)."""
+    if isinstance(value, dict | list):
+        return "not a number" if kind != "categorical" else "a list or object, not one value"
+    if kind == "categorical" or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        try:
+            float(value)
+        except OverflowError:
+            return "not a finite number"
+    elif isinstance(value, float) and math.isinf(value):
+        return "not a finite number"
+    return None
+
+
+def _problem(member: int, field: str, reason: str) -> dict[str, Any]:
+    return {"loc": ["body", "members", member, field], "msg": f"{field}: {reason}",
+            "type": "value_error"}  # fmt: skip
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
