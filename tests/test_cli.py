@@ -380,6 +380,15 @@ def _text_in_age(frame: pd.DataFrame, path: Path) -> None:
     bad.to_csv(path, index=False)
 
 
+def _text_in(column: str, row: int, text: str) -> Callable[[pd.DataFrame, Path], None]:
+    def build(frame: pd.DataFrame, path: Path) -> None:
+        bad = frame.astype({column: object})
+        bad.loc[row, column] = text
+        bad.to_csv(path, index=False)
+
+    return build
+
+
 TRAIN_ERRORS = {
     "empty file": (lambda frame, path: path.write_bytes(b""), [], ["the file is empty"]),
     "header only": (
@@ -412,6 +421,16 @@ TRAIN_ERRORS = {
         [],
         ["column 'Age'", "row 7", "not a number", "'abc'"],
     ),
+    "a number too large for a float": (  # pandas reads 1e400 as inf
+        _text_in("Avg_additional_charges_total", 9, "1e400"),
+        [],
+        ["column 'Avg_additional_charges_total'", "row 9", "not a finite number", "inf"],
+    ),
+    "minus infinity": (
+        _text_in("Lifetime", 4, "-inf"),
+        [],
+        ["column 'Lifetime'", "row 4", "not a finite number", "-inf"],
+    ),
     "not a table": (
         lambda frame, path: path.write_bytes(PNG_BYTES),
         [],
@@ -434,6 +453,27 @@ def test_evaluate_reports_user_errors_too(tmp_path: Path) -> None:
     (tmp_path / "nothing.csv").write_bytes(b"")
     result = invoke("evaluate", "nothing.csv", "--folds", "3", "--json")
     assert_user_error(result, "nothing.csv", "the file is empty")
+
+
+def test_evaluate_names_infinite_values(small_gym: pd.DataFrame, tmp_path: Path) -> None:
+    _text_in("Age", 3, "inf")(small_gym, tmp_path / "members.csv")
+    result = invoke("evaluate", "members.csv", "--folds", "3", "--json")
+    assert_user_error(result, "members.csv", "column 'Age'", "row 3", "not a finite number")
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "analyze", "make-members"])
+@pytest.mark.parametrize("seed", ["-1", str(2**32)])
+def test_seed_out_of_numpys_range_is_a_usage_error(command: str, seed: str) -> None:
+    arguments = ["10"] if command == "make-members" else []
+    result = invoke(command, *arguments, "--seed", seed)
+    assert result.exit_code == 2, (result.output, repr(result.exception))
+    assert "Invalid value for '--seed'" in flat(result.stderr)
+    assert "Traceback" not in result.output and files_in(Path.cwd()) == set()
+
+
+def test_largest_seed_is_accepted(tmp_path: Path) -> None:
+    result = invoke("make-members", "10", "--seed", str(2**32 - 1), "--out", "m")
+    assert_ok(result)
 
 
 def _write_model_bytes(content: bytes) -> Callable[[Path], None]:

@@ -119,3 +119,12 @@ def test_no_usable_row(tmp_path: Path, gym: pd.DataFrame) -> None:
     assert result.exit_code == 2
     assert "bad.csv" in result.stderr and "'Age'" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_infinite_values_are_impossible_values(tmp_path: Path, gym: pd.DataFrame) -> None:
+    path = tmp_path / "inf.csv"
+    gym.head(30).assign(Age="1e400").to_csv(path, index=False)
+    result = invoke("analyze", path, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "'Age'" in result.stderr and "not a finite number" in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -177,6 +177,19 @@ def test_training_refuses_impossible_values_naming_the_row(client: object, tmp_p
     assert caught.value.failures[["row", "column"]].values.tolist() == [[307, "Age"]]
 
 
+def test_training_refuses_infinite_values_naming_the_row(client: object, tmp_path: Path) -> None:
+    for k in range(2):  # both in the rows inference reads and beyond them, on the cluster
+        part = make_members(300, random_state=k)
+        part.loc[5, "Avg_additional_charges_total"] = np.inf if k == 0 else -np.inf
+        part.to_parquet(tmp_path / f"p{k}.parquet")
+    with pytest.raises(ValidationError, match="not a finite number") as caught:
+        train_on_dask(tmp_path, client=client)
+    assert caught.value.failures[["row", "column"]].values.tolist() == [
+        [5, "Avg_additional_charges_total"],
+        [305, "Avg_additional_charges_total"],
+    ]
+
+
 def test_the_train_command_on_a_running_scheduler(
     client: object, training_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -168,3 +168,19 @@ def test_set_aside_reasons_speak_both_languages(telco: pd.DataFrame) -> None:
         .text("ru")
         .startswith("свободный текст")
     )
+
+
+@pytest.mark.parametrize("infinite", [np.inf, -np.inf])
+def test_infinite_numbers_are_left_for_the_check_to_name(infinite: float) -> None:
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(
+        {
+            "visits": rng.integers(0, 30, 200).astype(float),
+            "Age": rng.integers(18, 60, 200).astype(float),
+            "target": rng.integers(0, 2, 200),
+        }
+    )
+    frame.loc[3, ["visits", "Age"]] = infinite
+    spec = infer_spec(frame, target_col="target")
+    assert spec.feature_names == ["visits", "Age"]
+    assert spec.feature("visits").kind == "numeric" and spec.feature("visits").integer

@@ -83,3 +83,22 @@ def test_training_table_gives_features_and_01_target(telco: pd.DataFrame) -> Non
     X, y = check_training_table(telco, spec)
     assert list(X.columns) == spec.feature_names
     assert set(y.unique()) == {0, 1} and y.sum() == (telco["Churn"] == "Yes").sum()
+
+
+@pytest.mark.parametrize("text", ["1e400", "-inf", "inf"])
+def test_training_names_infinite_values_read_from_a_file(
+    text: str, gym: pd.DataFrame, tmp_path
+) -> None:
+    from churnlab.io import read_table
+
+    path = tmp_path / "m.csv"
+    frame = gym.head(40).astype({"Avg_additional_charges_total": object})
+    frame.loc[12, "Avg_additional_charges_total"] = text
+    frame.to_csv(path, index=False)
+    table = read_table(path)
+    spec = infer_spec(table)  # inference leaves inf to the check
+    with pytest.raises(
+        ValidationError,
+        match=r"column 'Avg_additional_charges_total', row 12: not a finite number \(found -?inf\)",
+    ):
+        check_training_table(table, spec, source="m.csv")

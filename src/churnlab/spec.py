@@ -617,6 +617,8 @@ def _infer_feature(
                 return None, SetAside(name, "free_text", {"distinct": int(distinct)})
             return FeatureSpec(str(name), "categorical"), None
     values = column.dropna()
+    if pd.api.types.is_numeric_dtype(values):  # inf is an impossible value, for the check to name
+        values = values[np.isfinite(values.to_numpy(dtype=float))]
     if values.nunique() <= 1 and not forced:
         return None, SetAside(name, "constant")
     if set(pd.unique(values)) <= {0, 1}:
@@ -637,6 +639,7 @@ def _solo_auc(column: pd.Series, y: pd.Series, kind: Kind, random_state: int) ->
         )
     else:
         numbers = parse_numbers(column[known])[0]
+        numbers = numbers.where(np.isfinite(numbers))  # inf: refused by the check, not ranked
         score = numbers.fillna(numbers.median() if numbers.notna().any() else 0.0)
     from sklearn.metrics import roc_auc_score  # here: scoring never needs scikit-learn's import
 
