@@ -389,6 +389,15 @@ def _text_in(column: str, row: int, text: str) -> Callable[[pd.DataFrame, Path],
     return build
 
 
+def _short_row(row: int, fields: int) -> Callable[[pd.DataFrame, Path], None]:
+    def build(frame: pd.DataFrame, path: Path) -> None:
+        lines = frame.to_csv(index=False).splitlines()
+        lines[row + 1] = ",".join(lines[row + 1].split(",")[:fields])
+        path.write_text("\n".join(lines) + "\n")
+
+    return build
+
+
 TRAIN_ERRORS = {
     "empty file": (lambda frame, path: path.write_bytes(b""), [], ["the file is empty"]),
     "header only": (
@@ -430,6 +439,11 @@ TRAIN_ERRORS = {
         _text_in("Lifetime", 4, "-inf"),
         [],
         ["column 'Lifetime'", "row 4", "not a finite number", "-inf"],
+    ),
+    "a short row": (
+        _short_row(11, 2),
+        [],
+        ["column 'Partner'", "row 11", "the row has 2 fields, the header has 14"],
     ),
     "not a table": (
         lambda frame, path: path.write_bytes(PNG_BYTES),
@@ -474,6 +488,19 @@ def test_seed_out_of_numpys_range_is_a_usage_error(command: str, seed: str) -> N
 def test_largest_seed_is_accepted(tmp_path: Path) -> None:
     result = invoke("make-members", "10", "--seed", str(2**32 - 1), "--out", "m")
     assert_ok(result)
+
+
+def test_score_rejects_short_rows(trained: dict[str, Any], small_gym: pd.DataFrame) -> None:
+    lines = small_gym.to_csv(index=False).splitlines()
+    lines[4] = ",".join(lines[4].split(",")[:6])  # row 3
+    Path("short.csv").write_text("\n".join(lines) + "\n")
+    result = invoke("score", "short.csv", "--model", trained["model"], "--out", "s.csv")
+    assert_ok(result)
+    rejects = pd.read_csv("s.rejects.csv")
+    assert rejects[["row", "column", "reason"]].values.tolist() == [
+        [3, "Group_visits", "the row has 6 fields, the header has 14"]
+    ]
+    assert len(pd.read_csv("s.csv")) == len(small_gym) - 1
 
 
 def _write_model_bytes(content: bytes) -> Callable[[Path], None]:

@@ -116,3 +116,20 @@ def test_a_batch_without_a_feature_is_a_schema_error(
     with pytest.raises(Exception, match="'Age'"):
         score_file(gym_model, tmp_path / "m.parquet", tmp_path / "s.parquet")
     assert not (tmp_path / "s.parquet").exists()
+
+
+def test_short_csv_rows_are_rejected_in_every_batch(
+    gym_model: ChurnModel, gym: pd.DataFrame, tmp_path: Path
+) -> None:
+    lines = gym.drop(columns="Churn").head(1000).to_csv(index=False).splitlines()
+    for row in (10, 450, 999):  # in the first, second and last batch
+        lines[row + 1] = ",".join(lines[row + 1].split(",")[:4])
+    (tmp_path / "m.csv").write_text("\n".join(lines) + "\n\n\n")
+    done = score_file(gym_model, tmp_path / "m.csv", tmp_path / "s.csv", batch_rows=400)
+    assert (done.n_input, done.n_scored) == (1000, 997)
+    assert done.rejects[["row", "column", "reason"]].values.tolist() == [
+        [row, "Phone", "the row has 4 fields, the header has 13"] for row in (10, 450, 999)
+    ]
+    assert pd.read_csv(tmp_path / "s.csv")["row"].tolist() == sorted(
+        set(range(1000)) - {10, 450, 999}
+    )

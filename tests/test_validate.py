@@ -102,3 +102,34 @@ def test_training_names_infinite_values_read_from_a_file(
         match=r"column 'Avg_additional_charges_total', row 12: not a finite number \(found -?inf\)",
     ):
         check_training_table(table, spec, source="m.csv")
+
+
+def _short_row_csv(gym: pd.DataFrame, path, rows: dict[int, int]) -> None:
+    """The club's first 40 rows as CSV, row ``r`` cut to ``rows[r]`` fields."""
+    lines = gym.head(40).to_csv(index=False).splitlines()
+    for row, fields in rows.items():
+        lines[row + 1] = ",".join(lines[row + 1].split(",")[:fields])
+    path.write_text("\n".join(lines) + "\n\n")
+
+
+def test_short_rows_are_rejected_with_their_reason(gym: pd.DataFrame, tmp_path) -> None:
+    from churnlab.io import read_table
+
+    _short_row_csv(gym, tmp_path / "m.csv", {3: 5, 20: 13})
+    checked = check_members(read_table(tmp_path / "m.csv"), gym_spec())
+    assert checked.rejects[["row", "column", "reason"]].values.tolist() == [
+        [3, "Contract_period", "the row has 5 fields, the header has 14"],
+        [20, "Churn", "the row has 13 fields, the header has 14"],
+    ]
+    assert len(checked.members) == 38
+
+
+def test_training_refuses_short_rows_naming_them(gym: pd.DataFrame, tmp_path) -> None:
+    from churnlab.io import read_table
+
+    _short_row_csv(gym, tmp_path / "m.csv", {7: 9})
+    with pytest.raises(
+        ValidationError,
+        match=r"column 'Month_to_end_contract', row 7: the row has 9 fields, the header has 14",
+    ):
+        check_training_table(read_table(tmp_path / "m.csv"), gym_spec(), source="m.csv")

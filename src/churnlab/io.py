@@ -270,12 +270,17 @@ def _parquet_batches(
 
 def _csv_batches(path: Path, name: str, batch_rows: int) -> Iterator[pd.DataFrame]:
     options, text = _csv_options(path, name)
+    offset = 0
     with (
+        _ShortRows(path, name, options, text) as short,
         _csv_errors(name, options, text),
         pd.read_csv(path, **options, chunksize=batch_rows) as reader,
     ):
         for chunk in reader:
-            yield _clean_columns(chunk.reset_index(drop=True), name)
+            chunk = _clean_columns(chunk.reset_index(drop=True), name)
+            short.mark(chunk, offset)
+            offset += len(chunk)
+            yield chunk
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, index: bool = False) -> Path:
@@ -563,7 +568,10 @@ def _short(exc: BaseException, limit: int = 200) -> str:
 def _read_csv(path: Path, name: str) -> pd.DataFrame:
     options, text = _csv_options(path, name)
     with _csv_errors(name, options, text):
-        return pd.read_csv(path, **options)
+        frame = pd.read_csv(path, **options)
+    with _ShortRows(path, name, options, text) as short:
+        short.mark(frame, 0)
+    return frame
 
 
 def _csv_options(path: Path, name: str) -> tuple[dict[str, Any], str]:
@@ -741,21 +749,152 @@ def _header(text: str, separator: str) -> list[str]:
     return records[0] if records else []
 
 
+def _table_records(lines: Iterable[str], separator: str) -> Iterator[tuple[int, list[str]]]:
+    """The records of CSV text as pandas counts them, the header first: the line each starts on
+    (1-based) and its fields, quotes understood (a quoted field may hold separators and line
+    breaks); lines of only spaces and tabs are skipped, as pandas skips them.
+
+    Raises
+    ------
+    csv.Error
+        A record the csv module cannot read (a field over its size limit, a NUL byte).
+    """
+    blank = set(" \t\r\n") - {separator}
+    last = ""
+
+    def tracked() -> Iterator[str]:
+        nonlocal last
+        for line in lines:
+            last = line
+            yield line
+
+    reader = csv.reader(tracked(), delimiter=separator)
+    start = 1
+    for record in reader:
+        end = reader.line_num
+        # a one-field record on one line whose text is blank: a blank line (not a quoted "")
+        if len(record) > 1 or end != start or not set(last) <= blank:
+            yield start, record
+        start = end + 1
+
+
+def _named_width(header: list[str]) -> int:
+    """Fields of the header up to its last named one (a trailing separator names no column)."""
+    width = len(header)
+    while width > 1 and not header[width - 1].strip():
+        width -= 1
+    return width
+
+
 def _first_long_line(text: str, separator: str) -> tuple[int | None, int | None, int | None]:
     """Line number (1-based), header width and width of the first record wider than the header."""
-    reader = csv.reader(io.StringIO(text), delimiter=separator)
     width = None
     try:
-        for record in reader:
-            if not any(field.strip() for field in record):
-                continue
+        for line, record in _table_records(io.StringIO(text), separator):
             if width is None:
                 width = len(record)
             elif len(record) > width:
-                return reader.line_num, width, len(record)
+                return line, width, len(record)
     except csv.Error:
         pass
     return None, None, None
+
+
+class _ShortRows:
+    """Finds the data rows with fewer fields than the header, which pandas would fill with
+    missing values, and marks them on the table read (see :data:`churnlab.validate.READ_FAILURES`)
+    so that the check rejects them (scoring) or names them (training).
+
+    pandas does not tell which rows were short; a short row always leaves the last named column
+    missing, so the file is read again with the csv module only when the table (or batch) has a
+    missing value there, and from where the last search stopped. Each row found is checked
+    against the table (its missing fields are missing there too); a file whose rows cannot be
+    matched is refused naming the line.
+    """
+
+    def __init__(self, path: Path, name: str, options: dict[str, Any], text: str) -> None:
+        self.path, self.name, self.options = path, name, options
+        self.separator: str = options["sep"]
+        self.width = _named_width(_header(text, self.separator))
+        self.handle: IO[str] | None = None
+        self.records: Iterator[tuple[int, list[str]]] | None = None
+        self.row = -2  # the data row of the last record read (-1: the header, -2: none yet)
+
+    def __enter__(self) -> _ShortRows:
+        return self
+
+    def __exit__(self, *error: object) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+    def mark(self, frame: pd.DataFrame, offset: int) -> None:
+        """Mark the short rows of ``frame``, the rows ``offset`` .. of the file."""
+        if self.width < 2 or frame.shape[1] < self.width or frame.empty:
+            return
+        if not frame.iloc[:, self.width - 1].isna().any():
+            return  # no row of this part can be short: the usual case costs nothing more
+        found = self._short(offset, offset + len(frame))
+        if not found:
+            return
+        columns = [str(c) for c in frame.columns]
+        failures: dict[str, list[Any]] = {"row": [], "column": [], "value": [], "reason": []}
+        for row, line, fields in found:
+            position = row - offset
+            if not frame.iloc[position, len(fields) : self.width].isna().all():
+                raise self._unmatched(line, len(fields))
+            text = self.separator.join(fields)
+            failures["row"].append(position)
+            failures["column"].append(columns[len(fields)])
+            failures["value"].append(text if len(text) <= 80 else text[:79] + "…")
+            failures["reason"].append(
+                f"the row has {len(fields)} field{'s' if len(fields) != 1 else ''}, "
+                f"the header has {self.width}"
+            )
+        from churnlab.validate import READ_FAILURES
+
+        frame.attrs[READ_FAILURES] = {"rows": len(frame), **failures}
+
+    def _short(self, start: int, stop: int) -> list[tuple[int, int, list[str]]]:
+        """The short rows among the data rows ``start`` .. ``stop - 1``: (row, line, fields)."""
+        if self.records is None:
+            self.handle = self._open()
+            self.records = _table_records(self.handle, self.separator)
+        found = []
+        line = 0
+        try:
+            while self.row < stop - 1:
+                step = next(self.records, None)
+                if step is None:
+                    break
+                line, fields = step
+                self.row += 1
+                if self.row >= 0 and len(fields) < self.width:
+                    if self.row < start:  # in a part where pandas saw no missing value
+                        raise self._unmatched(line, len(fields))
+                    found.append((self.row, line, fields))
+        except csv.Error as exc:
+            raise ReadError(
+                f"cannot check the number of fields after line {line}: {exc}",
+                file=self.name,
+                fix="check that the file is a CSV table, with quotes around values that "
+                "hold separators or line breaks",
+            ) from exc
+        return found
+
+    def _open(self) -> IO[str]:
+        encoding = self.options["encoding"]
+        if self.options["compression"] == "gzip":
+            return cast(IO[str], gzip.open(self.path, "rt", encoding=encoding, newline=""))
+        return self.path.open(encoding=encoding, newline="")
+
+    def _unmatched(self, line: int, fields: int) -> ReadError:
+        return ReadError(
+            f"line {line} has {fields} field{'s' if fields != 1 else ''}, the header has "
+            f"{self.width}",
+            file=self.name,
+            fix="give the line its missing values (empty between separators if unknown), or "
+            'put values that contain a separator or a line break in double quotes ("...")',
+        )
 
 
 def _ragged(

@@ -29,6 +29,11 @@ __all__ = [
 
 REJECT_COLUMNS = ["row", "column", "value", "reason"]
 
+#: ``frame.attrs`` key under which a reader leaves the rows it found malformed (a CSV row with
+#: fewer fields than the header): ``{"rows": len(frame), "row": [...], "column": [...],
+#: "value": [...], "reason": [...]}``. :func:`check_members` counts them as failing cells.
+READ_FAILURES = "churnlab.read_failures"
+
 
 @dataclass(frozen=True)
 class CheckedMembers:
@@ -119,6 +124,7 @@ def check_members(
     require_columns(frame, needed, source=source)
     positions = pd.RangeIndex(len(frame))
     coerced, failures = check_columns({f: frame[f].to_numpy() for f in spec.feature_names}, spec)
+    failures += _read_failures(frame)
     if with_target:
         raw_target = frame[spec.target_col].set_axis(positions)
         target = encode_target(raw_target, spec.positive_label)
@@ -235,6 +241,15 @@ def _as_numbers(raw: np.ndarray) -> np.ndarray | None:
     if not all(isinstance(v, int | float) or v is None or v is pd.NA for v in raw):
         return None  # text (parsed by parse_numbers, which knows blanks and spaces)
     return np.array([np.nan if v is None or v is pd.NA else v for v in raw], dtype=float)
+
+
+def _read_failures(frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """The rows the reader found malformed (:data:`READ_FAILURES`), if ``frame`` is the table
+    it read (not a part of it)."""
+    found = frame.attrs.get(READ_FAILURES)
+    if not isinstance(found, dict) or found.get("rows") != len(frame) or not found.get("row"):
+        return []
+    return [pd.DataFrame({column: found[column] for column in REJECT_COLUMNS})]
 
 
 def _failures(raw: np.ndarray, mask: np.ndarray, name: str, reason: str) -> pd.DataFrame:
