@@ -503,6 +503,46 @@ def test_score_rejects_short_rows(trained: dict[str, Any], small_gym: pd.DataFra
     assert len(pd.read_csv("s.csv")) == len(small_gym) - 1
 
 
+def _with_bytes_column(frame: pd.DataFrame, path: Path, name: str = "photo") -> None:
+    """``frame`` as Parquet written by pyarrow, with a ``binary`` column of raw bytes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    raw = pa.array([bytes([i % 256, 0x80]) for i in range(len(frame))], pa.binary())
+    pq.write_table(table.append_column(name, raw), path)
+
+
+def test_train_sets_a_bytes_column_aside_with_a_note(small_gym: pd.DataFrame) -> None:
+    _with_bytes_column(small_gym, Path("m.parquet"))
+    result = invoke(
+        "train", "m.parquet", "--model", "m.churnlab", "--folds", "3", "--learner", "logistic"
+    )
+    assert_ok(result)
+    assert "set aside photo: raw bytes (a binary column)" in flat(result.stderr)
+    kept = invoke("train", "m.parquet", "--model", "k.churnlab", "--keep", "photo")
+    assert_user_error(kept, "m.parquet", "column 'photo'", "raw bytes", "--keep photo")
+    assert not Path("k.churnlab").exists()
+
+
+def test_score_refuses_a_feature_of_raw_bytes(
+    telco_trained: dict[str, Any], telco: pd.DataFrame
+) -> None:
+    _with_bytes_column(telco.drop(columns="Contract"), Path("m.parquet"), name="Contract")
+    result = invoke("score", "m.parquet", "--model", telco_trained["model"], "--out", "s.csv")
+    assert_user_error(result, "m.parquet", "column 'Contract'", "raw bytes", "pa.string()")
+    assert files_in(Path.cwd()) == {"m.parquet"}
+
+
+def test_score_ignores_a_bytes_column_it_does_not_need(
+    trained: dict[str, Any], small_gym: pd.DataFrame
+) -> None:
+    _with_bytes_column(small_gym, Path("m.parquet"))
+    result = invoke("score", "m.parquet", "--model", trained["model"], "--out", "s.csv")
+    assert_ok(result)
+    assert len(pd.read_csv("s.csv")) == len(small_gym)
+
+
 def _write_model_bytes(content: bytes) -> Callable[[Path], None]:
     return lambda path: path.write_bytes(content)
 

@@ -133,3 +133,14 @@ def test_training_refuses_short_rows_naming_them(gym: pd.DataFrame, tmp_path) ->
         match=r"column 'Month_to_end_contract', row 7: the row has 9 fields, the header has 14",
     ):
         check_training_table(read_table(tmp_path / "m.csv"), gym_spec(), source="m.csv")
+
+
+def test_a_feature_of_raw_bytes_is_a_schema_error(telco: pd.DataFrame) -> None:
+    spec = infer_spec(telco)
+    frame = telco.head(20).astype({"Contract": object})
+    frame["Contract"] = [value.encode() for value in frame["Contract"]]
+    with pytest.raises(
+        SchemaError, match=r"m.parquet: column 'Contract': the column holds raw bytes"
+    ) as caught:
+        check_members(frame, spec, source="m.parquet")
+    assert "as in the table the model was trained on" in str(caught.value.fix)

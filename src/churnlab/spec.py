@@ -83,7 +83,7 @@ class SetAside:
     column : str
     kind : str
         Why, as a code: ``id_name``, ``id_distinct``, ``empty``, ``date``, ``constant``,
-        ``free_text``, ``leakage``.
+        ``free_text``, ``bytes``, ``leakage``.
     detail : dict
         The figures the explanation quotes (``distinct``, ``auc``).
 
@@ -127,6 +127,12 @@ _ASIDE_TEXT: dict[str, dict[str, str]] = {
     "free_text": {
         "en": "free text ({distinct} distinct values)",
         "ru": "свободный текст ({distinct} разных значений)",
+    },
+    "bytes": {
+        "en": "raw bytes (a binary column), not text or numbers: if it holds text, write it as "
+        "a string column to use it",
+        "ru": "двоичные данные (столбец байтов), а не текст или числа: если это текст, "
+        "запишите его строковым столбцом, чтобы его использовать",
     },
     "leakage": {
         "en": "probable leakage: on its own it predicts the target almost perfectly "
@@ -424,6 +430,11 @@ def infer_spec(
         if name == target_col:
             continue
         column = frame[name]
+        if holds_bytes(column):  # never a feature or an id: set aside, or refused if asked for
+            if name == id_col or name in keep:
+                raise bytes_error(name, source, "--id" if name == id_col else "--keep")
+            set_aside.append(SetAside(name, "bytes"))
+            continue
         if name == id_col:
             continue
         if name not in keep and name not in GYM_COLUMNS:
@@ -561,6 +572,42 @@ def _id_kind(name: str, column: pd.Series) -> str | None:
     ):
         return "id_distinct"
     return None
+
+
+def holds_bytes(column: pd.Series | np.ndarray) -> bool:
+    """Whether the column holds raw bytes (a Parquet ``binary`` column, a database BLOB).
+
+    Examples
+    --------
+    >>> holds_bytes(pd.Series([b"\\x00\\x01", None])), holds_bytes(pd.Series(["a", None]))
+    (True, False)
+    """
+    if getattr(column, "dtype", None) != np.dtype(object):
+        return False
+    kind = pd.api.types.infer_dtype(column, skipna=True)
+    if kind == "mixed":  # text and bytes together, say
+        return any(isinstance(value, bytes | bytearray | memoryview) for value in column)
+    return kind == "bytes"
+
+
+def bytes_error(name: str, source: str | None, wanted: str) -> SchemaError:
+    """The error for a column of raw bytes that ``wanted`` needs: ``"the model"`` (a feature),
+    ``"--keep"`` or ``"--id"`` (the member id)."""
+    role = {
+        "the model": "a feature of the model",
+        "--keep": "kept as a feature (--keep)",
+    }.get(wanted, "the member id")
+    return SchemaError(
+        f"the column holds raw bytes (a binary column), not text or numbers, so it cannot be "
+        f"{role}",
+        file=source,
+        column=str(name),
+        fix="write the column as text (a string column; in pyarrow pa.string()) or numbers"
+        + {
+            "the model": ", as in the table the model was trained on",
+            "--keep": f", or leave out --keep {name}",
+        }.get(wanted, ", or give another --id"),
+    )
 
 
 def _is_text(column: pd.Series) -> bool:

@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 
 from churnlab.errors import SchemaError, ValidationError
-from churnlab.spec import DatasetSpec, FeatureSpec, encode_target, parse_numbers
+from churnlab.spec import (
+    DatasetSpec,
+    FeatureSpec,
+    bytes_error,
+    encode_target,
+    holds_bytes,
+    parse_numbers,
+)
 
 __all__ = [
     "CheckedMembers",
@@ -108,7 +115,8 @@ def check_members(
     Raises
     ------
     SchemaError
-        A feature column (or the target, with ``with_target``) is missing.
+        A feature column (or the target, with ``with_target``) is missing, or a feature or the
+        id holds raw bytes.
 
     Examples
     --------
@@ -122,6 +130,10 @@ def check_members(
     """
     needed = spec.feature_names + ([spec.target_col] if with_target else [])
     require_columns(frame, needed, source=source)
+    id_col = id_col or (spec.id_col if spec.id_col in frame.columns else None)
+    for name in [*spec.feature_names, *([id_col] if id_col is not None else [])]:
+        if holds_bytes(frame[name]):
+            raise bytes_error(name, source, "the model" if name != id_col else "--id")
     positions = pd.RangeIndex(len(frame))
     coerced, failures = check_columns({f: frame[f].to_numpy() for f in spec.feature_names}, spec)
     failures += _read_failures(frame)
@@ -138,7 +150,6 @@ def check_members(
                     "the target is missing",
                 )
             )
-    id_col = id_col or (spec.id_col if spec.id_col in frame.columns else None)
     if id_col is not None:
         coerced[id_col] = frame[id_col].to_numpy()
     table = pd.DataFrame(coerced, index=positions)
