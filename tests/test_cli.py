@@ -543,6 +543,34 @@ def test_score_ignores_a_bytes_column_it_does_not_need(
     assert len(pd.read_csv("s.csv")) == len(small_gym)
 
 
+def test_score_on_a_full_disk_exits_2_and_leaves_nothing(
+    trained: dict[str, Any], small_gym: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import functools
+
+    from churnlab import streaming
+
+    real = streaming._ScoresWriter.write
+    calls = {"n": 0}
+
+    def write(self: Any, table: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second batch finds the disk full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(self, table)
+
+    monkeypatch.setattr(streaming._ScoresWriter, "write", write)
+    monkeypatch.setattr(
+        streaming, "score_file", functools.partial(streaming.score_file, batch_rows=200)
+    )
+    small_gym.to_csv("m.csv", index=False)
+    result = invoke("score", "m.csv", "--model", trained["model"], "--out", "scores.csv")
+    assert_user_error(result, "the disk is full while writing scores.csv", "free some space")
+    assert "--out" in flat(result.stderr) and calls["n"] == 2
+    assert files_in(Path.cwd()) == {"m.csv"}  # no scores, rejects or hidden .tmp file
+
+
 def _write_model_bytes(content: bytes) -> Callable[[Path], None]:
     return lambda path: path.write_bytes(content)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 from churnlab import streaming
+from churnlab.errors import UsageError
 from churnlab.explain import contributions, reasons
 from churnlab.model import ChurnModel
 from churnlab.scoring import score_members
@@ -188,3 +190,33 @@ def test_one_parquet_file_keeps_the_type_of_its_ids(
         batch_rows=400,
     )
     assert pd.read_parquet(tmp_path / "s.parquet")["member_id"].tolist() == list(range(900))
+
+
+def _disk_full_at_the_second_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = streaming._ScoresWriter.write
+    calls = {"n": 0}
+
+    def write(self: streaming._ScoresWriter, table: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(self, table)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(streaming._ScoresWriter, "write", write)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_a_full_disk_is_told_and_leaves_nothing(
+    gym_model: ChurnModel,
+    gym: pd.DataFrame,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    suffix: str,
+) -> None:
+    gym.drop(columns="Churn").to_parquet(tmp_path / "m.parquet")
+    _disk_full_at_the_second_batch(monkeypatch)
+    out = tmp_path / f"s{suffix}"
+    with pytest.raises(UsageError, match=rf"the disk is full while writing .*s\{suffix}") as caught:
+        score_file(gym_model, tmp_path / "m.parquet", out, batch_rows=500)
+    assert "free some space" in str(caught.value.fix) and "--out" in str(caught.value.fix)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.parquet"]  # no .s.csv.*.tmp either

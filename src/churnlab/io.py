@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import gzip
 import io
 import itertools
@@ -1160,8 +1161,9 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     when the block ends without an error, removed otherwise.
 
     Missing parent folders are created. A folder in the way is refused before anything is
-    written; a file that cannot be created, flushed or moved there (no permission, disk full) is
-    a :class:`UsageError` naming the path; other errors of the block pass through.
+    written; a file that cannot be created, flushed or moved there (no permission, disk full),
+    and a full disk while the block writes, are a :class:`UsageError` naming the path; other
+    errors of the block pass through. Whatever the error, the temporary file is removed.
 
     Examples
     --------
@@ -1183,9 +1185,13 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     handle = os.fdopen(descriptor, "wb")
     try:
         yield handle
+    except OSError as exc:
+        _discard(handle, temporary)
+        if exc.errno in _DISK_FULL:  # only writing the output can fill the disk
+            raise _cannot_write(path, exc) from exc
+        raise
     except BaseException:  # the block's own errors pass through as they are
-        handle.close()
-        temporary.unlink(missing_ok=True)
+        _discard(handle, temporary)
         raise
     try:
         handle.flush()
@@ -1193,12 +1199,36 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
         handle.close()
         os.replace(temporary, path)
     except OSError as exc:
-        handle.close()
-        temporary.unlink(missing_ok=True)
+        _discard(handle, temporary)
         raise _cannot_write(path, exc) from exc
 
 
+#: errno values that say the disk (or the user's quota) has no room for the output.
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def _discard(handle: IO[bytes], temporary: Path) -> None:
+    """Close and remove a temporary file, even when closing fails (a full disk fails to flush
+    the buffered bytes again)."""
+    try:
+        handle.close()
+    except OSError:
+        pass
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def _cannot_write(path: Path, exc: OSError) -> UsageError:
+    if exc.errno in _DISK_FULL:
+        problem = (
+            "the file grew larger than its file system allows"
+            if exc.errno == errno.EFBIG
+            else "the disk is full"
+        )
+        return UsageError(
+            f"{problem} while writing {path}; nothing was written",
+            fix="free some space on that disk, or choose an output on another disk (another --out)",
+        )
     return UsageError(
         f"cannot write the file: {exc.strerror or exc}",
         file=str(path),

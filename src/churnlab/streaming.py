@@ -289,9 +289,15 @@ class _ScoresWriter:
                 self.writer = pacsv.CSVWriter(self.handle, self.schema)
         self.writer.write_table(table.cast(self.schema))
 
-    def __exit__(self, *error: object) -> None:
-        if self.writer is not None:
+    def __exit__(self, kind: object, *error: object) -> None:
+        if self.writer is None:
+            return
+        try:
             self.writer.close()
+        except OSError:
+            if kind is None:
+                raise
+            # the error under way (a full disk, say) is what to tell, not a second one closing
 
 
 def _widened(schema: pa.Schema) -> pa.Schema:
