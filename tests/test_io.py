@@ -419,6 +419,21 @@ def test_short_rows_are_marked_for_the_check(tmp_path, compressed):
     assert frame.attrs[READ_FAILURES]["value"][0] == "2,x"
 
 
+@pytest.mark.parametrize("scan_bytes", [8, 1 << 24])  # a quote in a later block, or the first
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "cp1251"])
+def test_short_rows_are_found_in_blocks_with_and_without_quotes(
+    tmp_path, monkeypatch, scan_bytes, encoding
+):
+    import churnlab.io
+
+    monkeypatch.setattr(churnlab.io, "_SCAN_BYTES", scan_bytes)
+    text = 'город;n;m\r\nМосква;1;2\r\nТверь;3\r\n \r\nОмск;;\r\nУфа;"4;\r\n5";6\r\nКазань\r\n'
+    frame = read_table(write(tmp_path / "m.csv", text, encoding))
+    assert frame["город"].tolist() == ["Москва", "Тверь", "Омск", "Уфа", "Казань"]
+    assert [(row, column) for row, column, _ in _short_rows(frame)] == [(1, "m"), (4, "n")]
+    assert frame.attrs[READ_FAILURES]["value"] == ["Тверь;3", "Казань"]
+
+
 def test_short_rows_in_batches_are_numbered_within_each_batch(tmp_path):
     path = write(tmp_path / "m.csv", SHORT)
     batches, _ = read_batches(path, batch_rows=2)

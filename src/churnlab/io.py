@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 import charset_normalizer
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -806,27 +807,32 @@ class _ShortRows:
     missing values, and marks them on the table read (see :data:`churnlab.validate.READ_FAILURES`)
     so that the check rejects them (scoring) or names them (training).
 
-    pandas does not tell which rows were short; a short row always leaves the last named column
-    missing, so the file is read again with the csv module only when the table (or batch) has a
-    missing value there, and from where the last search stopped. Each row found is checked
-    against the table (its missing fields are missing there too); a file whose rows cannot be
-    matched is refused naming the line.
+    pandas does not tell which rows were short. A short row always leaves the last named column
+    missing, so the file is read again only when the table (or batch) has a missing value there,
+    and from where the last search stopped. Text without quotes (the usual export) is split into
+    lines and separators counted by NumPy, block by block; from the first block with a quote
+    (where a field may hold separators and line breaks), or in UTF-16, the csv module reads the
+    records. Each row found is checked against the table (its missing fields are missing there
+    too); a file whose rows cannot be matched is refused naming the line.
     """
 
     def __init__(self, path: Path, name: str, options: dict[str, Any], text: str) -> None:
         self.path, self.name, self.options = path, name, options
         self.separator: str = options["sep"]
+        self.encoding: str = options["encoding"]
         self.width = _named_width(_header(text, self.separator))
-        self.handle: IO[str] | None = None
-        self.records: Iterator[tuple[int, list[str]]] | None = None
-        self.row = -2  # the data row of the last record read (-1: the header, -2: none yet)
+        self.found: Iterator[tuple[int, int, list[str]]] | None = None
+        self.pending: tuple[int, int, list[str]] | None = None
+        self.handles: list[IO[Any]] = []
 
     def __enter__(self) -> _ShortRows:
         return self
 
     def __exit__(self, *error: object) -> None:
-        if self.handle is not None:
-            self.handle.close()
+        if self.found is not None:
+            cast(Any, self.found).close()
+        for handle in self.handles:
+            handle.close()
 
     def mark(self, frame: pd.DataFrame, offset: int) -> None:
         """Mark the short rows of ``frame``, the rows ``offset`` .. of the file."""
@@ -857,36 +863,98 @@ class _ShortRows:
 
     def _short(self, start: int, stop: int) -> list[tuple[int, int, list[str]]]:
         """The short rows among the data rows ``start`` .. ``stop - 1``: (row, line, fields)."""
-        if self.records is None:
-            self.handle = self._open()
-            self.records = _table_records(self.handle, self.separator)
+        if self.found is None:
+            self.found = self._short_records()
         found = []
-        line = 0
         try:
-            while self.row < stop - 1:
-                step = next(self.records, None)
-                if step is None:
+            while True:
+                if self.pending is None:
+                    self.pending = next(self.found, None)
+                    if self.pending is None:
+                        break
+                row, line, fields = self.pending
+                if row >= stop:
                     break
-                line, fields = step
-                self.row += 1
-                if self.row >= 0 and len(fields) < self.width:
-                    if self.row < start:  # in a part where pandas saw no missing value
-                        raise self._unmatched(line, len(fields))
-                    found.append((self.row, line, fields))
-        except csv.Error as exc:
+                self.pending = None
+                if row < start:  # in a part where pandas saw no missing value
+                    raise self._unmatched(line, len(fields))
+                found.append((row, line, fields))
+        except UnicodeDecodeError as exc:
+            reason = f"some bytes are not valid {self.encoding}; the file mixes encodings"
+            raise _not_a_table(self.name, "CSV", reason, _SAVE_AS_UTF8) from exc
+        except (csv.Error, OSError, EOFError) as exc:
             raise ReadError(
-                f"cannot check the number of fields after line {line}: {exc}",
+                f"cannot count the fields of its rows: {exc}",
                 file=self.name,
                 fix="check that the file is a CSV table, with quotes around values that "
                 "hold separators or line breaks",
             ) from exc
         return found
 
-    def _open(self) -> IO[str]:
-        encoding = self.options["encoding"]
-        if self.options["compression"] == "gzip":
-            return cast(IO[str], gzip.open(self.path, "rt", encoding=encoding, newline=""))
-        return self.path.open(encoding=encoding, newline="")
+    def _short_records(self) -> Iterator[tuple[int, int, list[str]]]:
+        """Every short data row of the file, in order: (row, line, fields)."""
+        if codecs.lookup(self.encoding).name not in _ASCII_SAFE:
+            yield from self._csv_records(0, 0, -2)
+            return
+        separator = ord(self.separator)
+        blank = bytes(b for b in b" \t\r\n" if b != separator)
+        handle = self._binary()
+        row, line, offset, rest = -2, 0, 0, b""  # row -1 is the header
+        while True:
+            block = handle.read(_SCAN_BYTES)
+            data = rest + block
+            if block:
+                cut = data.rfind(b"\n") + 1
+                data, rest = data[:cut], data[cut:]
+                if not data:
+                    continue
+            lone_cr = b"\r" in data and data.count(b"\r") != data.count(b"\r\n")
+            if b'"' in data or lone_cr:
+                # quoted fields (or lines ending in a lone CR): the csv module from here on
+                yield from self._csv_records(offset, line, row)
+                return
+            if not data:
+                return
+            raw = np.frombuffer(data, dtype=np.uint8)
+            ends = np.flatnonzero(raw == 10)
+            if data[-1:] != b"\n":
+                ends = np.append(ends, len(raw))
+            starts = np.concatenate([[0], ends[:-1] + 1])
+
+            fields = _per_line(np.flatnonzero(raw == separator), starts, ends) + 1
+            used = fields > 1  # a line with a separator is a row; of the others, blank ones
+            for i in np.flatnonzero(~used):  # (only spaces and tabs) are skipped, as pandas does
+                used[i] = bool(data[starts[i] : ends[i]].translate(None, blank))
+            rows = row + np.cumsum(used)
+            for i in np.flatnonzero(used & (fields < self.width) & (rows >= 0)):
+                text = data[starts[i] : ends[i]].rstrip(b"\r").decode(self.encoding)
+                yield int(rows[i]), line + int(i) + 1, text.split(self.separator)
+            row = int(rows[-1])
+            line += len(ends)
+            offset += len(data)
+            if not block:
+                return
+
+    def _csv_records(
+        self, offset: int, line: int, row: int
+    ) -> Iterator[tuple[int, int, list[str]]]:
+        """The short data rows from byte ``offset`` (line ``line`` + 1, after data row ``row``)
+        on, read by the csv module."""
+        handle = self._binary()
+        handle.seek(offset)
+        text = io.TextIOWrapper(handle, encoding=self.encoding, newline="")
+        self.handles.append(text)
+        for start, fields in _table_records(text, self.separator):
+            row += 1
+            if row >= 0 and len(fields) < self.width:
+                yield row, line + start, fields
+
+    def _binary(self) -> IO[bytes]:
+        """The file's bytes (decompressed), open until the search ends."""
+        opener = gzip.open if self.options["compression"] == "gzip" else open
+        handle = cast(IO[bytes], opener(self.path, "rb"))
+        self.handles.append(handle)
+        return handle
 
     def _unmatched(self, line: int, fields: int) -> ReadError:
         return ReadError(
@@ -914,6 +982,20 @@ def _ragged(
         fix=f"remove the extra {separator_name} separators from {where}, or put the values that "
         f'contain a {separator_name} in double quotes ("...")',
     )
+
+
+def _per_line(positions: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """How many of the sorted byte ``positions`` fall in each line ``starts[i]..ends[i]``."""
+    return np.searchsorted(positions, ends) - np.searchsorted(positions, starts)
+
+
+#: Bytes of a CSV file scanned at once for short rows.
+_SCAN_BYTES = 1 << 24
+#: Encodings in which every byte below 0x80 is that ASCII character, wherever it is: line
+#: breaks, separators and quotes can be counted in the bytes.
+_ASCII_SAFE = frozenset(
+    codecs.lookup(encoding).name for encoding in ("utf-8", "utf-8-sig", *_LEGACY_ENCODINGS)
+)
 
 
 # --------------------------------------------------------------------------------------------
