@@ -434,6 +434,19 @@ def test_short_rows_are_found_in_blocks_with_and_without_quotes(
     assert frame.attrs[READ_FAILURES]["value"] == ["Тверь;3", "Казань"]
 
 
+@pytest.mark.parametrize("scan_bytes", [8, 1 << 24])
+def test_short_rows_after_a_quote_inside_an_unquoted_field(tmp_path, monkeypatch, scan_bytes):
+    import churnlab.io
+
+    monkeypatch.setattr(churnlab.io, "_SCAN_BYTES", scan_bytes)
+    # pandas reads 12" as text, and the quote opens no field: the csv module counts from there
+    text = 'size,note,n\n1,a,2\n12",b\n3,"c,d",4\n5,"e\nf"\n'
+    frame = read_table(write(tmp_path / "m.csv", text))
+    assert frame["size"].tolist() == ["1", '12"', "3", "5"]
+    assert [(row, column) for row, column, _ in _short_rows(frame)] == [(1, "n"), (3, "n")]
+    assert frame.attrs[READ_FAILURES]["value"] == ['12",b', "5,e\nf"]
+
+
 def test_short_rows_in_batches_are_numbered_within_each_batch(tmp_path):
     path = write(tmp_path / "m.csv", SHORT)
     batches, _ = read_batches(path, batch_rows=2)

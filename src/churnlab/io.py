@@ -809,9 +809,10 @@ class _ShortRows:
 
     pandas does not tell which rows were short. A short row always leaves the last named column
     missing, so the file is read again only when the table (or batch) has a missing value there,
-    and from where the last search stopped. Text without quotes (the usual export) is split into
-    lines and separators counted by NumPy, block by block; from the first block with a quote
-    (where a field may hold separators and line breaks), or in UTF-16, the csv module reads the
+    and from where the last search stopped. NumPy counts the separators of each record in the
+    bytes, block by block, those inside quoted fields left out (quotes pair up: a separator or
+    line break is quoted when an odd number of quotes comes before it); from the first block
+    with a quote inside an unquoted field or a lone CR, and in UTF-16, the csv module reads the
     records. Each row found is checked against the table (its missing fields are missing there
     too); a file whose rows cannot be matched is refused naming the line.
     """
@@ -903,34 +904,49 @@ class _ShortRows:
         while True:
             block = handle.read(_SCAN_BYTES)
             data = rest + block
-            if block:
-                cut = data.rfind(b"\n") + 1
-                data, rest = data[:cut], data[cut:]
-                if not data:
-                    continue
+            raw = np.frombuffer(data, dtype=np.uint8)
+            newlines = np.flatnonzero(raw == 10)
+            quotes = np.flatnonzero(raw == 34)
             lone_cr = b"\r" in data and data.count(b"\r") != data.count(b"\r\n")
-            if b'"' in data or lone_cr:
-                # quoted fields (or lines ending in a lone CR): the csv module from here on
+            if lone_cr or not _plain_quotes(raw, quotes, separator):
+                # quotes pandas reads otherwise than as whole fields, or lines ending in a lone
+                # CR: the csv module from here on
                 yield from self._csv_records(offset, line, row)
                 return
-            if not data:
+            # a record ends at a line break outside quotes (an even number of quotes before it;
+            # counted in uint8, whose wrapping keeps the parity)
+            quoted = np.cumsum(raw == 34, dtype=np.uint8) & 1 if len(quotes) else None
+            ends = newlines if quoted is None else newlines[quoted[newlines] == 0]
+            if block:
+                if not len(ends):
+                    rest = data
+                    continue
+                cut = int(ends[-1]) + 1
+                data, rest, raw = data[:cut], data[cut:], raw[:cut]
+                newlines = newlines[newlines < cut]
+            elif not data:
                 return
-            raw = np.frombuffer(data, dtype=np.uint8)
-            ends = np.flatnonzero(raw == 10)
-            if data[-1:] != b"\n":
+            elif not len(ends) or ends[-1] != len(raw) - 1:  # the last record has no line break
                 ends = np.append(ends, len(raw))
             starts = np.concatenate([[0], ends[:-1] + 1])
-
-            fields = _per_line(np.flatnonzero(raw == separator), starts, ends) + 1
-            used = fields > 1  # a line with a separator is a row; of the others, blank ones
-            for i in np.flatnonzero(~used):  # (only spaces and tabs) are skipped, as pandas does
+            separators = np.flatnonzero(raw == separator)
+            if quoted is not None:
+                separators = separators[quoted[separators] == 0]
+            fields = _per_line(separators, starts, ends) + 1
+            used = fields > 1  # a record with a separator is a row; of the others, blank lines
+            for i in np.flatnonzero(~used):  # (only spaces and tabs) are skipped, as by pandas
                 used[i] = bool(data[starts[i] : ends[i]].translate(None, blank))
             rows = row + np.cumsum(used)
             for i in np.flatnonzero(used & (fields < self.width) & (rows >= 0)):
-                text = data[starts[i] : ends[i]].rstrip(b"\r").decode(self.encoding)
-                yield int(rows[i]), line + int(i) + 1, text.split(self.separator)
+                text = data[starts[i] : ends[i]].decode(self.encoding).removesuffix("\r")
+                record = (
+                    next(csv.reader(io.StringIO(text, newline=""), delimiter=self.separator))
+                    if '"' in text
+                    else text.split(self.separator)
+                )
+                yield int(rows[i]), line + int(np.searchsorted(newlines, starts[i])) + 1, record
             row = int(rows[-1])
-            line += len(ends)
+            line += len(newlines)
             offset += len(data)
             if not block:
                 return
@@ -982,6 +998,28 @@ def _ragged(
         fix=f"remove the extra {separator_name} separators from {where}, or put the values that "
         f'contain a {separator_name} in double quotes ("...")',
     )
+
+
+def _plain_quotes(raw: np.ndarray, quotes: np.ndarray, separator: int) -> bool:
+    """Whether the quotes of ``raw`` (a block of whole records) all enclose whole fields, as in
+    ``"a,b"`` or ``"say ""hi"" twice"``: every other quote opens a field (after a separator or a
+    line break) and the ones between close it (before one) or are doubled. Then a separator or
+    line break is inside a quoted field exactly when an odd number of quotes comes before it. A
+    quote inside an unquoted field (``12"``) is text to pandas: such blocks go to the csv module.
+    """
+    if not len(quotes):
+        return True
+    last = len(raw) - 1
+    before = raw[np.maximum(quotes - 1, 0)]
+    after = raw[np.minimum(quotes + 1, last)]
+    opens = (quotes == 0) | (before == separator) | (before == 10)
+    closes = (quotes == last) | (after == separator) | (after == 10) | (after == 13)
+    previous = np.concatenate([[-2], quotes[:-1]])
+    following = np.concatenate([quotes[1:], [last + 2]])
+    first_of_pair = following == quotes + 1
+    second_of_pair = previous == quotes - 1
+    even = np.arange(len(quotes)) % 2 == 0  # outside a quoted field, before this quote
+    return bool(np.all(np.where(even, opens | second_of_pair, closes | first_of_pair)))
 
 
 def _per_line(positions: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
