@@ -908,7 +908,8 @@ class _ShortRows:
             newlines = np.flatnonzero(raw == 10)
             quotes = np.flatnonzero(raw == 34)
             lone_cr = b"\r" in data and data.count(b"\r") != data.count(b"\r\n")
-            if lone_cr or not _plain_quotes(raw, quotes, separator):
+            first = len(codecs.BOM_UTF8) if offset == 0 and data.startswith(codecs.BOM_UTF8) else 0
+            if lone_cr or not _plain_quotes(raw, quotes, separator, first):
                 # quotes pandas reads otherwise than as whole fields, or lines ending in a lone
                 # CR: the csv module from here on
                 yield from self._csv_records(offset, line, row)
@@ -1000,19 +1001,20 @@ def _ragged(
     )
 
 
-def _plain_quotes(raw: np.ndarray, quotes: np.ndarray, separator: int) -> bool:
+def _plain_quotes(raw: np.ndarray, quotes: np.ndarray, separator: int, first: int = 0) -> bool:
     """Whether the quotes of ``raw`` (a block of whole records) all enclose whole fields, as in
     ``"a,b"`` or ``"say ""hi"" twice"``: every other quote opens a field (after a separator or a
     line break) and the ones between close it (before one) or are doubled. Then a separator or
     line break is inside a quoted field exactly when an odd number of quotes comes before it. A
     quote inside an unquoted field (``12"``) is text to pandas: such blocks go to the csv module.
+    ``first`` is where the text starts (after a byte-order mark).
     """
     if not len(quotes):
         return True
     last = len(raw) - 1
     before = raw[np.maximum(quotes - 1, 0)]
     after = raw[np.minimum(quotes + 1, last)]
-    opens = (quotes == 0) | (before == separator) | (before == 10)
+    opens = (quotes == first) | (before == separator) | (before == 10)
     closes = (quotes == last) | (after == separator) | (after == 10) | (after == 13)
     previous = np.concatenate([[-2], quotes[:-1]])
     following = np.concatenate([quotes[1:], [last + 2]])
