@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import csv
 import errno
+import functools
 import gzip
 import io
 import itertools
@@ -821,7 +822,7 @@ class _ShortRows:
         self.path, self.name, self.options = path, name, options
         self.separator: str = options["sep"]
         self.encoding: str = options["encoding"]
-        self.width = _named_width(_header(text, self.separator))
+        self.text = text
         self.found: Iterator[tuple[int, int, list[str]]] | None = None
         self.pending: tuple[int, int, list[str]] | None = None
         self.handles: list[IO[Any]] = []
@@ -835,12 +836,19 @@ class _ShortRows:
         for handle in self.handles:
             handle.close()
 
+    @functools.cached_property
+    def width(self) -> int:
+        """The fields of the header up to its last named one."""
+        return _named_width(_header(self.text, self.separator))
+
     def mark(self, frame: pd.DataFrame, offset: int) -> None:
         """Mark the short rows of ``frame``, the rows ``offset`` .. of the file."""
-        if self.width < 2 or frame.shape[1] < self.width or frame.empty:
+        if frame.empty or not frame.iloc[:, -1].isna().any():
+            return  # no row of this part can be short: the usual case costs nothing more
+        if self.width < 2 or frame.shape[1] < self.width:
             return
         if not frame.iloc[:, self.width - 1].isna().any():
-            return  # no row of this part can be short: the usual case costs nothing more
+            return
         found = self._short(offset, offset + len(frame))
         if not found:
             return
