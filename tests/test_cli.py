@@ -380,6 +380,24 @@ def _text_in_age(frame: pd.DataFrame, path: Path) -> None:
     bad.to_csv(path, index=False)
 
 
+def _text_in(column: str, row: int, text: str) -> Callable[[pd.DataFrame, Path], None]:
+    def build(frame: pd.DataFrame, path: Path) -> None:
+        bad = frame.astype({column: object})
+        bad.loc[row, column] = text
+        bad.to_csv(path, index=False)
+
+    return build
+
+
+def _short_row(row: int, fields: int) -> Callable[[pd.DataFrame, Path], None]:
+    def build(frame: pd.DataFrame, path: Path) -> None:
+        lines = frame.to_csv(index=False).splitlines()
+        lines[row + 1] = ",".join(lines[row + 1].split(",")[:fields])
+        path.write_text("\n".join(lines) + "\n")
+
+    return build
+
+
 TRAIN_ERRORS = {
     "empty file": (lambda frame, path: path.write_bytes(b""), [], ["the file is empty"]),
     "header only": (
@@ -412,6 +430,21 @@ TRAIN_ERRORS = {
         [],
         ["column 'Age'", "row 7", "not a number", "'abc'"],
     ),
+    "a number too large for a float": (  # pandas reads 1e400 as inf
+        _text_in("Avg_additional_charges_total", 9, "1e400"),
+        [],
+        ["column 'Avg_additional_charges_total'", "row 9", "not a finite number", "inf"],
+    ),
+    "minus infinity": (
+        _text_in("Lifetime", 4, "-inf"),
+        [],
+        ["column 'Lifetime'", "row 4", "not a finite number", "-inf"],
+    ),
+    "a short row": (
+        _short_row(11, 2),
+        [],
+        ["column 'Partner'", "row 11", "the row has 2 fields, the header has 14"],
+    ),
     "not a table": (
         lambda frame, path: path.write_bytes(PNG_BYTES),
         [],
@@ -434,6 +467,110 @@ def test_evaluate_reports_user_errors_too(tmp_path: Path) -> None:
     (tmp_path / "nothing.csv").write_bytes(b"")
     result = invoke("evaluate", "nothing.csv", "--folds", "3", "--json")
     assert_user_error(result, "nothing.csv", "the file is empty")
+
+
+def test_evaluate_names_infinite_values(small_gym: pd.DataFrame, tmp_path: Path) -> None:
+    _text_in("Age", 3, "inf")(small_gym, tmp_path / "members.csv")
+    result = invoke("evaluate", "members.csv", "--folds", "3", "--json")
+    assert_user_error(result, "members.csv", "column 'Age'", "row 3", "not a finite number")
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "analyze", "make-members"])
+@pytest.mark.parametrize("seed", ["-1", str(2**32)])
+def test_seed_out_of_numpys_range_is_a_usage_error(command: str, seed: str) -> None:
+    arguments = ["10"] if command == "make-members" else []
+    result = invoke(command, *arguments, "--seed", seed)
+    assert result.exit_code == 2, (result.output, repr(result.exception))
+    assert "Invalid value for '--seed'" in flat(result.stderr)
+    assert "Traceback" not in result.output and files_in(Path.cwd()) == set()
+
+
+def test_largest_seed_is_accepted(tmp_path: Path) -> None:
+    result = invoke("make-members", "10", "--seed", str(2**32 - 1), "--out", "m")
+    assert_ok(result)
+
+
+def test_score_rejects_short_rows(trained: dict[str, Any], small_gym: pd.DataFrame) -> None:
+    lines = small_gym.to_csv(index=False).splitlines()
+    lines[4] = ",".join(lines[4].split(",")[:6])  # row 3
+    Path("short.csv").write_text("\n".join(lines) + "\n")
+    result = invoke("score", "short.csv", "--model", trained["model"], "--out", "s.csv")
+    assert_ok(result)
+    rejects = pd.read_csv("s.rejects.csv")
+    assert rejects[["row", "column", "reason"]].values.tolist() == [
+        [3, "Group_visits", "the row has 6 fields, the header has 14"]
+    ]
+    assert len(pd.read_csv("s.csv")) == len(small_gym) - 1
+
+
+def _with_bytes_column(frame: pd.DataFrame, path: Path, name: str = "photo") -> None:
+    """``frame`` as Parquet written by pyarrow, with a ``binary`` column of raw bytes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    raw = pa.array([bytes([i % 256, 0x80]) for i in range(len(frame))], pa.binary())
+    pq.write_table(table.append_column(name, raw), path)
+
+
+def test_train_sets_a_bytes_column_aside_with_a_note(small_gym: pd.DataFrame) -> None:
+    _with_bytes_column(small_gym, Path("m.parquet"))
+    result = invoke(
+        "train", "m.parquet", "--model", "m.churnlab", "--folds", "3", "--learner", "logistic"
+    )
+    assert_ok(result)
+    assert "set aside photo: raw bytes (a binary column)" in flat(result.stderr)
+    kept = invoke("train", "m.parquet", "--model", "k.churnlab", "--keep", "photo")
+    assert_user_error(kept, "m.parquet", "column 'photo'", "raw bytes", "--keep photo")
+    assert not Path("k.churnlab").exists()
+
+
+def test_score_refuses_a_feature_of_raw_bytes(
+    telco_trained: dict[str, Any], telco: pd.DataFrame
+) -> None:
+    _with_bytes_column(telco.drop(columns="Contract"), Path("m.parquet"), name="Contract")
+    result = invoke("score", "m.parquet", "--model", telco_trained["model"], "--out", "s.csv")
+    assert_user_error(result, "m.parquet", "column 'Contract'", "raw bytes", "pa.string()")
+    assert files_in(Path.cwd()) == {"m.parquet"}
+
+
+def test_score_ignores_a_bytes_column_it_does_not_need(
+    trained: dict[str, Any], small_gym: pd.DataFrame
+) -> None:
+    _with_bytes_column(small_gym, Path("m.parquet"))
+    result = invoke("score", "m.parquet", "--model", trained["model"], "--out", "s.csv")
+    assert_ok(result)
+    assert len(pd.read_csv("s.csv")) == len(small_gym)
+
+
+def test_score_on_a_full_disk_exits_2_and_leaves_nothing(
+    trained: dict[str, Any], small_gym: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import functools
+
+    from churnlab import streaming
+
+    real = streaming._ScoresWriter.write
+    calls = {"n": 0}
+
+    def write(self: Any, table: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second batch finds the disk full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(self, table)
+
+    monkeypatch.setattr(streaming._ScoresWriter, "write", write)
+    monkeypatch.setattr(
+        streaming, "score_file", functools.partial(streaming.score_file, batch_rows=200)
+    )
+    small_gym.to_csv("m.csv", index=False)
+    result = invoke("score", "m.csv", "--model", trained["model"], "--out", "scores.csv")
+    assert_user_error(
+        result, "scores.csv: cannot write the file: the disk is full", "free some space"
+    )
+    assert "--out" in flat(result.stderr) and calls["n"] == 2
+    assert files_in(Path.cwd()) == {"m.csv"}  # no scores, rejects or hidden .tmp file
 
 
 def _write_model_bytes(content: bytes) -> Callable[[Path], None]:

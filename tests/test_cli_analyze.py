@@ -119,3 +119,26 @@ def test_no_usable_row(tmp_path: Path, gym: pd.DataFrame) -> None:
     assert result.exit_code == 2
     assert "bad.csv" in result.stderr and "'Age'" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_infinite_values_are_impossible_values(tmp_path: Path, gym: pd.DataFrame) -> None:
+    path = tmp_path / "inf.csv"
+    gym.head(30).assign(Age="1e400").to_csv(path, index=False)
+    result = invoke("analyze", path, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "'Age'" in result.stderr and "not a finite number" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_bytes_column_is_set_aside(tmp_path: Path, gym: pd.DataFrame) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = gym.sample(500, random_state=4).reset_index(drop=True)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    raw = pa.array([bytes([i % 256, 0xFF]) for i in range(len(frame))], pa.binary())
+    pq.write_table(table.append_column("scan", raw), tmp_path / "m.parquet")
+    result = invoke("analyze", tmp_path / "m.parquet", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "set aside scan: raw bytes" in " ".join(result.stderr.split())
+    assert len(pd.read_csv(tmp_path / "out" / "scores.csv")) == 500

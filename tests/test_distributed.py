@@ -197,6 +197,34 @@ def test_training_refuses_impossible_values_naming_the_row(client: object, tmp_p
     assert caught.value.failures[["row", "column"]].values.tolist() == [[307, "Age"]]
 
 
+def test_training_refuses_infinite_values_naming_the_row(client: object, tmp_path: Path) -> None:
+    for k in range(2):  # both in the rows inference reads and beyond them, on the cluster
+        part = make_members(300, random_state=k)
+        part.loc[5, "Avg_additional_charges_total"] = np.inf if k == 0 else -np.inf
+        part.to_parquet(tmp_path / f"p{k}.parquet")
+    with pytest.raises(ValidationError, match="not a finite number") as caught:
+        train_on_dask(tmp_path, client=client)
+    assert caught.value.failures[["row", "column"]].values.tolist() == [
+        [5, "Avg_additional_charges_total"],
+        [305, "Avg_additional_charges_total"],
+    ]
+
+
+def test_raw_bytes_are_left_out_of_training_and_refused_as_a_feature(
+    client: object, gym_model: ChurnModel, tmp_path: Path
+) -> None:
+    part = pa.Table.from_pandas(make_members(600, random_state=3), preserve_index=False)
+    raw = pa.array([bytes([i % 256, 0x80]) for i in range(600)], pa.binary())
+    pq.write_table(part.append_column("scan", raw), tmp_path / "m.parquet")
+    model = train_on_dask(tmp_path / "m.parquet", client=client)
+    assert "scan" not in model.spec_.feature_names
+    assert ("scan", "bytes") in [(a.column, a.kind) for a in model.spec_.set_aside]
+    features = part.drop_columns(["Age"]).append_column("Age", raw)
+    pq.write_table(features, tmp_path / "f.parquet")
+    with pytest.raises(SchemaError, match=r"column 'Age'.*raw bytes"):
+        score_on_dask(gym_model, tmp_path / "f.parquet", tmp_path / "s", client=client)
+
+
 def test_the_train_command_on_a_running_scheduler(
     client: object, training_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from churnlab.errors import ChurnlabError, ReadError, SchemaError, UsageError
-from churnlab.io import neutralise_formulas, read_table, source_name, write_table
+from churnlab.io import neutralise_formulas, read_batches, read_table, source_name, write_table
+from churnlab.validate import READ_FAILURES
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02" + bytes(
     40
@@ -390,6 +391,85 @@ def test_ragged_csv(tmp_path, text, line):
     with pytest.raises(ReadError, match=rf"ragged\.csv: line {line} has more fields than") as info:
         read_table(write(tmp_path / "ragged.csv", text))
     assert "double quotes" in info.value.fix
+
+
+def _short_rows(frame):
+    found = frame.attrs.get(READ_FAILURES, {})
+    return list(
+        zip(found.get("row", []), found.get("column", []), found.get("reason", []), strict=True)
+    )
+
+
+SHORT = 'id,note,age\n1,"two\nlines, one comma",25\n   \n2,x\n\n3,,\n"",\n4\n5,"q",40\n\n\n'
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_short_rows_are_marked_for_the_check(tmp_path, compressed):
+    # rows 0 (a quoted field with a line break and a comma), 2 (empty fields) and 5 are whole;
+    # lines of spaces and blank lines (also at the end) are no rows, as pandas reads them
+    path = tmp_path / ("m.csv.gz" if compressed else "m.csv")
+    path.write_bytes(gzip.compress(SHORT.encode()) if compressed else SHORT.encode())
+    frame = read_table(path)
+    assert frame["id"].tolist()[:1] == [1] and len(frame) == 6
+    assert _short_rows(frame) == [
+        (1, "age", "the row has 2 fields, the header has 3"),
+        (3, "age", "the row has 2 fields, the header has 3"),
+        (4, "note", "the row has 1 field, the header has 3"),
+    ]
+    assert frame.attrs[READ_FAILURES]["value"][0] == "2,x"
+
+
+@pytest.mark.parametrize("scan_bytes", [8, 1 << 24])  # a quote in a later block, or the first
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "cp1251"])
+def test_short_rows_are_found_in_blocks_with_and_without_quotes(
+    tmp_path, monkeypatch, scan_bytes, encoding
+):
+    import churnlab.io
+
+    monkeypatch.setattr(churnlab.io, "_SCAN_BYTES", scan_bytes)
+    text = 'город;n;m\r\nМосква;1;2\r\nТверь;3\r\n \r\nОмск;;\r\nУфа;"4;\r\n5";6\r\nКазань\r\n'
+    frame = read_table(write(tmp_path / "m.csv", text, encoding))
+    assert frame["город"].tolist() == ["Москва", "Тверь", "Омск", "Уфа", "Казань"]
+    assert [(row, column) for row, column, _ in _short_rows(frame)] == [(1, "m"), (4, "n")]
+    assert frame.attrs[READ_FAILURES]["value"] == ["Тверь;3", "Казань"]
+
+
+@pytest.mark.parametrize("scan_bytes", [8, 1 << 24])
+def test_short_rows_after_a_quote_inside_an_unquoted_field(tmp_path, monkeypatch, scan_bytes):
+    import churnlab.io
+
+    monkeypatch.setattr(churnlab.io, "_SCAN_BYTES", scan_bytes)
+    # pandas reads 12" as text, and the quote opens no field: the csv module counts from there
+    text = 'size,note,n\n1,a,2\n12",b\n3,"c,d",4\n5,"e\nf"\n'
+    frame = read_table(write(tmp_path / "m.csv", text))
+    assert frame["size"].tolist() == ["1", '12"', "3", "5"]
+    assert [(row, column) for row, column, _ in _short_rows(frame)] == [(1, "n"), (3, "n")]
+    assert frame.attrs[READ_FAILURES]["value"] == ['12",b', "5,e\nf"]
+
+
+def test_short_rows_in_batches_are_numbered_within_each_batch(tmp_path):
+    path = write(tmp_path / "m.csv", SHORT)
+    batches, _ = read_batches(path, batch_rows=2)
+    found = [
+        (k, row, reason[:16]) for k, b in enumerate(batches) for row, _, reason in _short_rows(b)
+    ]
+    assert found == [
+        (0, 1, "the row has 2 fi"),
+        (1, 1, "the row has 2 fi"),
+        (2, 0, "the row has 1 fi"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a;b;\n1;2\n3;4\n",  # a trailing separator in the header names no column
+        "a,b\n1,\n2,\n3,4\n",  # an empty last field is a field
+        "a\tb\n1\t2\n\t\n3\t4\n",  # with tabs, a line of one tab has two empty fields
+    ],
+)
+def test_whole_rows_with_empty_last_fields_are_not_short(tmp_path, text):
+    assert _short_rows(read_table(write(tmp_path / "m.csv", text))) == []
 
 
 def test_trailing_separators_are_dropped(tmp_path):

@@ -168,3 +168,40 @@ def test_set_aside_reasons_speak_both_languages(telco: pd.DataFrame) -> None:
         .text("ru")
         .startswith("свободный текст")
     )
+
+
+@pytest.mark.parametrize("infinite", [np.inf, -np.inf])
+def test_infinite_numbers_are_left_for_the_check_to_name(infinite: float) -> None:
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(
+        {
+            "visits": rng.integers(0, 30, 200).astype(float),
+            "Age": rng.integers(18, 60, 200).astype(float),
+            "target": rng.integers(0, 2, 200),
+        }
+    )
+    frame.loc[3, ["visits", "Age"]] = infinite
+    spec = infer_spec(frame, target_col="target")
+    assert spec.feature_names == ["visits", "Age"]
+    assert spec.feature("visits").kind == "numeric" and spec.feature("visits").integer
+
+
+def test_raw_bytes_are_set_aside_and_refused_when_asked_for() -> None:
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame(
+        {
+            "visits": rng.uniform(0, 5, 100),
+            "photo": [bytes([i % 256, 0x80, 0xFF]) for i in range(100)],  # not even UTF-8
+            "target": rng.integers(0, 2, 100),
+        }
+    )
+    spec = infer_spec(frame, target_col="target")
+    assert spec.feature_names == ["visits"] and spec.id_col is None
+    (aside,) = spec.set_aside
+    assert (aside.column, aside.kind) == ("photo", "bytes")
+    assert aside.reason.startswith("raw bytes") and "двоичные" in aside.text("ru")
+    with pytest.raises(SchemaError, match=r"column 'photo'.*raw bytes.*--keep") as caught:
+        infer_spec(frame, target_col="target", keep=["photo"])
+    assert "leave out --keep photo" in str(caught.value.fix)
+    with pytest.raises(SchemaError, match=r"column 'photo'.*cannot be the member id"):
+        infer_spec(frame, target_col="target", id_col="photo")

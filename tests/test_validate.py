@@ -83,3 +83,64 @@ def test_training_table_gives_features_and_01_target(telco: pd.DataFrame) -> Non
     X, y = check_training_table(telco, spec)
     assert list(X.columns) == spec.feature_names
     assert set(y.unique()) == {0, 1} and y.sum() == (telco["Churn"] == "Yes").sum()
+
+
+@pytest.mark.parametrize("text", ["1e400", "-inf", "inf"])
+def test_training_names_infinite_values_read_from_a_file(
+    text: str, gym: pd.DataFrame, tmp_path
+) -> None:
+    from churnlab.io import read_table
+
+    path = tmp_path / "m.csv"
+    frame = gym.head(40).astype({"Avg_additional_charges_total": object})
+    frame.loc[12, "Avg_additional_charges_total"] = text
+    frame.to_csv(path, index=False)
+    table = read_table(path)
+    spec = infer_spec(table)  # inference leaves inf to the check
+    with pytest.raises(
+        ValidationError,
+        match=r"column 'Avg_additional_charges_total', row 12: not a finite number \(found -?inf\)",
+    ):
+        check_training_table(table, spec, source="m.csv")
+
+
+def _short_row_csv(gym: pd.DataFrame, path, rows: dict[int, int]) -> None:
+    """The club's first 40 rows as CSV, row ``r`` cut to ``rows[r]`` fields."""
+    lines = gym.head(40).to_csv(index=False).splitlines()
+    for row, fields in rows.items():
+        lines[row + 1] = ",".join(lines[row + 1].split(",")[:fields])
+    path.write_text("\n".join(lines) + "\n\n")
+
+
+def test_short_rows_are_rejected_with_their_reason(gym: pd.DataFrame, tmp_path) -> None:
+    from churnlab.io import read_table
+
+    _short_row_csv(gym, tmp_path / "m.csv", {3: 5, 20: 13})
+    checked = check_members(read_table(tmp_path / "m.csv"), gym_spec())
+    assert checked.rejects[["row", "column", "reason"]].values.tolist() == [
+        [3, "Contract_period", "the row has 5 fields, the header has 14"],
+        [20, "Churn", "the row has 13 fields, the header has 14"],
+    ]
+    assert len(checked.members) == 38
+
+
+def test_training_refuses_short_rows_naming_them(gym: pd.DataFrame, tmp_path) -> None:
+    from churnlab.io import read_table
+
+    _short_row_csv(gym, tmp_path / "m.csv", {7: 9})
+    with pytest.raises(
+        ValidationError,
+        match=r"column 'Month_to_end_contract', row 7: the row has 9 fields, the header has 14",
+    ):
+        check_training_table(read_table(tmp_path / "m.csv"), gym_spec(), source="m.csv")
+
+
+def test_a_feature_of_raw_bytes_is_a_schema_error(telco: pd.DataFrame) -> None:
+    spec = infer_spec(telco)
+    frame = telco.head(20).astype({"Contract": object})
+    frame["Contract"] = [value.encode() for value in frame["Contract"]]
+    with pytest.raises(
+        SchemaError, match=r"m.parquet: column 'Contract': the column holds raw bytes"
+    ) as caught:
+        check_members(frame, spec, source="m.parquet")
+    assert "as in the table the model was trained on" in str(caught.value.fix)

@@ -231,13 +231,22 @@ def refuse_overwriting_inputs(
 
 
 def cannot_write(path: Path, exc: OSError) -> UsageError:
-    """The :class:`UsageError` for a file that cannot be written (a full disk said so)."""
-    reason = "the disk is full" if exc.errno in _DISK_FULL else (exc.strerror or str(exc))
+    """The :class:`UsageError` for a file that cannot be written; a full disk says so."""
+    if exc.errno in _DISK_FULL:
+        reason = (
+            "the file grew larger than its file system allows"
+            if exc.errno == errno.EFBIG
+            else "the disk is full"
+        )
+        return UsageError(
+            f"cannot write the file: {reason}; nothing was written",
+            file=str(path),
+            fix="free some space on that disk, or choose an output on another disk (another --out)",
+        )
     return UsageError(
-        f"cannot write the file: {reason}",
+        f"cannot write the file: {exc.strerror or exc}",
         file=str(path),
-        fix="free some space, choose another output path, or check that you may write to "
-        "that folder",
+        fix="choose another output path, or check that you may write to that folder",
     )
 
 
@@ -291,6 +300,8 @@ def _create_temporary(path: Path) -> tuple[int, Path]:
 
 
 def _discard(handle: IO[bytes], temporary: Path) -> None:
+    """Remove a temporary file and close it, even when closing fails (a full disk fails to
+    flush the buffered bytes again)."""
     with suppress(OSError):
         temporary.unlink(missing_ok=True)
     with suppress(OSError):

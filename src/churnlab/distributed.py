@@ -10,6 +10,7 @@ docstring for the strategy). :func:`dask_client` connects to a scheduler, or sta
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ import pandas as pd
 from churnlab.errors import ReadError, UsageError
 from churnlab.io import source_name
 from churnlab.scoring import score_members
+from churnlab.spec import bytes_error
 from churnlab.validate import check_members, require_columns
 
 if TYPE_CHECKING:
@@ -32,7 +34,14 @@ if TYPE_CHECKING:
     from churnlab.model import ChurnModel
     from churnlab.scorer import ScoringModel
 
-__all__ = ["DaskScores", "dask_client", "read_parquet_partitions", "score_on_dask", "train_on_dask"]
+__all__ = [
+    "DaskScores",
+    "binary_columns",
+    "dask_client",
+    "read_parquet_partitions",
+    "score_on_dask",
+    "train_on_dask",
+]
 
 #: How long to try to reach a scheduler.
 CONNECT_TIMEOUT = "10s"
@@ -143,6 +152,9 @@ def score_on_dask(
         )
     spec = model.spec_
     frame, lengths = read_parquet_partitions(source)
+    for column in binary_columns(source):
+        if column in spec.feature_names or column in (id_col, spec.id_col):
+            raise bytes_error(column, name, "the model" if column in spec.feature_names else "--id")
     present = list(frame.columns)
     require_columns(present, spec.feature_names, source=name)
     if id_col is not None:
@@ -179,6 +191,8 @@ def read_parquet_partitions(
     """A Parquet file or folder as a Dask DataFrame, one partition per row group (files in name
     order), and each partition's number of rows (read from the files' metadata).
 
+    Without ``columns``, every column but those of raw bytes (:func:`binary_columns`).
+
     Raises
     ------
     ReadError
@@ -193,11 +207,33 @@ def read_parquet_partitions(
     if not path.exists():
         raise ReadError("no such file or folder", file=name, fix="check the path")
     pieces, present = _row_groups(path, name)
+    if columns is None:  # raw bytes cannot be used (nor converted to Dask's strings): left out
+        binary = set(binary_columns(source))
+        present = [c for c in present if c not in binary]
     wanted = present if columns is None else columns
     require_columns(present, wanted, source=name)
     meta = _read_piece(pieces[0], wanted).iloc[:0]
     frame = dd.from_map(_read_piece, pieces, wanted=wanted, meta=meta, enforce_metadata=False)
     return frame, np.array([rows for _, _, rows in pieces])
+
+
+def binary_columns(source: str | os.PathLike[str]) -> list[str]:
+    """The columns of raw bytes (Parquet ``binary``) of a Parquet file or folder's first file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(source)
+    files = (
+        [path] if path.is_file() else sorted(path.rglob("*.parquet")) + sorted(path.rglob("*.pq"))
+    )
+    if not files:
+        return []
+    try:
+        schema = pq.read_schema(files[0])
+    except (pa.ArrowException, OSError):
+        return []  # reported by the reader
+    kinds = (pa.types.is_binary, pa.types.is_large_binary, pa.types.is_fixed_size_binary)
+    return [f.name.strip() for f in schema if any(kind(f.type) for kind in kinds)]
 
 
 def _row_groups(path: Path, name: str) -> tuple[list[tuple[str, int, int]], list[str]]:
@@ -309,14 +345,21 @@ def train_on_dask(
     from churnlab.evaluate import best_threshold, classification_metrics
     from churnlab.learners import Boosting, CategoryColumns
     from churnlab.model import ChurnModel, data_hash
-    from churnlab.spec import encode_target, infer_spec
+    from churnlab.spec import SetAside, encode_target, infer_spec
 
     name = source_name(source)
     frame, lengths = read_parquet_partitions(source)
+    binary = binary_columns(source)
+    for column in binary:
+        if column == id_col or column in keep:
+            raise bytes_error(column, name, "--id" if column == id_col else "--keep")
     sample = _head(frame, lengths, TUNING_ROWS)
     spec = infer_spec(
         sample, target_col=target_col, positive=positive, id_col=id_col, keep=keep, source=name
     )
+    if binary:  # left out by the reader: said in the spec, as on one machine
+        aside = tuple(SetAside(column, "bytes") for column in binary if column != target_col)
+        spec = dataclasses.replace(spec, set_aside=spec.set_aside + aside)
     columns = [*spec.feature_names, spec.target_col]
     frame = frame[columns]
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import gzip
 import io
 import itertools
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 import charset_normalizer
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -277,12 +279,17 @@ def _parquet_batches(
 
 def _csv_batches(path: Path, name: str, batch_rows: int) -> Iterator[pd.DataFrame]:
     options, text = _csv_options(path, name)
+    offset = 0
     with (
+        _ShortRows(path, name, options, text) as short,
         _csv_errors(name, options, text),
         pd.read_csv(path, **options, chunksize=batch_rows) as reader,
     ):
         for chunk in reader:
-            yield _clean_columns(chunk.reset_index(drop=True), name)
+            chunk = _clean_columns(chunk.reset_index(drop=True), name)
+            short.mark(chunk, offset)
+            offset += len(chunk)
+            yield chunk
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, index: bool = False) -> Path:
@@ -603,7 +610,10 @@ def _short(exc: BaseException, limit: int = 200) -> str:
 def _read_csv(path: Path, name: str) -> pd.DataFrame:
     options, text = _csv_options(path, name)
     with _csv_errors(name, options, text):
-        return pd.read_csv(path, **options)
+        frame = pd.read_csv(path, **options)
+    with _ShortRows(path, name, options, text) as short:
+        short.mark(frame, 0)
+    return frame
 
 
 def _csv_options(path: Path, name: str) -> tuple[dict[str, Any], str]:
@@ -781,21 +791,243 @@ def _header(text: str, separator: str) -> list[str]:
     return records[0] if records else []
 
 
+def _table_records(lines: Iterable[str], separator: str) -> Iterator[tuple[int, list[str]]]:
+    """The records of CSV text as pandas counts them, the header first: the line each starts on
+    (1-based) and its fields, quotes understood (a quoted field may hold separators and line
+    breaks); lines of only spaces and tabs are skipped, as pandas skips them.
+
+    Raises
+    ------
+    csv.Error
+        A record the csv module cannot read (a field over its size limit, a NUL byte).
+    """
+    blank = set(" \t\r\n") - {separator}
+    last = ""
+
+    def tracked() -> Iterator[str]:
+        nonlocal last
+        for line in lines:
+            last = line
+            yield line
+
+    reader = csv.reader(tracked(), delimiter=separator)
+    start = 1
+    for record in reader:
+        end = reader.line_num
+        # a one-field record on one line whose text is blank: a blank line (not a quoted "")
+        if len(record) > 1 or end != start or not set(last) <= blank:
+            yield start, record
+        start = end + 1
+
+
+def _named_width(header: list[str]) -> int:
+    """Fields of the header up to its last named one (a trailing separator names no column)."""
+    width = len(header)
+    while width > 1 and not header[width - 1].strip():
+        width -= 1
+    return width
+
+
 def _first_long_line(text: str, separator: str) -> tuple[int | None, int | None, int | None]:
     """Line number (1-based), header width and width of the first record wider than the header."""
-    reader = csv.reader(io.StringIO(text), delimiter=separator)
     width = None
     try:
-        for record in reader:
-            if not any(field.strip() for field in record):
-                continue
+        for line, record in _table_records(io.StringIO(text), separator):
             if width is None:
                 width = len(record)
             elif len(record) > width:
-                return reader.line_num, width, len(record)
+                return line, width, len(record)
     except csv.Error:
         pass
     return None, None, None
+
+
+class _ShortRows:
+    """Finds the data rows with fewer fields than the header, which pandas would fill with
+    missing values, and marks them on the table read (see :data:`churnlab.validate.READ_FAILURES`)
+    so that the check rejects them (scoring) or names them (training).
+
+    pandas does not tell which rows were short. A short row always leaves the last named column
+    missing, so the file is read again only when the table (or batch) has a missing value there,
+    and from where the last search stopped. NumPy counts the separators of each record in the
+    bytes, block by block, those inside quoted fields left out (quotes pair up: a separator or
+    line break is quoted when an odd number of quotes comes before it); from the first block
+    with a quote inside an unquoted field or a lone CR, and in UTF-16, the csv module reads the
+    records. Each row found is checked against the table (its missing fields are missing there
+    too); a file whose rows cannot be matched is refused naming the line.
+    """
+
+    def __init__(self, path: Path, name: str, options: dict[str, Any], text: str) -> None:
+        self.path, self.name, self.options = path, name, options
+        self.separator: str = options["sep"]
+        self.encoding: str = options["encoding"]
+        self.text = text
+        self.found: Iterator[tuple[int, int, list[str]]] | None = None
+        self.pending: tuple[int, int, list[str]] | None = None
+        self.handles: list[IO[Any]] = []
+
+    def __enter__(self) -> _ShortRows:
+        return self
+
+    def __exit__(self, *error: object) -> None:
+        if self.found is not None:
+            cast(Any, self.found).close()
+        for handle in self.handles:
+            handle.close()
+
+    @functools.cached_property
+    def width(self) -> int:
+        """The fields of the header up to its last named one."""
+        return _named_width(_header(self.text, self.separator))
+
+    def mark(self, frame: pd.DataFrame, offset: int) -> None:
+        """Mark the short rows of ``frame``, the rows ``offset`` .. of the file."""
+        if frame.empty or not frame.iloc[:, -1].isna().any():
+            return  # no row of this part can be short: the usual case costs nothing more
+        if self.width < 2 or frame.shape[1] < self.width:
+            return
+        if not frame.iloc[:, self.width - 1].isna().any():
+            return
+        found = self._short(offset, offset + len(frame))
+        if not found:
+            return
+        columns = [str(c) for c in frame.columns]
+        failures: dict[str, list[Any]] = {"row": [], "column": [], "value": [], "reason": []}
+        for row, line, fields in found:
+            position = row - offset
+            if not frame.iloc[position, len(fields) : self.width].isna().all():
+                raise self._unmatched(line, len(fields))
+            text = self.separator.join(fields)
+            failures["row"].append(position)
+            failures["column"].append(columns[len(fields)])
+            failures["value"].append(text if len(text) <= 80 else text[:79] + "…")
+            failures["reason"].append(
+                f"the row has {len(fields)} field{'s' if len(fields) != 1 else ''}, "
+                f"the header has {self.width}"
+            )
+        from churnlab.validate import READ_FAILURES
+
+        frame.attrs[READ_FAILURES] = {"rows": len(frame), **failures}
+
+    def _short(self, start: int, stop: int) -> list[tuple[int, int, list[str]]]:
+        """The short rows among the data rows ``start`` .. ``stop - 1``: (row, line, fields)."""
+        if self.found is None:
+            self.found = self._short_records()
+        found = []
+        try:
+            while True:
+                if self.pending is None:
+                    self.pending = next(self.found, None)
+                    if self.pending is None:
+                        break
+                row, line, fields = self.pending
+                if row >= stop:
+                    break
+                self.pending = None
+                if row < start:  # in a part where pandas saw no missing value
+                    raise self._unmatched(line, len(fields))
+                found.append((row, line, fields))
+        except UnicodeDecodeError as exc:
+            reason = f"some bytes are not valid {self.encoding}; the file mixes encodings"
+            raise _not_a_table(self.name, "CSV", reason, _SAVE_AS_UTF8) from exc
+        except (csv.Error, OSError, EOFError) as exc:
+            raise ReadError(
+                f"cannot count the fields of its rows: {exc}",
+                file=self.name,
+                fix="check that the file is a CSV table, with quotes around values that "
+                "hold separators or line breaks",
+            ) from exc
+        return found
+
+    def _short_records(self) -> Iterator[tuple[int, int, list[str]]]:
+        """Every short data row of the file, in order: (row, line, fields)."""
+        if codecs.lookup(self.encoding).name not in _ASCII_SAFE:
+            yield from self._csv_records(0, 0, -2)
+            return
+        separator = ord(self.separator)
+        blank = bytes(b for b in b" \t\r\n" if b != separator)
+        handle = self._binary()
+        row, line, offset, rest = -2, 0, 0, b""  # row -1 is the header
+        while True:
+            block = handle.read(_SCAN_BYTES)
+            data = rest + block
+            raw = np.frombuffer(data, dtype=np.uint8)
+            newlines = np.flatnonzero(raw == 10)
+            quotes = np.flatnonzero(raw == 34)
+            lone_cr = b"\r" in data and data.count(b"\r") != data.count(b"\r\n")
+            first = len(codecs.BOM_UTF8) if offset == 0 and data.startswith(codecs.BOM_UTF8) else 0
+            if lone_cr or not _plain_quotes(raw, quotes, separator, first):
+                # quotes pandas reads otherwise than as whole fields, or lines ending in a lone
+                # CR: the csv module from here on
+                yield from self._csv_records(offset, line, row)
+                return
+            # a record ends at a line break outside quotes (an even number of quotes before it;
+            # counted in uint8, whose wrapping keeps the parity)
+            quoted = np.cumsum(raw == 34, dtype=np.uint8) & 1 if len(quotes) else None
+            ends = newlines if quoted is None else newlines[quoted[newlines] == 0]
+            if block:
+                if not len(ends):
+                    rest = data
+                    continue
+                cut = int(ends[-1]) + 1
+                data, rest, raw = data[:cut], data[cut:], raw[:cut]
+                newlines = newlines[newlines < cut]
+            elif not data:
+                return
+            elif not len(ends) or ends[-1] != len(raw) - 1:  # the last record has no line break
+                ends = np.append(ends, len(raw))
+            starts = np.concatenate([[0], ends[:-1] + 1])
+            separators = np.flatnonzero(raw == separator)
+            if quoted is not None:
+                separators = separators[quoted[separators] == 0]
+            fields = _per_line(separators, starts, ends) + 1
+            used = fields > 1  # a record with a separator is a row; of the others, blank lines
+            for i in np.flatnonzero(~used):  # (only spaces and tabs) are skipped, as by pandas
+                used[i] = bool(data[starts[i] : ends[i]].translate(None, blank))
+            rows = row + np.cumsum(used)
+            for i in np.flatnonzero(used & (fields < self.width) & (rows >= 0)):
+                text = data[starts[i] : ends[i]].decode(self.encoding).removesuffix("\r")
+                record = (
+                    next(csv.reader(io.StringIO(text, newline=""), delimiter=self.separator))
+                    if '"' in text
+                    else text.split(self.separator)
+                )
+                yield int(rows[i]), line + int(np.searchsorted(newlines, starts[i])) + 1, record
+            row = int(rows[-1])
+            line += len(newlines)
+            offset += len(data)
+            if not block:
+                return
+
+    def _csv_records(
+        self, offset: int, line: int, row: int
+    ) -> Iterator[tuple[int, int, list[str]]]:
+        """The short data rows from byte ``offset`` (line ``line`` + 1, after data row ``row``)
+        on, read by the csv module."""
+        handle = self._binary()
+        handle.seek(offset)
+        text = io.TextIOWrapper(handle, encoding=self.encoding, newline="")
+        self.handles.append(text)
+        for start, fields in _table_records(text, self.separator):
+            row += 1
+            if row >= 0 and len(fields) < self.width:
+                yield row, line + start, fields
+
+    def _binary(self) -> IO[bytes]:
+        """The file's bytes (decompressed), open until the search ends."""
+        opener = gzip.open if self.options["compression"] == "gzip" else open
+        handle = cast(IO[bytes], opener(self.path, "rb"))
+        self.handles.append(handle)
+        return handle
+
+    def _unmatched(self, line: int, fields: int) -> ReadError:
+        return ReadError(
+            f"line {line} has {fields} field{'s' if fields != 1 else ''}, the header has "
+            f"{self.width}",
+            file=self.name,
+            fix="give the line its missing values (empty between separators if unknown), or "
+            'put values that contain a separator or a line break in double quotes ("...")',
+        )
 
 
 def _ragged(
@@ -814,6 +1046,43 @@ def _ragged(
         fix=f"remove the extra {separator_name} separators from {where}, or put the values that "
         f'contain a {separator_name} in double quotes ("...")',
     )
+
+
+def _plain_quotes(raw: np.ndarray, quotes: np.ndarray, separator: int, first: int = 0) -> bool:
+    """Whether the quotes of ``raw`` (a block of whole records) all enclose whole fields, as in
+    ``"a,b"`` or ``"say ""hi"" twice"``: every other quote opens a field (after a separator or a
+    line break) and the ones between close it (before one) or are doubled. Then a separator or
+    line break is inside a quoted field exactly when an odd number of quotes comes before it. A
+    quote inside an unquoted field (``12"``) is text to pandas: such blocks go to the csv module.
+    ``first`` is where the text starts (after a byte-order mark).
+    """
+    if not len(quotes):
+        return True
+    last = len(raw) - 1
+    before = raw[np.maximum(quotes - 1, 0)]
+    after = raw[np.minimum(quotes + 1, last)]
+    opens = (quotes == first) | (before == separator) | (before == 10)
+    closes = (quotes == last) | (after == separator) | (after == 10) | (after == 13)
+    previous = np.concatenate([[-2], quotes[:-1]])
+    following = np.concatenate([quotes[1:], [last + 2]])
+    first_of_pair = following == quotes + 1
+    second_of_pair = previous == quotes - 1
+    even = np.arange(len(quotes)) % 2 == 0  # outside a quoted field, before this quote
+    return bool(np.all(np.where(even, opens | second_of_pair, closes | first_of_pair)))
+
+
+def _per_line(positions: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """How many of the sorted byte ``positions`` fall in each line ``starts[i]..ends[i]``."""
+    return np.searchsorted(positions, ends) - np.searchsorted(positions, starts)
+
+
+#: Bytes of a CSV file scanned at once for short rows.
+_SCAN_BYTES = 1 << 24
+#: Encodings in which every byte below 0x80 is that ASCII character, wherever it is: line
+#: breaks, separators and quotes can be counted in the bytes.
+_ASCII_SAFE = frozenset(
+    codecs.lookup(encoding).name for encoding in ("utf-8", "utf-8-sig", *_LEGACY_ENCODINGS)
+)
 
 
 # --------------------------------------------------------------------------------------------

@@ -83,7 +83,7 @@ class SetAside:
     column : str
     kind : str
         Why, as a code: ``id_name``, ``id_distinct``, ``empty``, ``date``, ``constant``,
-        ``free_text``, ``leakage``.
+        ``free_text``, ``bytes``, ``leakage``.
     detail : dict
         The figures the explanation quotes (``distinct``, ``auc``).
 
@@ -127,6 +127,12 @@ _ASIDE_TEXT: dict[str, dict[str, str]] = {
     "free_text": {
         "en": "free text ({distinct} distinct values)",
         "ru": "свободный текст ({distinct} разных значений)",
+    },
+    "bytes": {
+        "en": "raw bytes (a binary column), not text or numbers: if it holds text, write it as "
+        "a string column to use it",
+        "ru": "двоичные данные (столбец байтов), а не текст или числа: если это текст, "
+        "запишите его строковым столбцом, чтобы его использовать",
     },
     "leakage": {
         "en": "probable leakage: on its own it predicts the target almost perfectly "
@@ -424,6 +430,11 @@ def infer_spec(
         if name == target_col:
             continue
         column = frame[name]
+        if holds_bytes(column):  # never a feature or an id: set aside, or refused if asked for
+            if name == id_col or name in keep:
+                raise bytes_error(name, source, "--id" if name == id_col else "--keep")
+            set_aside.append(SetAside(name, "bytes"))
+            continue
         if name == id_col:
             continue
         if name not in keep and name not in GYM_COLUMNS:
@@ -563,6 +574,42 @@ def _id_kind(name: str, column: pd.Series) -> str | None:
     return None
 
 
+def holds_bytes(column: pd.Series | np.ndarray) -> bool:
+    """Whether the column holds raw bytes (a Parquet ``binary`` column, a database BLOB).
+
+    Examples
+    --------
+    >>> holds_bytes(pd.Series([b"\\x00\\x01", None])), holds_bytes(pd.Series(["a", None]))
+    (True, False)
+    """
+    if getattr(column, "dtype", None) != np.dtype(object):
+        return False
+    kind = pd.api.types.infer_dtype(column, skipna=True)
+    if kind == "mixed":  # text and bytes together, say
+        return any(isinstance(value, bytes | bytearray | memoryview) for value in column)
+    return kind == "bytes"
+
+
+def bytes_error(name: str, source: str | None, wanted: str) -> SchemaError:
+    """The error for a column of raw bytes that ``wanted`` needs: ``"the model"`` (a feature),
+    ``"--keep"`` or ``"--id"`` (the member id)."""
+    role = {
+        "the model": "a feature of the model",
+        "--keep": "kept as a feature (--keep)",
+    }.get(wanted, "the member id")
+    return SchemaError(
+        f"the column holds raw bytes (a binary column), not text or numbers, so it cannot be "
+        f"{role}",
+        file=source,
+        column=str(name),
+        fix="write the column as text (a string column; in pyarrow pa.string()) or numbers"
+        + {
+            "the model": ", as in the table the model was trained on",
+            "--keep": f", or leave out --keep {name}",
+        }.get(wanted, ", or give another --id"),
+    )
+
+
 def _is_text(column: pd.Series) -> bool:
     return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
 
@@ -617,6 +664,8 @@ def _infer_feature(
                 return None, SetAside(name, "free_text", {"distinct": int(distinct)})
             return FeatureSpec(str(name), "categorical"), None
     values = column.dropna()
+    if pd.api.types.is_numeric_dtype(values):  # inf is an impossible value, for the check to name
+        values = values[np.isfinite(values.to_numpy(dtype=float))]
     if values.nunique() <= 1 and not forced:
         return None, SetAside(name, "constant")
     if set(pd.unique(values)) <= {0, 1}:
@@ -637,6 +686,7 @@ def _solo_auc(column: pd.Series, y: pd.Series, kind: Kind, random_state: int) ->
         )
     else:
         numbers = parse_numbers(column[known])[0]
+        numbers = numbers.where(np.isfinite(numbers))  # inf: refused by the check, not ranked
         score = numbers.fillna(numbers.median() if numbers.notna().any() else 0.0)
     from sklearn.metrics import roc_auc_score  # here: scoring never needs scikit-learn's import
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from churnlab.model import ChurnModel
     from churnlab.scorer import ScoringModel
 
-__all__ = ["BATCH_ROWS", "StreamedScores", "score_file"]
+__all__ = ["BATCH_ROWS", "StreamedScores", "ids_as_text", "score_file"]
 
 #: Rows per batch: large enough for NumPy to run at full speed, small enough to stay flat.
 BATCH_ROWS = 250_000
@@ -84,7 +84,9 @@ def score_file(
         The members (other formats are read whole, as one batch).
     out : str or path-like
         Where the scores go: ``row``, the id column, ``churn_probability``, ``risk_tier``, and
-        with ``with_reasons`` ``reason_1`` .. ``reason_3``.
+        with ``with_reasons`` ``reason_1`` .. ``reason_3``. From a CSV file (or Parquet files
+        that type the id differently) the id is written as text (:func:`ids_as_text`): the
+        batches may guess its type differently, and each id must keep its value.
     id_col : str, optional
         The member id column (default: the model's, when the file has it).
     with_reasons : bool
@@ -142,10 +144,13 @@ def score_file(
         source, batch_rows=batch_rows, columns=wanted, query=query, table=table
     )
     name = source_name(source)
+    id_text = _ids_as_text(source, id_col or spec.id_col)
 
     def score(batch: pd.DataFrame, offset: int) -> tuple[pa.Table, pd.DataFrame, pd.DataFrame]:
         result = score_members(model, batch, source=name, id_col=id_col)  # checks the columns
         scores = result.scores
+        if id_text is not None and id_text in scores:
+            scores[id_text] = ids_as_text(scores[id_text])
         if whole is not None and len(result.members):
             told = reasons(contributions(whole, result.members), whole, lang=lang)
             for column in ("reason_1", "reason_2", "reason_3"):
@@ -182,6 +187,64 @@ def score_file(
 
 
 Scored = tuple[pa.Table, pd.DataFrame, pd.DataFrame]
+
+_CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+
+
+def _ids_as_text(source: str | os.PathLike[str], id_col: str | None) -> str | None:
+    """The id column, when the scores file must write it as text: when batches may disagree on
+    its type, so that the type the first batch gives the file does not fit a later one.
+
+    That is a CSV file, whose types pandas guesses batch by batch (ids all digits in the first
+    250,000 rows, ``M1017`` later), and a folder of Parquet files that type the id differently.
+    One Parquet file types every batch alike, and other sources come as one batch: their ids
+    keep their type.
+    """
+    if id_col is None or "://" in os.fspath(source):
+        return None
+    path = Path(source)
+    if path.is_dir():
+        kinds = set()
+        for file in sorted(path.rglob("*.parquet")) + sorted(path.rglob("*.pq")):
+            try:
+                schema = pq.read_schema(file)
+            except (pa.ArrowException, OSError):
+                continue  # reported by the reader
+            kinds |= {str(f.type) for f in schema if f.name.strip() == id_col}
+        return id_col if len(kinds) > 1 else None
+    suffixes = [suffix.lower() for suffix in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    return id_col if suffixes and suffixes[-1] in _CSV_SUFFIXES else None
+
+
+def ids_as_text(ids: pd.Series) -> pd.Series:
+    """Member ids as text, each as it was read: whole numbers without ``.0``, gaps kept.
+
+    Examples
+    --------
+    >>> ids_as_text(pd.Series([17, 4000000001])).tolist()
+    ['17', '4000000001']
+    >>> ids_as_text(pd.Series([17.0, None, 2.5])).tolist()
+    ['17', <NA>, '2.5']
+    >>> ids_as_text(pd.Series([5, "M7"], dtype=object)).tolist()
+    ['5', 'M7']
+    """
+    if pd.api.types.is_string_dtype(ids) and not pd.api.types.is_object_dtype(ids):
+        return ids
+    if pd.api.types.is_integer_dtype(ids) or pd.api.types.is_bool_dtype(ids):
+        return ids.astype("string")
+
+    def text(value: Any) -> Any:
+        if isinstance(value, str):
+            return value
+        if value is None or (not isinstance(value, bytes) and pd.isna(value)):
+            return pd.NA
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    return ids.map(text).astype("string")
 
 
 def _in_order(
@@ -229,9 +292,15 @@ class _ScoresWriter:
         table = table.cast(self.schema)
         self.writer.write_table(table if self.parquet else neutralise_arrow_formulas(table))
 
-    def __exit__(self, *error: object) -> None:
-        if self.writer is not None:
+    def __exit__(self, kind: object, *error: object) -> None:
+        if self.writer is None:
+            return
+        try:
             self.writer.close()
+        except OSError:
+            if kind is None:
+                raise
+            # the error under way (a full disk, say) is what to tell, not a second one closing
 
 
 def _widened(schema: pa.Schema) -> pa.Schema:

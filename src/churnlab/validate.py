@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 
 from churnlab.errors import SchemaError, ValidationError
-from churnlab.spec import DatasetSpec, FeatureSpec, encode_target, parse_numbers
+from churnlab.spec import (
+    DatasetSpec,
+    FeatureSpec,
+    bytes_error,
+    encode_target,
+    holds_bytes,
+    parse_numbers,
+)
 
 __all__ = [
     "CheckedMembers",
@@ -28,6 +35,11 @@ __all__ = [
 ]
 
 REJECT_COLUMNS = ["row", "column", "value", "reason"]
+
+#: ``frame.attrs`` key under which a reader leaves the rows it found malformed (a CSV row with
+#: fewer fields than the header): ``{"rows": len(frame), "row": [...], "column": [...],
+#: "value": [...], "reason": [...]}``. :func:`check_members` counts them as failing cells.
+READ_FAILURES = "churnlab.read_failures"
 
 
 @dataclass(frozen=True)
@@ -103,7 +115,8 @@ def check_members(
     Raises
     ------
     SchemaError
-        A feature column (or the target, with ``with_target``) is missing.
+        A feature column (or the target, with ``with_target``) is missing, or a feature or the
+        id holds raw bytes.
 
     Examples
     --------
@@ -117,8 +130,13 @@ def check_members(
     """
     needed = spec.feature_names + ([spec.target_col] if with_target else [])
     require_columns(frame, needed, source=source)
+    id_col = id_col or (spec.id_col if spec.id_col in frame.columns else None)
+    for name in [*spec.feature_names, *([id_col] if id_col is not None else [])]:
+        if holds_bytes(frame[name]):
+            raise bytes_error(name, source, "the model" if name != id_col else "--id")
     positions = pd.RangeIndex(len(frame))
     coerced, failures = check_columns({f: frame[f].to_numpy() for f in spec.feature_names}, spec)
+    failures += _read_failures(frame)
     if with_target:
         raw_target = frame[spec.target_col].set_axis(positions)
         target = encode_target(raw_target, spec.positive_label)
@@ -132,7 +150,6 @@ def check_members(
                     "the target is missing",
                 )
             )
-    id_col = id_col or (spec.id_col if spec.id_col in frame.columns else None)
     if id_col is not None:
         coerced[id_col] = frame[id_col].to_numpy()
     table = pd.DataFrame(coerced, index=positions)
@@ -235,6 +252,15 @@ def _as_numbers(raw: np.ndarray) -> np.ndarray | None:
     if not all(isinstance(v, int | float) or v is None or v is pd.NA for v in raw):
         return None  # text (parsed by parse_numbers, which knows blanks and spaces)
     return np.array([np.nan if v is None or v is pd.NA else v for v in raw], dtype=float)
+
+
+def _read_failures(frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """The rows the reader found malformed (:data:`READ_FAILURES`), if ``frame`` is the table
+    it read (not a part of it)."""
+    found = frame.attrs.get(READ_FAILURES)
+    if not isinstance(found, dict) or found.get("rows") != len(frame) or not found.get("row"):
+        return []
+    return [pd.DataFrame({column: found[column] for column in REJECT_COLUMNS})]
 
 
 def _failures(raw: np.ndarray, mask: np.ndarray, name: str, reason: str) -> pd.DataFrame:

@@ -122,6 +122,11 @@ MonthOpt = Annotated[
         callback=_checked_month,
     ),
 ]
+#: The largest seed NumPy's generators take (2**32 - 1).
+MAX_SEED = 2**32 - 1
+SeedOpt = Annotated[
+    int, typer.Option(min=0, max=MAX_SEED, help="Random seed, a whole number 0 .. 2**32-1.")
+]
 QueryOpt = Annotated[str | None, typer.Option("--query", help="SQL query, for a database URL.")]
 TableOpt = Annotated[str | None, typer.Option("--table", help="Table name, for a database URL.")]
 

@@ -19,6 +19,7 @@ from churnlab.cli._common import (
     MonthOpt,
     PositiveOpt,
     QueryOpt,
+    SeedOpt,
     StoreOpt,
     TableOpt,
     TargetOpt,
@@ -75,7 +76,7 @@ def analyze(
     budget: Annotated[
         float | None, typer.Option("--budget", help="The most the campaign may cost.")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    seed: SeedOpt = 0,
     store_url: StoreOpt = None,
     month: MonthOpt = None,
 ) -> None:

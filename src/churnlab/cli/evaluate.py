@@ -17,6 +17,7 @@ from churnlab.cli._common import (
     LearnerOpt,
     PositiveOpt,
     QueryOpt,
+    SeedOpt,
     TableOpt,
     TargetOpt,
     err,
@@ -47,7 +48,7 @@ def evaluate(
     folds: Annotated[int, typer.Option(min=2, help="Folds of the stratified k-fold.")] = 5,
     repeats: Annotated[int, typer.Option(min=1, help="Repeats of the k-fold.")] = 2,
     learner: LearnerOpt = LearnerChoice.auto,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    seed: SeedOpt = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Measure the model out of fold on DATA: repeated stratified k-fold plus the 80/20 split."""

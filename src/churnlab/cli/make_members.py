@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from churnlab.atomic import outputs_together
-from churnlab.cli._common import err, handles_errors, progress
+from churnlab.cli._common import MAX_SEED, err, handles_errors, progress
 from churnlab.datasets import write_members
 
 
@@ -21,7 +21,12 @@ def make_members(
         "members"
     ),
     rows_per_file: Annotated[int, typer.Option(min=1, help="Rows per file.")] = 1_000_000,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same members.")] = 0,
+    seed: Annotated[
+        int,
+        typer.Option(
+            min=0, max=MAX_SEED, help="Random seed (0 .. 2**32-1): the same seed, the same members."
+        ),
+    ] = 0,
 ) -> None:
     """Write N synthetic club members (with Churn) to --out, for trying churnlab at scale."""
     started = time.perf_counter()
