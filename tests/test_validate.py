@@ -144,3 +144,21 @@ def test_a_feature_of_raw_bytes_is_a_schema_error(telco: pd.DataFrame) -> None:
     ) as caught:
         check_members(frame, spec, source="m.parquet")
     assert "as in the table the model was trained on" in str(caught.value.fix)
+
+
+@pytest.mark.parametrize("huge", [10**400, -(10**400)])
+def test_an_integer_too_large_for_a_float_is_not_a_finite_number(
+    gym: pd.DataFrame, tmp_path, huge: int
+) -> None:
+    frame = gym.head(6).astype({"Age": object})
+    frame.loc[2, "Age"] = huge  # Python ints of any size reach the check (JSON, a CSV as text)
+    checked = check_members(frame, gym_spec(), source="m.csv")
+    assert checked.failures[["row", "column", "reason"]].values.tolist() == [
+        [2, "Age", "not a finite number"]
+    ]
+    assert checked.failures["value"].tolist() == [huge]  # the value as given, not inf
+    frame.to_csv(tmp_path / "m.csv", index=False)
+    from churnlab.io import read_table
+
+    with pytest.raises(ValidationError, match=r"column 'Age', row 2"):
+        check_training_table(read_table(tmp_path / "m.csv"), gym_spec(), source="m.csv")

@@ -7,6 +7,8 @@ blanks become missing) and finds impossible values. Training refuses a table wit
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -251,7 +253,18 @@ def _as_numbers(raw: np.ndarray) -> np.ndarray | None:
         return None
     if not all(isinstance(v, int | float) or v is None or v is pd.NA for v in raw):
         return None  # text (parsed by parse_numbers, which knows blanks and spaces)
-    return np.array([np.nan if v is None or v is pd.NA else v for v in raw], dtype=float)
+    return np.array([_as_float(v) for v in raw], dtype=float)
+
+
+def _as_float(value: Any) -> float:
+    """A number or gap as a float; an integer too large for one is infinite, so the check
+    names it as not a finite number (its own value is what the failure shows)."""
+    if value is None or value is pd.NA:
+        return np.nan
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _read_failures(frame: pd.DataFrame) -> list[pd.DataFrame]:
