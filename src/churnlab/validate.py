@@ -8,7 +8,6 @@ blanks become missing) and finds impossible values. Training refuses a table wit
 from __future__ import annotations
 
 import math
-
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
