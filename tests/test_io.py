@@ -419,14 +419,8 @@ def test_short_rows_are_marked_for_the_check(tmp_path, compressed):
     assert frame.attrs[READ_FAILURES]["value"][0] == "2,x"
 
 
-@pytest.mark.parametrize("scan_bytes", [8, 1 << 24])  # a quote in a later block, or the first
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "cp1251"])
-def test_short_rows_are_found_in_blocks_with_and_without_quotes(
-    tmp_path, monkeypatch, scan_bytes, encoding
-):
-    import churnlab.io
-
-    monkeypatch.setattr(churnlab.io, "_SCAN_BYTES", scan_bytes)
+def test_short_rows_are_found_with_and_without_quotes(tmp_path, encoding):
     text = 'город;n;m\r\nМосква;1;2\r\nТверь;3\r\n \r\nОмск;;\r\nУфа;"4;\r\n5";6\r\nКазань\r\n'
     frame = read_table(write(tmp_path / "m.csv", text, encoding))
     assert frame["город"].tolist() == ["Москва", "Тверь", "Омск", "Уфа", "Казань"]
@@ -434,11 +428,7 @@ def test_short_rows_are_found_in_blocks_with_and_without_quotes(
     assert frame.attrs[READ_FAILURES]["value"] == ["Тверь;3", "Казань"]
 
 
-@pytest.mark.parametrize("scan_bytes", [8, 1 << 24])
-def test_short_rows_after_a_quote_inside_an_unquoted_field(tmp_path, monkeypatch, scan_bytes):
-    import churnlab.io
-
-    monkeypatch.setattr(churnlab.io, "_SCAN_BYTES", scan_bytes)
+def test_short_rows_after_a_quote_inside_an_unquoted_field(tmp_path):
     # pandas reads 12" as text, and the quote opens no field: the csv module counts from there
     text = 'size,note,n\n1,a,2\n12",b\n3,"c,d",4\n5,"e\nf"\n'
     frame = read_table(write(tmp_path / "m.csv", text))
@@ -458,6 +448,41 @@ def test_short_rows_in_batches_are_numbered_within_each_batch(tmp_path):
         (1, 1, "the row has 2 fi"),
         (2, 0, "the row has 1 fi"),
     ]
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_short_rows_agree_with_the_csv_module_on_random_files(tmp_path, separator):
+    """Random tables (values with separators, quotes and line breaks, quoted by csv.writer),
+    some rows cut short: the rows marked are those the csv module reads with too few fields."""
+    import csv
+    import io as text_io
+
+    rng = random.Random(len(separator) + ord(separator))
+    alphabet = ["a", "7", " ", separator, '"', "\n", "x y"]
+    for case in range(40):
+        width = rng.randint(2, 5)
+        lines = text_io.StringIO()
+        writer = csv.writer(lines, delimiter=separator, lineterminator="\n")
+        writer.writerow([f"c{i}" for i in range(width)])
+        expected = []
+        for row in range(rng.randint(1, 30)):
+            values = ["".join(rng.choices(alphabet, k=rng.randint(1, 4))) for _ in range(width)]
+            values[0] = f"r{row}"  # never blank, so pandas reads every line as a row
+            values[-1] = "" if rng.random() < 0.3 else values[-1]
+            if rng.random() < 0.3:
+                values = values[: rng.randint(1, width - 1)]
+                expected.append(row)
+            writer.writerow(values)
+        text = lines.getvalue()
+        reference = [
+            n
+            for n, record in enumerate(list(csv.reader(text_io.StringIO(text),
+                                                       delimiter=separator))[1:])  # fmt: skip
+            if len(record) < width
+        ]
+        assert reference == expected  # the reference itself reads what was written
+        frame = read_table(write(tmp_path / f"m{case}.csv", text))
+        assert [row for row, _, _ in _short_rows(frame)] == expected, text
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 import charset_normalizer
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -862,8 +861,8 @@ class _ShortRows:
         self.separator: str = options["sep"]
         self.encoding: str = options["encoding"]
         self.text = text
-        self.found: Iterator[tuple[int, int, list[str]]] | None = None
-        self.pending: tuple[int, int, list[str]] | None = None
+        self.found: Iterator[tuple[int, list[str]]] | None = None
+        self.pending: tuple[int, list[str]] | None = None
         self.handles: list[IO[Any]] = []
 
     def __enter__(self) -> _ShortRows:
@@ -893,10 +892,10 @@ class _ShortRows:
             return
         columns = [str(c) for c in frame.columns]
         failures: dict[str, list[Any]] = {"row": [], "column": [], "value": [], "reason": []}
-        for row, line, fields in found:
+        for row, fields in found:
             position = row - offset
             if not frame.iloc[position, len(fields) : self.width].isna().all():
-                raise self._unmatched(line, len(fields))
+                raise self._unmatched(row, len(fields))
             text = self.separator.join(fields)
             failures["row"].append(position)
             failures["column"].append(columns[len(fields)])
@@ -909,8 +908,8 @@ class _ShortRows:
 
         frame.attrs[READ_FAILURES] = {"rows": len(frame), **failures}
 
-    def _short(self, start: int, stop: int) -> list[tuple[int, int, list[str]]]:
-        """The short rows among the data rows ``start`` .. ``stop - 1``: (row, line, fields)."""
+    def _short(self, start: int, stop: int) -> list[tuple[int, list[str]]]:
+        """The short rows among the data rows ``start`` .. ``stop - 1``: (row, fields)."""
         if self.found is None:
             self.found = self._short_records()
         found = []
@@ -920,17 +919,17 @@ class _ShortRows:
                     self.pending = next(self.found, None)
                     if self.pending is None:
                         break
-                row, line, fields = self.pending
+                row, fields = self.pending
                 if row >= stop:
                     break
                 self.pending = None
                 if row < start:  # in a part where pandas saw no missing value
-                    raise self._unmatched(line, len(fields))
-                found.append((row, line, fields))
+                    raise self._unmatched(row, len(fields))
+                found.append((row, fields))
         except UnicodeDecodeError as exc:
             reason = f"some bytes are not valid {self.encoding}; the file mixes encodings"
             raise _not_a_table(self.name, "CSV", reason, _SAVE_AS_UTF8) from exc
-        except (csv.Error, OSError, EOFError) as exc:
+        except (csv.Error, pa.ArrowException, OSError, EOFError) as exc:
             raise ReadError(
                 f"cannot count the fields of its rows: {exc}",
                 file=self.name,
@@ -939,79 +938,46 @@ class _ShortRows:
             ) from exc
         return found
 
-    def _short_records(self) -> Iterator[tuple[int, int, list[str]]]:
-        """Every short data row of the file, in order: (row, line, fields)."""
-        if codecs.lookup(self.encoding).name not in _ASCII_SAFE:
-            yield from self._csv_records(0, 0, -2)
-            return
-        separator = ord(self.separator)
-        blank = bytes(b for b in b" \t\r\n" if b != separator)
-        handle = self._binary()
-        row, line, offset, rest = -2, 0, 0, b""  # row -1 is the header
-        while True:
-            block = handle.read(_SCAN_BYTES)
-            data = rest + block
-            raw = np.frombuffer(data, dtype=np.uint8)
-            newlines = np.flatnonzero(raw == 10)
-            quotes = np.flatnonzero(raw == 34)
-            lone_cr = b"\r" in data and data.count(b"\r") != data.count(b"\r\n")
-            first = len(codecs.BOM_UTF8) if offset == 0 and data.startswith(codecs.BOM_UTF8) else 0
-            if lone_cr or not _plain_quotes(raw, quotes, separator, first):
-                # quotes pandas reads otherwise than as whole fields, or lines ending in a lone
-                # CR: the csv module from here on
-                yield from self._csv_records(offset, line, row)
-                return
-            # a record ends at a line break outside quotes (an even number of quotes before it;
-            # counted in uint8, whose wrapping keeps the parity)
-            quoted = np.cumsum(raw == 34, dtype=np.uint8) & 1 if len(quotes) else None
-            ends = newlines if quoted is None else newlines[quoted[newlines] == 0]
-            if block:
-                if not len(ends):
-                    rest = data
-                    continue
-                cut = int(ends[-1]) + 1
-                data, rest, raw = data[:cut], data[cut:], raw[:cut]
-                newlines = newlines[newlines < cut]
-            elif not data:
-                return
-            elif not len(ends) or ends[-1] != len(raw) - 1:  # the last record has no line break
-                ends = np.append(ends, len(raw))
-            starts = np.concatenate([[0], ends[:-1] + 1])
-            separators = np.flatnonzero(raw == separator)
-            if quoted is not None:
-                separators = separators[quoted[separators] == 0]
-            fields = _per_line(separators, starts, ends) + 1
-            used = fields > 1  # a record with a separator is a row; of the others, blank lines
-            for i in np.flatnonzero(~used):  # (only spaces and tabs) are skipped, as by pandas
-                used[i] = bool(data[starts[i] : ends[i]].translate(None, blank))
-            rows = row + np.cumsum(used)
-            for i in np.flatnonzero(used & (fields < self.width) & (rows >= 0)):
-                text = data[starts[i] : ends[i]].decode(self.encoding).removesuffix("\r")
-                record = (
-                    next(csv.reader(io.StringIO(text, newline=""), delimiter=self.separator))
-                    if '"' in text
-                    else text.split(self.separator)
-                )
-                yield int(rows[i]), line + int(np.searchsorted(newlines, starts[i])) + 1, record
-            row = int(rows[-1])
-            line += len(newlines)
-            offset += len(data)
-            if not block:
-                return
+    def _short_records(self) -> Iterator[tuple[int, list[str]]]:
+        """Every short data row of the file, in order: (row, fields).
 
-    def _csv_records(
-        self, offset: int, line: int, row: int
-    ) -> Iterator[tuple[int, int, list[str]]]:
-        """The short data rows from byte ``offset`` (line ``line`` + 1, after data row ``row``)
-        on, read by the csv module."""
-        handle = self._binary()
-        handle.seek(offset)
-        text = io.TextIOWrapper(handle, encoding=self.encoding, newline="")
-        self.handles.append(text)
-        for start, fields in _table_records(text, self.separator):
-            row += 1
-            if row >= 0 and len(fields) < self.width:
-                yield row, line + start, fields
+        pyarrow's CSV reader, streaming and converting nothing but its first column, hands every
+        record whose field count is not the header's to a handler: quotes, line breaks inside
+        quoted fields, encodings and compression are understood as by any CSV reader. Records of
+        one blank field are lines pandas skips: they number no row.
+        """
+        import pyarrow.csv as pacsv
+
+        names = [f"c{i}" for i in range(len(_header(self.text, self.separator)))]
+        found: list[tuple[int, list[str]]] = []
+        skipped = 0  # lines of spaces before this record, which pandas does not count as rows
+
+        def invalid(record: pacsv.InvalidRow) -> str:
+            nonlocal skipped
+            if record.actual_columns == 1 and not record.text.strip(" \t\r\n"):
+                skipped += 1
+            elif record.actual_columns < self.width:
+                fields = next(csv.reader(io.StringIO(record.text, newline=""),
+                                         delimiter=self.separator))  # fmt: skip
+                found.append((record.number - 2 - skipped, fields))  # 1 is the header
+            return "skip"  # longer records are refused by the reader itself
+
+        reader = pacsv.open_csv(
+            self._binary(),
+            read_options=pacsv.ReadOptions(
+                use_threads=False, skip_rows=1, column_names=names, encoding=self.encoding
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=self.separator, newlines_in_values=True, invalid_row_handler=invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=names[:1], column_types={names[0]: pa.string()}
+            ),
+        )
+        for _ in reader:
+            yield from found
+            found.clear()
+        yield from found
 
     def _binary(self) -> IO[bytes]:
         """The file's bytes (decompressed), open until the search ends."""
@@ -1020,10 +986,10 @@ class _ShortRows:
         self.handles.append(handle)
         return handle
 
-    def _unmatched(self, line: int, fields: int) -> ReadError:
+    def _unmatched(self, row: int, fields: int) -> ReadError:
         return ReadError(
-            f"line {line} has {fields} field{'s' if fields != 1 else ''}, the header has "
-            f"{self.width}",
+            f"row {row} has {fields} field{'s' if fields != 1 else ''}, the header has "
+            f"{self.width}, but its fields were read otherwise",
             file=self.name,
             fix="give the line its missing values (empty between separators if unknown), or "
             'put values that contain a separator or a line break in double quotes ("...")',
@@ -1046,43 +1012,6 @@ def _ragged(
         fix=f"remove the extra {separator_name} separators from {where}, or put the values that "
         f'contain a {separator_name} in double quotes ("...")',
     )
-
-
-def _plain_quotes(raw: np.ndarray, quotes: np.ndarray, separator: int, first: int = 0) -> bool:
-    """Whether the quotes of ``raw`` (a block of whole records) all enclose whole fields, as in
-    ``"a,b"`` or ``"say ""hi"" twice"``: every other quote opens a field (after a separator or a
-    line break) and the ones between close it (before one) or are doubled. Then a separator or
-    line break is inside a quoted field exactly when an odd number of quotes comes before it. A
-    quote inside an unquoted field (``12"``) is text to pandas: such blocks go to the csv module.
-    ``first`` is where the text starts (after a byte-order mark).
-    """
-    if not len(quotes):
-        return True
-    last = len(raw) - 1
-    before = raw[np.maximum(quotes - 1, 0)]
-    after = raw[np.minimum(quotes + 1, last)]
-    opens = (quotes == first) | (before == separator) | (before == 10)
-    closes = (quotes == last) | (after == separator) | (after == 10) | (after == 13)
-    previous = np.concatenate([[-2], quotes[:-1]])
-    following = np.concatenate([quotes[1:], [last + 2]])
-    first_of_pair = following == quotes + 1
-    second_of_pair = previous == quotes - 1
-    even = np.arange(len(quotes)) % 2 == 0  # outside a quoted field, before this quote
-    return bool(np.all(np.where(even, opens | second_of_pair, closes | first_of_pair)))
-
-
-def _per_line(positions: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """How many of the sorted byte ``positions`` fall in each line ``starts[i]..ends[i]``."""
-    return np.searchsorted(positions, ends) - np.searchsorted(positions, starts)
-
-
-#: Bytes of a CSV file scanned at once for short rows.
-_SCAN_BYTES = 1 << 24
-#: Encodings in which every byte below 0x80 is that ASCII character, wherever it is: line
-#: breaks, separators and quotes can be counted in the bytes.
-_ASCII_SAFE = frozenset(
-    codecs.lookup(encoding).name for encoding in ("utf-8", "utf-8-sig", *_LEGACY_ENCODINGS)
-)
 
 
 # --------------------------------------------------------------------------------------------
