@@ -474,12 +474,8 @@ def test_short_rows_agree_with_the_csv_module_on_random_files(tmp_path, separato
                 expected.append(row)
             writer.writerow(values)
         text = lines.getvalue()
-        reference = [
-            n
-            for n, record in enumerate(list(csv.reader(text_io.StringIO(text),
-                                                       delimiter=separator))[1:])  # fmt: skip
-            if len(record) < width
-        ]
+        records = list(csv.reader(text_io.StringIO(text), delimiter=separator))[1:]
+        reference = [n for n, record in enumerate(records) if len(record) < width]
         assert reference == expected  # the reference itself reads what was written
         frame = read_table(write(tmp_path / f"m{case}.csv", text))
         assert [row for row, _, _ in _short_rows(frame)] == expected, text
