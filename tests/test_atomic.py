@@ -37,10 +37,10 @@ def _age(path: Path, seconds: float = 60.0) -> None:
     os.utime(path, (then, then))
 
 
-def _kill_a_writer(target: Path) -> Path:
+def _kill_a_writer(target: Path, code: str = _KILLED_WRITER) -> Path:
     """Start a writer of ``target``, kill it with SIGKILL mid-write; return its leftover."""
     writer = subprocess.Popen(
-        [sys.executable, "-c", _KILLED_WRITER, str(target)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", code, str(target)], stdout=subprocess.PIPE, text=True
     )
     assert writer.stdout is not None
     assert writer.stdout.readline().strip() == "writing"
@@ -158,14 +158,7 @@ def test_outputs_together_removes_a_killed_runs_staging_folder(tmp_path: Path) -
         "    time.sleep(60)\n"
     )
     target = tmp_path / "report.html"
-    writer = subprocess.Popen(
-        [sys.executable, "-c", code, str(target)], stdout=subprocess.PIPE, text=True
-    )
-    assert writer.stdout is not None
-    assert writer.stdout.readline().strip() == "writing"
-    writer.kill()
-    writer.wait(timeout=10)
-    (staging,) = [p for p in tmp_path.iterdir() if p.name.endswith(TEMPORARY_SUFFIX)]
+    staging = _kill_a_writer(target, code)
     _age(staging / ".lock")
     with outputs_together([target]) as staged:
         staged[target].write_text("whole")

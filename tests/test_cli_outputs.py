@@ -332,3 +332,23 @@ def test_score_records_a_table_without_the_models_id_column(
     result = invoke("score", "month.csv", "--out", "scores.csv")
     assert result.exit_code == 0, result.output  # it failed at recording time, after the work
     assert len(pd.read_csv("scores.csv")) == len(frame)
+
+
+@pytest.mark.parametrize("delay", [0.8, 1.2, 1.6, 2.0, 2.4, 2.8])
+def test_sigterm_at_any_moment_leaves_all_or_nothing(
+    model: Path, many_members: Path, tmp_path: Path, delay: float
+) -> None:
+    """Stopped at some moment of its run (starting, scoring, writing, publishing), a run leaves
+    either nothing of its own or its whole output: never a temporary or half of the files."""
+    process = _churnlab("score", many_members, "--model", model, "--out", "s.csv", cwd=tmp_path)
+    time.sleep(delay)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert "Traceback" not in stderr
+    if process.returncode == 0:  # it finished first
+        assert names == ["members.csv", "s.csv", "s.rejects.csv"]
+        assert len(pd.read_csv(tmp_path / "s.csv")) == 60_000
+    else:
+        assert process.returncode in (143, -signal.SIGTERM), stderr  # before the handler is in
+        assert names == ["members.csv"], stderr

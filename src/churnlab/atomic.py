@@ -22,6 +22,7 @@ import errno
 import os
 import secrets
 import shutil
+import signal
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
@@ -70,12 +71,13 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     if path.is_dir():
         raise cannot_write(path, IsADirectoryError(21, "it is a folder"))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale(path.parent, f".{path.name}.")
-        descriptor, temporary = _create_temporary(path)
+        with _shielded():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            remove_stale(path.parent, f".{path.name}.")
+            descriptor, temporary = _create_temporary(path)
+            handle = os.fdopen(descriptor, "wb")
     except OSError as exc:
         raise cannot_write(path, exc) from exc
-    handle = os.fdopen(descriptor, "wb")
     try:
         yield handle
     except OSError as exc:
@@ -86,14 +88,15 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     except BaseException:  # the block's own errors (and a stop) pass through as they are
         _discard(handle, temporary)
         raise
-    try:
-        handle.flush()
-        os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except OSError as exc:
-        _discard(handle, temporary)
-        raise cannot_write(path, exc) from exc
-    handle.close()  # closing releases the lock
+    with _shielded():
+        try:
+            handle.flush()
+            os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        except OSError as exc:
+            _discard(handle, temporary)
+            raise cannot_write(path, exc) from exc
+        handle.close()  # closing releases the lock
 
 
 @contextmanager
@@ -161,12 +164,14 @@ def outputs_together(
                 for folder in dict.fromkeys(p.parent for p in paths)
             }
             yield {path: staging[path.parent] / path.name for path in paths}
-            _publish([(staging[p.parent] / p.name, p) for p in paths])
+            with _shielded():
+                _publish([(staging[p.parent] / p.name, p) for p in paths])
         except BaseException as exc:
-            stack.close()  # the staging folders go first, then the folders made for them
-            for folder in sorted(made, key=lambda f: len(f.parts), reverse=True):
-                with suppress(OSError):
-                    folder.rmdir()  # only if nothing else was put there meanwhile
+            with _shielded():
+                stack.close()  # the staging folders go first, then the folders made for them
+                for folder in sorted(made, key=lambda f: len(f.parts), reverse=True):
+                    with suppress(OSError):
+                        folder.rmdir()  # only if nothing else was put there meanwhile
             if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
                 raise cannot_write(_target_of(exc, paths), exc) from exc
             raise
@@ -302,30 +307,47 @@ def _create_temporary(path: Path) -> tuple[int, Path]:
 def _discard(handle: IO[bytes], temporary: Path) -> None:
     """Remove a temporary file and close it, even when closing fails (a full disk fails to
     flush the buffered bytes again)."""
-    with suppress(OSError):
-        temporary.unlink(missing_ok=True)
-    with suppress(OSError):
-        handle.close()
+    with _shielded():
+        with suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        with suppress(OSError):
+            handle.close()
 
 
 @contextmanager
 def _staging_folder(folder: Path) -> Iterator[Path]:
     """A hidden folder inside ``folder`` for this run's outputs, locked while the run lives."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        remove_stale(folder, _STAGING_PREFIX)
-        staging = folder / f"{_STAGING_PREFIX}{secrets.token_hex(4)}{TEMPORARY_SUFFIX}"
-        staging.mkdir()
-        descriptor = os.open(staging / _LOCK, os.O_WRONLY | os.O_CREAT, 0o666)
-    except OSError as exc:
-        raise cannot_write(folder, exc) from exc
-    try:
+    with _shielded():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            remove_stale(folder, _STAGING_PREFIX)
+            staging = folder / f"{_STAGING_PREFIX}{secrets.token_hex(4)}{TEMPORARY_SUFFIX}"
+            staging.mkdir()
+            descriptor = os.open(staging / _LOCK, os.O_WRONLY | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise cannot_write(folder, exc) from exc
         if fcntl is not None:
             fcntl.flock(descriptor, fcntl.LOCK_EX)
+    try:
         yield staging
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        os.close(descriptor)
+        with _shielded():
+            shutil.rmtree(staging, ignore_errors=True)
+            os.close(descriptor)
+
+
+@contextmanager
+def _shielded() -> Iterator[None]:
+    """Hold SIGTERM and SIGINT back while temporaries are made, moved or removed, so that a stop
+    (see :func:`churnlab.cli.main`) comes before or after, never half-way through."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _publish(moves: list[tuple[Path, Path]]) -> None:
