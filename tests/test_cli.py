@@ -665,3 +665,19 @@ def test_evaluate_json(trained: dict[str, Any]) -> None:
     holdout = figures["holdout_80_20"]
     assert 0.9 <= holdout["roc_auc"] <= 1
     assert set(holdout) == set(figures["metrics"])
+
+
+def test_every_command_reads_a_folder_of_parquet_files(small_gym: pd.DataFrame) -> None:
+    folder = Path("members")
+    folder.mkdir()
+    for k, start in enumerate(range(0, len(small_gym), 250)):
+        small_gym.iloc[start : start + 250].to_parquet(folder / f"part-{k}.parquet")
+    assert_ok(invoke("train", folder, "--folds", "3", "--model", "m.churnlab"))
+    assert read_manifest("m.churnlab")["spec"]["target_col"] == "Churn"
+    evaluated = invoke("evaluate", folder, "--folds", "3", "--repeats", "1", "--json")
+    assert_ok(evaluated)
+    assert json.loads(evaluated.stdout)["rows"] == len(small_gym)
+    assert_ok(invoke("score", folder, "--model", "m.churnlab", "--out", "s.csv"))
+    assert len(pd.read_csv("s.csv")) == len(small_gym)
+    assert_ok(invoke("analyze", folder, "--out", "report"))
+    assert json.loads(Path("report/summary.json").read_text())["data"]["rows"] == len(small_gym)

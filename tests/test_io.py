@@ -282,10 +282,27 @@ def test_missing_file(tmp_path):
         read_table(tmp_path / "nope.csv")
 
 
-def test_directory(tmp_path):
+def test_a_folder_without_parquet_files(tmp_path):
     (tmp_path / "data.csv").mkdir()
-    with pytest.raises(ReadError, match=r"data\.csv: is a folder, not a file"):
+    (tmp_path / "data.csv" / "notes.txt").write_text("a\n1\n")
+    with pytest.raises(ReadError, match=r"data\.csv: is a folder without \.parquet files"):
         read_table(tmp_path / "data.csv")
+
+
+def test_a_folder_of_parquet_files_is_one_table(tmp_path):
+    frame = pd.DataFrame({"id": [f"M{i}" for i in range(25)], "age": range(25)})
+    (tmp_path / "members" / "z2024").mkdir(parents=True)  # paths sort after part-*
+    for k, start in enumerate(range(0, 25, 10)):  # three files, one in a subfolder
+        where = tmp_path / "members" / ("z2024" if k == 2 else "")
+        frame.iloc[start : start + 10].to_parquet(where / f"part-{k}.parquet")
+    back = read_table(tmp_path / "members")
+    assert_range_index(back)
+    pd.testing.assert_frame_equal(back, frame)  # in file-name order, every row once
+    batches, total = read_batches(tmp_path / "members", batch_rows=7)
+    assert total == 25
+    pd.testing.assert_frame_equal(pd.concat(list(batches), ignore_index=True), back)
+    with pytest.raises(UsageError, match="query"):
+        read_table(tmp_path / "members", query="select 1")
 
 
 def test_no_permission(tmp_path, monkeypatch):

@@ -70,6 +70,7 @@ WRITE_SUFFIXES = (".csv", ".parquet", ".xlsx")
 _WRITE_FORMATS = ", ".join(WRITE_SUFFIXES)
 
 _SAMPLE_BYTES = 1 << 20  # bytes read to sniff a CSV file
+_FOLDER_BATCH_ROWS = 1_000_000  # rows a Parquet file of a folder is read in, when read whole
 _BLANK_CHECK_BYTES = 1 << 16  # a file this small may be only whitespace
 _SNIFF_RECORDS = 50  # records used to choose the separator
 _SEPARATORS = (",", ";", "\t", "|")
@@ -106,8 +107,9 @@ def read_table(
     ----------
     source : str or path-like
         A file path, whose extension (case-insensitive) picks the format: ``.csv``, ``.txt``,
-        ``.tsv`` (optionally followed by ``.gz``), ``.parquet``, ``.pq``, ``.xlsx``, ``.xlsm``.
-        Or an SQLAlchemy URL such as ``sqlite:///members.db`` or
+        ``.tsv`` (optionally followed by ``.gz``), ``.parquet``, ``.pq``, ``.xlsx``, ``.xlsm``;
+        a folder of Parquet files (and its subfolders, files in name order), as one table, as
+        :func:`read_batches` reads it. Or an SQLAlchemy URL such as ``sqlite:///members.db`` or
         ``postgresql://user:password@host/db`` (``postgresql://`` and ``postgres://`` without a
         driver use psycopg 3).
     query : str, optional
@@ -158,6 +160,10 @@ def read_table(
                 "sheet= applies to Excel files only", file=name, fix="leave out sheet="
             )
         frame = _read_sql(os.fspath(source), query=query, table=table, name=name)
+    elif Path(source).is_dir():  # a folder of Parquet files, read as the local engine reads it
+        _check_file_options("parquet", query=query, table=table, sheet=sheet, name=name)
+        batches, _ = _folder_batches(Path(source), name, _FOLDER_BATCH_ROWS, None)
+        frame = pd.concat(list(batches), ignore_index=True)
     else:
         path = Path(source)
         file_format = _file_format(path, name)
@@ -526,10 +532,6 @@ def _is_url(source: str | os.PathLike[str]) -> bool:
 
 
 def _file_format(path: Path, name: str) -> str:
-    if path.is_dir():
-        raise ReadError(
-            "is a folder, not a file", file=name, fix="give the path of the table file inside it"
-        )
     suffixes = [suffix.lower() for suffix in path.suffixes]
     if len(suffixes) >= 2 and suffixes[-1] == ".gz" and suffixes[-2] in _CSV_SUFFIXES:
         return "csv"
