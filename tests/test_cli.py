@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -681,3 +683,24 @@ def test_every_command_reads_a_folder_of_parquet_files(small_gym: pd.DataFrame) 
     assert len(pd.read_csv("s.csv")) == len(small_gym)
     assert_ok(invoke("analyze", folder, "--out", "report"))
     assert json.loads(Path("report/summary.json").read_text())["data"]["rows"] == len(small_gym)
+
+
+def test_no_developer_notes_on_a_users_stderr(small_gym: pd.DataFrame) -> None:
+    # a booster without an arithmetic form is scored through its pipeline: nothing to tell.
+    # In a process of its own: pytest's log capture would hide what Python prints by default.
+    code = (
+        "import sys, churnlab.compiled, churnlab.cli\n"
+        "def no_form(model):\n"
+        "    raise AssertionError(\"the booster's columns are the derived frame's\")\n"
+        "churnlab.compiled._Trees = no_form\n"
+        "sys.argv = ['churnlab', *sys.argv[1:]]\n"
+        "churnlab.cli.main()\n"
+    )
+    small_gym.to_csv("m.csv", index=False)
+    for arguments in (["train", "m.csv", "--learner", "boosting", "--folds", "3"],
+                      ["score", "m.csv", "--out", "s.csv"]):  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", code, *arguments], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        assert "pipeline" not in done.stderr and "arithmetic" not in done.stderr, done.stderr

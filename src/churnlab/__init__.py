@@ -15,9 +15,14 @@ without loading what a command does not need (scikit-learn alone takes about a s
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING
 
 from churnlab._version import __version__
+
+# A library logs; the application decides where it goes. Without this, Python's last-resort
+# handler would print churnlab's notes for developers on a user's stderr.
+logging.getLogger("churnlab").addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:
     from typing import Any
