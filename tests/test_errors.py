@@ -35,3 +35,12 @@ def test_validation_error_groups_cells_by_column_and_reason() -> None:
     assert "column 'Lifetime', row 2: not a number (found 'x')" in text
     assert error.rows == [1, 2, 4] and error.column == "Age"
     assert "fix:" in text
+
+
+def test_very_long_column_names_are_shortened_in_messages() -> None:
+    from churnlab.errors import ChurnlabError
+
+    name = "Average_number_of_visits_" * 6  # 150 characters
+    message = ChurnlabError("not a number", file="m.csv", column=name).message
+    assert name not in message and "Average_number_of_visits_Average" in message
+    assert len(message) < 110

@@ -277,15 +277,17 @@ def test_a_table_unlike_the_clubs(telco: pd.DataFrame) -> None:
     # the raw table, numbers as text with blanks, falls into the same segments
     np.testing.assert_array_equal(segmenter.predict(telco), segmenter.labels_)
 
-    feature_words = set(spec.feature_names) | set(X["Contract"]) | set(X["TechSupport"])
+    feature_words = {f.title() for f in spec.features} | set(X["Contract"]) | set(X["TechSupport"])
+    assert {"monthly charges", "tech support"} <= feature_words  # words, not MonthlyCharges
     for lang in ("en", "ru"):
         found = describe_segments(X, segmenter.labels_, y, spec, lang=lang)
         names = [p.name for p in found]
         assert len(set(names)) == len(names)
         for portrait in found:
-            # generic names are built from the feature names: "Low tenure, high MonthlyCharges"
+            # generic names are built from the features' words: "Low tenure, high monthly charges"
             assert any(word in portrait.name for word in feature_words), portrait.name
-            assert re.match(r"^(High|Low|Высокий|Низкий|Contract|TechSupport) ", portrait.name)
+            assert not re.search(r"[a-z][A-Z]|_", portrait.name), portrait.name  # no identifiers
+            assert re.match(r"^(High|Low|Высокий|Низкий|Contract|Tech support) ", portrait.name)
         if lang == "ru":
             assert all(CYRILLIC.search(p.description) for p in found)
             assert "по клубу" not in found[0].description

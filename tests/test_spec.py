@@ -205,3 +205,15 @@ def test_raw_bytes_are_set_aside_and_refused_when_asked_for() -> None:
     assert "leave out --keep photo" in str(caught.value.fix)
     with pytest.raises(SchemaError, match=r"column 'photo'.*cannot be the member id"):
         infer_spec(frame, target_col="target", id_col="photo")
+
+
+def test_titles_are_words_not_column_names() -> None:
+    from churnlab.spec import FeatureSpec
+
+    assert FeatureSpec("IsActiveMember", "binary").title("ru") == "is active member"
+    assert FeatureSpec("Total_Trans_Amt", "numeric").title() == "total trans amt"
+    assert FeatureSpec("Age", "numeric", label={"en": "age", "ru": "возраст"}).title("ru") == (
+        "возраст"
+    )
+    long = FeatureSpec("x" * 150, "numeric").title()
+    assert len(long) == 60 and "…" in long  # shortened for charts and sentences

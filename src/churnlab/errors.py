@@ -25,6 +25,8 @@ from typing import Any
 
 import pandas as pd
 
+from churnlab._names import shorten
+
 __all__ = [
     "ChurnlabError",
     "DataError",
@@ -90,7 +92,7 @@ class ChurnlabError(Exception):
         """``file: column 'X', rows 1, 2`` — whichever of the three are known."""
         parts = []
         if self.column is not None:
-            parts.append(f"column {self.column!r}")
+            parts.append(f"column {shorten(self.column)!r}")
         if self.rows:
             parts.append(_format_rows(self.rows))
         place = ", ".join(parts)

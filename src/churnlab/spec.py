@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from churnlab._names import humanise
 from churnlab.errors import SchemaError
 
 __all__ = [
@@ -70,8 +71,9 @@ class FeatureSpec:
     label: Mapping[str, str] = field(default_factory=dict)
 
     def title(self, lang: str = "en") -> str:
-        """The feature's human name in ``lang``, or its column name."""
-        return self.label.get(lang) or self.label.get("en") or self.name
+        """The feature's human name in ``lang``, or its column name in words
+        (:func:`churnlab._names.humanise`: ``IsActiveMember`` -> "is active member")."""
+        return self.label.get(lang) or self.label.get("en") or humanise(self.name)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from churnlab._names import shorten
 from churnlab.datasets import load_gym_churn
 from churnlab.errors import ChurnlabError, UsageError
 from churnlab.io import read_table, source_name
@@ -171,9 +172,9 @@ def spec_for(
         frame, target_col=target, positive=positive, id_col=id_col, keep=keep or (), source=source
     )
     if spec.id_col:
-        err.print(f"member id: [bold]{escape(spec.id_col)}[/]")
+        err.print(f"member id: [bold]{escape(shorten(spec.id_col))}[/]")
     for aside in spec.set_aside:
-        err.print(f"set aside [bold]{escape(aside.column)}[/]: {escape(aside.reason)}")
+        err.print(f"set aside [bold]{escape(shorten(aside.column))}[/]: {escape(aside.reason)}")
     return spec
 
 
