@@ -97,3 +97,33 @@ def test_generic_table_reasons(telco: pd.DataFrame) -> None:
     assert top.feature in {"tenure", "Contract", "MonthlyCharges", "TotalCharges"}
     contract = next(d for d in drivers(c, model) if d.feature == "Contract")
     assert {p["value"] for p in contract.shape} == {"Month-to-month", "One year", "Two year"}
+
+
+def test_a_direction_is_stated_only_where_the_shape_is_monotone() -> None:
+    import pandas as pd
+
+    from churnlab.explain import _direction
+    from churnlab.report.conclusions import _direction_phrase
+
+    # products held: churn falls from 1 to 2 and jumps at 3 (3 % of members)
+    values = pd.Series([1] * 500 + [2] * 470 + [3] * 30)
+    effect = values.map({1: -0.5, 2: -2.0, 3: 3.0}).astype(float)
+    assert _direction(values, effect) == "mixed"  # Spearman alone said "down" (rho -0.8)
+    assert _direction(values, -effect.where(values != 3, -3.5)) == "up"  # 0.5, 2, 3.5
+    assert _direction(values, effect.where(values != 3, -3.0)) == "down"  # -0.5, -2, -3
+    # a tiny bin against the trend does not decide it
+    tiny = pd.Series([1] * 600 + [2] * 390 + [3] * 10)
+    assert _direction(tiny, tiny.map({1: 1.0, 2: -1.0, 3: 5.0}).astype(float)) == "down"
+
+    shape = [
+        {"value": 1.0, "churn_probability": 0.20, "members": 500},
+        {"value": 2.0, "churn_probability": 0.05, "members": 470},
+        {"value": 3.0, "churn_probability": 0.83, "members": 30},
+    ]
+    driver = {"label": "num of products", "direction": "mixed", "shape": shape}
+    from churnlab.report.conclusions import _TEXT as TEXT
+
+    assert _direction_phrase(driver, TEXT["en"], "en") == (
+        "num of products — most leave at 3, fewest at 2"
+    )
+    assert "при 3" in _direction_phrase(driver, TEXT["ru"], "ru")

@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
 
 from churnlab._binning import group_label, value_groups
 from churnlab._reason_text import reason_sentence
@@ -283,15 +282,30 @@ def _describe(feature: str, model: ChurnModel, lang: str, *, grouped: bool) -> t
     return spec.title(lang), spec.role
 
 
-def _direction(values: pd.Series, effect: pd.Series) -> str:
+#: Bins holding less than this share of the members do not decide a driver's direction.
+_DIRECTION_SHARE = 0.02
+#: A step against the trend smaller than this share of the effect's range is noise.
+_DIRECTION_SLACK = 0.1
+
+
+def _direction(values: pd.Series, effect: pd.Series, bins: int = 10) -> str:
+    """``up`` or ``down`` only when the effect is monotone along the value, across the bins
+    that hold most members (each at least 2 %); otherwise ``mixed`` (churn highest somewhere
+    between, or at both ends)."""
     numbers = pd.to_numeric(values, errors="coerce")
     known = numbers.notna()
     if known.sum() < 3 or numbers[known].nunique() < 2 or effect[known].nunique() < 2:
         return "mixed"
-    rho = spearmanr(numbers[known], effect[known]).statistic
-    if rho > 0.5:
+    table = effect[known].groupby(value_groups(numbers[known], bins=bins), observed=True)
+    table = table.agg(["mean", "size"]).sort_index()
+    means = table["mean"][table["size"] >= _DIRECTION_SHARE * known.sum()].to_numpy()
+    if len(means) < 2:
+        return "mixed"
+    slack = _DIRECTION_SLACK * (means.max() - means.min())
+    steps = np.diff(means)
+    if means[-1] - means[0] > slack and (steps >= -slack).all():
         return "up"
-    if rho < -0.5:
+    if means[0] - means[-1] > slack and (steps <= slack).all():
         return "down"
     return "mixed"
 

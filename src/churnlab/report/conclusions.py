@@ -36,6 +36,7 @@ _TEXT = {
         "direction_up": "{label} — the higher, the more members leave",
         "direction_down": "{label} — the lower, the more members leave",
         "direction_mixed": "{label}",
+        "direction_shape": "{label} — most leave at {high}, fewest at {low}",
         "and": " and ",
     },
     "ru": {
@@ -60,6 +61,7 @@ _TEXT = {
         "direction_up": "«{label}» — чем выше, тем больше уходят",
         "direction_down": "«{label}» — чем ниже, тем больше уходят",
         "direction_mixed": "«{label}»",
+        "direction_shape": "«{label}» — больше всего уходят при {high}, меньше всего при {low}",
         "and": " и ",
     },
 }
@@ -139,7 +141,7 @@ def write_conclusions(
     out.append(quality_text)
 
     top = drivers[:3]
-    phrases = [t[f"direction_{d['direction']}"].format(label=d["label"]) for d in top]
+    phrases = [_direction_phrase(d, t, lang) for d in top]
     drivers_text = t["drivers"].format(top="; ".join(phrases))
     levers = [d["label"] for d in top if d["role"] == "lever"]
     drivers_text += (
@@ -181,3 +183,27 @@ def write_conclusions(
     else:
         out.append(t["no_plan"])
     return out
+
+
+def _direction_phrase(driver: dict[str, Any], t: dict[str, str], lang: str) -> str:
+    """ "the higher, the more leave" for a monotone driver; where most and fewest leave for one
+    whose churn is highest between or at both ends (a one-way phrase would mislead)."""
+    if driver["direction"] != "mixed":
+        return t[f"direction_{driver['direction']}"].format(label=driver["label"])
+    shape = [b for b in driver.get("shape", []) if b["members"] > 0]
+    members = sum(b["members"] for b in shape)
+    shape = [b for b in shape if b["members"] >= 0.02 * members]
+    if len(shape) < 2:
+        return t["direction_mixed"].format(label=driver["label"])
+    high = max(shape, key=lambda b: b["churn_probability"])
+    low = min(shape, key=lambda b: b["churn_probability"])
+    return t["direction_shape"].format(
+        label=driver["label"], high=_value(high["value"], lang), low=_value(low["value"], lang)
+    )
+
+
+def _value(value: object, lang: str) -> str:
+    """A bin's label for a sentence: ``3`` (not 3.0), ``18–25``, or the category."""
+    if isinstance(value, float):
+        return _dec(value, 0 if value.is_integer() else 1, lang)
+    return str(value)
