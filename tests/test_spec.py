@@ -217,3 +217,19 @@ def test_titles_are_words_not_column_names() -> None:
     )
     long = FeatureSpec("x" * 150, "numeric").title()
     assert len(long) == 60 and "…" in long  # shortened for charts and sentences
+
+
+def test_a_row_counter_is_not_chosen_over_a_customer_id() -> None:
+    n = 40
+    frame = _table(
+        [0, 1] * (n // 2),
+        RowNumber=range(1, n + 1),
+        CustomerId=np.random.default_rng(0).choice(10**7, n, replace=False) + 15_000_000,
+    )
+    spec = infer_spec(frame, target_col="target")
+    assert spec.id_col == "CustomerId"
+    (aside,) = [s for s in spec.set_aside if s.column == "RowNumber"]
+    assert aside.kind == "row_number" and "row number" in aside.reason
+    # a row counter alone, unnamed: still better than nothing as the key
+    alone = infer_spec(_table([0, 1] * (n // 2), seq=range(n)), target_col="target")
+    assert alone.id_col == "seq"

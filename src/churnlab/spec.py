@@ -84,7 +84,8 @@ class SetAside:
     ----------
     column : str
     kind : str
-        Why, as a code: ``id_name``, ``id_distinct``, ``empty``, ``date``, ``constant``,
+        Why, as a code: ``id_name``, ``id_distinct``, ``row_number``, ``empty``, ``date``,
+        ``constant``,
         ``free_text``, ``bytes``, ``leakage``.
     detail : dict
         The figures the explanation quotes (``distinct``, ``auc``).
@@ -116,6 +117,10 @@ _ASIDE_TEXT: dict[str, dict[str, str]] = {
     "id_distinct": {
         "en": "identifier (a distinct value in every row)",
         "ru": "идентификатор (в каждой строке своё значение)",
+    },
+    "row_number": {
+        "en": "a row number (whole numbers rising by one), not a member id",
+        "ru": "номер строки (числа по порядку), а не идентификатор участника",
     },
     "empty": {"en": "empty (no values)", "ru": "пустой (нет значений)"},
     "date": {
@@ -428,6 +433,7 @@ def infer_spec(
 
     set_aside: list[SetAside] = []
     features: list[FeatureSpec] = []
+    candidates: list[tuple[str, str]] = []  # id-like columns: (name, kind), in table order
     for name in frame.columns:
         if name == target_col:
             continue
@@ -442,16 +448,17 @@ def infer_spec(
         if name not in keep and name not in GYM_COLUMNS:
             kind = _id_kind(name, column)
             if kind:
-                if id_col is None:
-                    id_col = name
-                else:
-                    set_aside.append(SetAside(name, kind))
+                candidates.append((name, kind))
                 continue
         feature, aside = _infer_feature(name, column, forced=name in keep)
         if aside is not None:
             set_aside.append(aside)
         elif feature is not None:
             features.append(feature)
+
+    if id_col is None and candidates:
+        id_col = _member_id(frame, candidates)
+    set_aside += [SetAside(name, kind) for name, kind in candidates if name != id_col]
 
     leaks = {
         f.name: auc
@@ -559,7 +566,40 @@ def _name_tokens(name: str) -> list[str]:
     return [t.lower() for t in re.split(r"[^0-9A-Za-zА-Яа-яЁё]+", spaced) if t]
 
 
+#: Words that name whom a row is about: a column named with one is a member id.
+_WHOM_TOKENS = {"customer", "member", "client", "account", "user", "subscriber", "клиент"}
+
+
+def _member_id(frame: pd.DataFrame, candidates: list[tuple[str, str]]) -> str:
+    """The member id among the id-like columns: one whose name says whom (a customer, member,
+    client or account) first, then one that is not a row counter (1..N in order), in table
+    order.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"RowNumber": range(1, 31), "CustomerId": range(7000, 7030)})
+    >>> _member_id(frame, [("RowNumber", "id_name"), ("CustomerId", "id_name")])
+    'CustomerId'
+    """
+
+    def rank(candidate: tuple[str, str]) -> tuple[int, int]:
+        name, _ = candidate
+        names_whom = bool(_WHOM_TOKENS & set(_name_tokens(name)))
+        return (not names_whom, _is_row_counter(frame[name]))
+
+    return min(candidates, key=rank)[0]  # min is stable: table order breaks ties
+
+
+def _is_row_counter(column: pd.Series) -> bool:
+    """Whether the column numbers the rows: whole numbers rising by one (0..N-1, 1..N)."""
+    if not pd.api.types.is_integer_dtype(column) or len(column) < 2:
+        return False
+    return bool((np.diff(column.to_numpy()) == 1).all())
+
+
 def _id_kind(name: str, column: pd.Series) -> str | None:
+    if _is_row_counter(column) and len(column) >= 20:
+        return "row_number"
     tokens = _name_tokens(name)
     if tokens and (
         tokens[-1] in _ID_TOKENS or tokens[0] in _ID_TOKENS or "".join(tokens) in _ID_TOKENS
