@@ -142,3 +142,17 @@ def test_a_bytes_column_is_set_aside(tmp_path: Path, gym: pd.DataFrame) -> None:
     assert result.exit_code == 0, result.output
     assert "set aside scan: raw bytes" in " ".join(result.stderr.split())
     assert len(pd.read_csv(tmp_path / "out" / "scores.csv")) == 500
+
+
+def test_currency_is_an_option(tmp_path: Path, members_csv: Path) -> None:
+    result = invoke("analyze", members_csv, "--out", tmp_path / "eur", "--currency", "EUR")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "eur" / "summary.json").read_text())
+    assert summary["plan"]["economics"]["currency"] == "EUR"
+    assert "EUR" in result.stdout and "USD" not in result.stdout  # the conclusions' sums
+    html = (tmp_path / "eur" / "report.html").read_text(encoding="utf-8")
+    assert "EUR" in html and "USD" not in html
+
+    refused = invoke("analyze", members_csv, "--out", tmp_path / "x", "--currency", " ")
+    assert refused.exit_code == 2 and "--currency" in refused.stderr
+    assert not (tmp_path / "x").exists()

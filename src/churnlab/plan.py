@@ -122,6 +122,8 @@ def _identifier(value: str) -> str:
 Positive = Annotated[float, AfterValidator(_positive)]
 NonNegative = Annotated[float, AfterValidator(_non_negative)]
 Share = Annotated[float, AfterValidator(_share)]
+#: A currency as reports show it: a code or a sign, "USD", "EUR", "₽".
+Currency = Annotated[str, Field(min_length=1, max_length=12, pattern=r"^\S(.*\S)?$")]
 #: A text by language code, e.g. ``{"en": "Renewal offer", "ru": "Предложение продлить"}``.
 Text = Annotated[dict[str, str], AfterValidator(_text)]
 
@@ -322,7 +324,7 @@ class Economics(_Model):
 
     fee: Positive = 50.0
     months_kept: Positive = 6.0
-    currency: str = "USD"
+    currency: Currency = "USD"
     offer_cost: NonNegative | None = None
     success_rate: Share | None = None
     budget: NonNegative | None = None

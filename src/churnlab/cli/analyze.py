@@ -76,6 +76,13 @@ def analyze(
     budget: Annotated[
         float | None, typer.Option("--budget", help="The most the campaign may cost.")
     ] = None,
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            "--currency",
+            help="The currency of --fee and every sum in the report (default: the playbook's).",
+        ),
+    ] = None,
     seed: SeedOpt = 0,
     store_url: StoreOpt = None,
     month: MonthOpt = None,
@@ -101,6 +108,7 @@ def analyze(
         offer_cost=offer_cost,
         success_rate=success_rate,
         budget=budget,
+        currency=currency,
     )
     frame, source = read_members(data, query=query, table=table)
     if source == BUNDLED and lang is Language.ru:
