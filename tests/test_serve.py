@@ -11,9 +11,10 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pandas as pd
@@ -81,16 +82,7 @@ def test_a_real_server_scores_and_keeps_member_data_out_of_its_log(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            assert time.monotonic() < deadline, "the server did not start in 60 s"
-            time.sleep(0.3)
+        _wait_until_up(base, server, lambda: server.stdout.read() if server.stdout else "")
         member = gym.drop(columns="Churn").head(1).to_dict("records")
         assert httpx.post(f"{base}/v1/score", json={"members": member}).status_code == 401
         answer = httpx.post(
@@ -109,6 +101,21 @@ def test_a_real_server_scores_and_keeps_member_data_out_of_its_log(
     assert "MEMBER-SECRET-42" not in log and "Avg_additional_charges_total" not in log
 
 
+def _wait_until_up(base: str, server: subprocess.Popen[Any], output: Callable[[], str]) -> None:
+    """Wait (60 s at most) until the server at ``base`` answers /health; fail with its
+    ``output`` if it exits first."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert server.poll() is None, output()
+        assert time.monotonic() < deadline, "the server did not start in 60 s"
+        time.sleep(0.3)
+
+
 @contextmanager
 def _serving(
     run_dir: Path, log: Path, *args: str, env: dict[str, str] | None = None
@@ -125,16 +132,7 @@ def _serving(
         server = subprocess.Popen(command, env=environment, stdout=output, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert server.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "the server did not start in 60 s"
-                time.sleep(0.3)
+            _wait_until_up(base, server, log.read_text)
             yield base
         finally:
             server.terminate()
