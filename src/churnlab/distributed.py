@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from churnlab.errors import ReadError, UsageError
-from churnlab.io import source_name
+from churnlab.io import parquet_files, source_name
 from churnlab.scoring import score_members
 from churnlab.spec import bytes_error
 from churnlab.validate import check_members, require_columns
@@ -223,9 +223,7 @@ def binary_columns(source: str | os.PathLike[str]) -> list[str]:
     import pyarrow.parquet as pq
 
     path = Path(source)
-    files = (
-        [path] if path.is_file() else sorted(path.rglob("*.parquet")) + sorted(path.rglob("*.pq"))
-    )
+    files = parquet_files(path)
     if not files:
         return []
     try:
@@ -243,9 +241,7 @@ def _row_groups(path: Path, name: str) -> tuple[list[tuple[str, int, int]], list
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    files = (
-        [path] if path.is_file() else sorted(path.rglob("*.parquet")) + sorted(path.rglob("*.pq"))
-    )
+    files = parquet_files(path)
     if not files:
         raise ReadError("the folder holds no .parquet files", file=name, fix="check the path")
     pieces: list[tuple[str, int, int]] = []

@@ -241,7 +241,7 @@ def _folder_batches(
     folder: Path, name: str, batch_rows: int, columns: list[str] | None
 ) -> tuple[Iterator[pd.DataFrame], int | None]:
     """The Parquet files of a folder (and its subfolders), in name order, as one table."""
-    files = sorted(folder.rglob("*.parquet")) + sorted(folder.rglob("*.pq"))
+    files = parquet_files(folder)
     if not files:
         raise ReadError(
             "is a folder without .parquet files",
@@ -531,10 +531,27 @@ def _is_url(source: str | os.PathLike[str]) -> bool:
     return "://" in os.fspath(source)
 
 
+def parquet_files(source: str | os.PathLike[str]) -> list[Path]:
+    """The Parquet files a source names: the file itself, or every ``.parquet`` / ``.pq`` file
+    below a folder, in path order (the order the rows of a folder are numbered in)."""
+    path = Path(source)
+    if path.is_file():
+        return [path]
+    return sorted(path.rglob("*.parquet")) + sorted(path.rglob("*.pq"))
+
+
+def is_csv(path: str | os.PathLike[str]) -> bool:
+    """Whether the file's name says CSV text (``.csv``, ``.txt``, ``.tsv``, also gzipped)."""
+    suffixes = [suffix.lower() for suffix in Path(path).suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    return bool(suffixes) and suffixes[-1] in _CSV_SUFFIXES
+
+
 def _file_format(path: Path, name: str) -> str:
-    suffixes = [suffix.lower() for suffix in path.suffixes]
-    if len(suffixes) >= 2 and suffixes[-1] == ".gz" and suffixes[-2] in _CSV_SUFFIXES:
+    if is_csv(path):
         return "csv"
+    suffixes = [suffix.lower() for suffix in path.suffixes]
     file_format = _FORMATS.get(suffixes[-1] if suffixes else "")
     if file_format is None:
         raise UsageError(

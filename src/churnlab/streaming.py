@@ -23,7 +23,14 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from churnlab.errors import UsageError
-from churnlab.io import atomic_output, neutralise_arrow_formulas, read_batches, source_name
+from churnlab.io import (
+    atomic_output,
+    is_csv,
+    neutralise_arrow_formulas,
+    parquet_files,
+    read_batches,
+    source_name,
+)
 from churnlab.scoring import score_members
 
 if TYPE_CHECKING:
@@ -188,8 +195,6 @@ def score_file(
 
 Scored = tuple[pa.Table, pd.DataFrame, pd.DataFrame]
 
-_CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
-
 
 def _ids_as_text(source: str | os.PathLike[str], id_col: str | None) -> str | None:
     """The id column, when the scores file must write it as text: when batches may disagree on
@@ -205,17 +210,14 @@ def _ids_as_text(source: str | os.PathLike[str], id_col: str | None) -> str | No
     path = Path(source)
     if path.is_dir():
         kinds = set()
-        for file in sorted(path.rglob("*.parquet")) + sorted(path.rglob("*.pq")):
+        for file in parquet_files(path):
             try:
                 schema = pq.read_schema(file)
             except (pa.ArrowException, OSError):
                 continue  # reported by the reader
             kinds |= {str(f.type) for f in schema if f.name.strip() == id_col}
         return id_col if len(kinds) > 1 else None
-    suffixes = [suffix.lower() for suffix in path.suffixes]
-    if suffixes and suffixes[-1] == ".gz":
-        suffixes.pop()
-    return id_col if suffixes and suffixes[-1] in _CSV_SUFFIXES else None
+    return id_col if is_csv(path) else None
 
 
 def ids_as_text(ids: pd.Series) -> pd.Series:
