@@ -380,13 +380,14 @@ def _missing(value: Any) -> bool:
 def _columns(
     members: list[dict[str, Any]], spec: DatasetSpec
 ) -> tuple[dict[str, np.ndarray], list[dict[str, Any]]]:
-    """The members' values, one array per feature, and the values no array can hold.
+    """The members' values, one object array per feature, and the values no category can be.
 
-    JSON carries values a number column cannot take: integers beyond the floating-point range
-    (a 400-digit ``Age``), ``Infinity`` and ``NaN`` literals, numbers beyond ``1e308`` (read as
-    infinite), lists and objects. Each such value is one problem, located at its member and
-    field as the other bad values are, and leaves a gap (None) in its column so the rest of
-    the request is still checked.
+    JSON carries values no column of a table would: integers beyond the floating-point range
+    (a 400-digit ``Age``), ``Infinity`` literals, numbers beyond ``1e308``, lists and objects.
+    In a number column the shared check (:func:`churnlab.validate.check_columns`) names them,
+    as it does in a table; a list or object given for a category is one problem here, located
+    at its member and field as the other bad values are, and leaves a gap (None) so the rest
+    of the request is still checked.
 
     Parameters
     ----------
@@ -421,18 +422,11 @@ def _columns(
 
 
 def _unusable(value: Any, kind: str) -> str | None:
-    """Why a JSON value cannot be a feature's value (None when it can: text is checked later)."""
-    if isinstance(value, dict | list):
-        return "not a number" if kind != "categorical" else "a list or object, not one value"
-    if kind == "categorical" or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        try:
-            float(value)
-        except OverflowError:
-            return "not a finite number"
-    elif isinstance(value, float) and math.isinf(value):
-        return "not a finite number"
+    """Why a JSON value cannot be a category (None when it can, and for every value of a
+    number column: the shared check names lists, objects, huge integers and infinities there,
+    as it does for tables)."""
+    if kind == "categorical" and isinstance(value, dict | list):
+        return "a list or object, not one value"
     return None
 
 
