@@ -187,6 +187,23 @@ class DatasetSpec:
     def feature_names(self) -> list[str]:
         return [f.name for f in self.features]
 
+    @property
+    def is_club_table(self) -> bool:
+        """Whether this is a fitness club's table: most of the club's columns
+        (:data:`GYM_COLUMNS`) are features with their known meaning (kind and range), so the
+        fitness playbook and the club's wording fit it.
+
+        Examples
+        --------
+        >>> gym_spec().is_club_table
+        True
+        >>> bank = (GYM_COLUMNS["Age"], FeatureSpec("Balance", "numeric"))
+        >>> DatasetSpec("Exited", 1, bank).is_club_table
+        False
+        """
+        known = sum(_club_definition(f) is not None for f in self.features)
+        return known > len(GYM_COLUMNS) / 2
+
     def feature(self, name: str) -> FeatureSpec:
         for f in self.features:
             if f.name == name:
@@ -299,6 +316,16 @@ GYM_COLUMNS: dict[str, FeatureSpec] = {
         ),
     )
 }
+
+
+def _club_definition(feature: FeatureSpec) -> FeatureSpec | None:
+    """The club's definition of ``feature`` when it is one of the club's columns with its known
+    kind and range (whatever role it was given), else None."""
+    known = GYM_COLUMNS.get(feature.name)
+    if known is None:
+        return None
+    same = (known.kind, known.min, known.max, known.integer)
+    return known if (feature.kind, feature.min, feature.max, feature.integer) == same else None
 
 
 def gym_spec() -> DatasetSpec:
