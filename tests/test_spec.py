@@ -117,7 +117,7 @@ def test_kinds(telco: pd.DataFrame) -> None:
         "Contract": "categorical",
         "MonthlyCharges": "numeric",
         "TotalCharges": "numeric",
-        "TechSupport": "categorical",
+        "TechSupport": "binary",  # two-valued text: Yes/No
     }
     assert spec.feature("tenure").integer and not spec.feature("MonthlyCharges").integer
 
