@@ -376,12 +376,16 @@ def club_definition(feature: FeatureSpec) -> FeatureSpec | None:
     'months since first visit'
     >>> club_definition(FeatureSpec("Lifetime", "numeric", integer=True)) is None  # in days
     True
+    >>> club_definition(FeatureSpec("Partner", "binary", 0, 1, True, values=("No", "Yes")))
     """
     known = GYM_COLUMNS.get(feature.name)
     if known is None:
         return None
-    same = (known.kind, known.min, known.max, known.integer)
-    return known if (feature.kind, feature.min, feature.max, feature.integer) == same else None
+
+    def meaning(f: FeatureSpec) -> tuple[Any, ...]:
+        return (f.kind, f.min, f.max, f.integer, f.values)
+
+    return known if meaning(feature) == meaning(known) else None
 
 
 def gym_spec() -> DatasetSpec:
