@@ -219,7 +219,7 @@ def test_drivers_and_data_are_described(en: Analysis, en_html: str) -> None:
     for pair in en.summary.data.correlated_pairs:
         labels = {f.feature: f.label for f in en.summary.data.features}
         assert labels[pair["a"]] in page.texts and labels[pair["b"]] in page.texts
-    assert t("levers", "en") in page.texts and t("traits", "en") in page.texts
+    assert t("levers", "en", club=True) in page.texts and t("traits", "en") in page.texts
 
 
 def test_without_members_or_campaign_those_parts_are_left_out(en: Analysis) -> None:

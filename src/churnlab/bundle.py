@@ -219,9 +219,7 @@ def load_bundle(
     if model is not None:
         fitted = load_model(model)
         playbook = default_playbook(fitted.spec_)
-        return Bundle(
-            model=fitted, segmenter=None, playbook=playbook, economics=playbook.economics
-        )
+        return Bundle(model=fitted, segmenter=None, playbook=playbook, economics=playbook.economics)
     folder = Path(run)  # type: ignore[arg-type]
     missing = [n for n in (MODEL, SUMMARY) if not (folder / n).is_file()]
     if missing:

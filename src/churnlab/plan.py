@@ -35,7 +35,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, TypeAlias
@@ -499,7 +499,7 @@ def builtin_playbook(name: str) -> Playbook:
     return _builtin(name).model_copy(deep=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _builtin(name: str) -> Playbook:
     """The built-in playbook ``name``, read once (a playbook is frozen, so it can be shared)."""
     file = f"{name}.yaml"

@@ -140,13 +140,12 @@ def write_conclusions(
     Examples
     --------
     >>> from churnlab.report.summary import FeatureProfile
-    >>> data = DataSummary("t.csv", 10, 0, 10, 3, 0.3, None, [],
-    ...                    [FeatureProfile("tenure", "tenure", "numeric", "unknown", 20.0, 5.0, [])],
-    ...                    {}, [])
+    >>> tenure = FeatureProfile("tenure", "tenure", "numeric", "unknown", 20.0, 5.0, [])
+    >>> data = DataSummary("t.csv", 10, 0, 10, 3, 0.3, None, [], [tenure], {}, [])
     >>> quality = ModelQuality("logistic", {}, {}, 5, 0.5,
     ...                        {"roc_auc": 0.8, "ece": 0.02}, {"roc_auc": 0.01}, {})
-    >>> tenure = {"label": "tenure", "role": "unknown", "direction": "down"}
-    >>> write_conclusions(data, quality, [tenure], [], {})[2]
+    >>> driver = {"label": "tenure", "role": "unknown", "direction": "down"}
+    >>> write_conclusions(data, quality, [driver], [], {})[2]
     'Churn is driven most by: tenure — the lower, the more members leave. Which of these the \
 business can move is not known: no feature was given a role. Mark the columns it can act on with \
 --lever COL and the fixed ones with --trait COL.'
