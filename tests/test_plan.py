@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _wording import fitness_words
 from churnlab.errors import DataError, UsageError
 from churnlab.features import DERIVED_METRICS
 from churnlab.plan import (
@@ -27,25 +28,6 @@ from churnlab.plan import (
 from churnlab.spec import DatasetSpec, FeatureSpec, gym_spec, infer_spec
 
 CYRILLIC = re.compile("[а-яА-ЯёЁ]")
-#: Words that belong to a fitness club, in English and Russian (stems, matched case-insensitively).
-FITNESS_WORDS = [
-    "training",
-    "trainer",
-    "workout",
-    "class",
-    "café",
-    "cafe",
-    "club",
-    "gym",
-    "visit",
-    "тренир",
-    "тренер",
-    "клуб",
-    "кафе",
-    "занят",
-    "абонемент",
-    "посещ",
-]
 BUILTIN_TEXT = (
     resources.files("churnlab.playbooks").joinpath("fitness.yaml").read_text(encoding="utf-8")
 )
@@ -526,10 +508,6 @@ def _texts(playbook: Playbook, lang: str) -> list[str]:
     for m in playbook.measures:
         texts += [m.title[lang], m.description[lang], (m.audience or {})[lang]]
     return texts
-
-
-def fitness_words(text: str) -> list[str]:
-    return [word for word in FITNESS_WORDS if word in text.lower()]
 
 
 def test_the_fitness_words_are_found_in_the_fitness_playbook(playbook: Playbook) -> None:
