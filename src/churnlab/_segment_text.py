@@ -275,16 +275,16 @@ def phrase_for(
         return Phrase(feature.name, f"{label}: {category}", predicate, generic=True)
     high = direction == "high"
     value = _named_value(feature, high)
-    if value is not None:  # a binary held as text other than yes/no: "mostly gender “Male”"
+    if value is not None:  # a binary held as text other than yes/no: "gender: mostly Male"
         if lang == "en":
             return Phrase(
                 feature.name,
-                f"mostly {label} “{value}”",
+                f"{label}: mostly {value}",
                 f"more often have {label} “{value}”",
                 generic=True,
             )
         return Phrase(
-            feature.name, f"чаще {label} «{value}»", f"чаще {label} «{value}»", generic=True
+            feature.name, f"{label}: чаще {value}", f"чаще {label} «{value}»", generic=True
         )
     if feature.kind == "binary":
         often = words["more_often" if high else "less_often"]
@@ -512,7 +512,11 @@ def describe(
         groups.add(phrase.group)
         kind = "share" if item.get("category") is not None else feature.kind
         unit = _UNITS.get(feature.name, {}).get(lang, "")
-        pair = _pair_text(item["segment_mean"], item["overall_mean"], kind, unit, lang)
+        segment_mean, overall_mean = item["segment_mean"], item["overall_mean"]
+        if _named_value(feature, high=False) is not None and direction == "low":
+            # "more often have gender “Female”": the share of Female, not of Male
+            segment_mean, overall_mean = 1 - segment_mean, 1 - overall_mean
+        pair = _pair_text(segment_mean, overall_mean, kind, unit, lang)
         said.append(f"{phrase.predicate} ({pair})")
     if not said:
         return f"{text} {words['alike']}"

@@ -136,6 +136,13 @@ def analyze(
             checked.failures, file=source, fix="no row can be used; correct the values above"
         )
     X, y = usable[spec.feature_names], usable[spec.target_col].astype(int).to_numpy()
+    if min(np.bincount(y, minlength=2)) < 2 and len(checked.failures):
+        raise ValidationError(
+            checked.failures,
+            file=source,
+            fix="too few usable rows are left (a model needs two members who left and two who "
+            "stayed); correct the values above",
+        )
 
     step(STEPS[1])
     model = ChurnModel(spec, folds=folds, random_state=random_state).fit(X, y)
@@ -277,6 +284,7 @@ def profile_data(
                 stayers_mean=float(values[~left].mean()) if numeric else None,
                 leavers_mean=float(values[left].mean()) if numeric else None,
                 churn_by_value=_churn_by_value(values, y),
+                values=None if feature.values is None else list(feature.values),
             )
         )
     numeric_columns = [f.name for f in spec.features if f.kind != "categorical"]

@@ -869,6 +869,8 @@ def _unlike_club(name: Any, column: pd.Series) -> str | None:
     if possible.sum() >= CLUB_FIT_SHARE * len(values):
         return None
     impossible = values[~possible]
+    if known.min is not None and impossible.min() < known.min:
+        return f"its values go down to {_number(float(impossible.min()))}, not {wanted}"
     return f"its values reach {_number(float(impossible.max()))}, not {wanted}"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -63,7 +63,11 @@ def analyze(
     ),
     playbook_path: Annotated[
         Path | None,
-        typer.Option("--playbook", help="A playbook YAML (default: the fitness-club playbook)."),
+        typer.Option(
+            "--playbook",
+            help="A playbook YAML (default: the built-in one that fits the table: fitness for a "
+            "club's table, subscription for any other).",
+        ),
     ] = None,
     fee: Annotated[float | None, typer.Option("--fee", help="Monthly fee (member value).")] = None,
     offer_cost: Annotated[
@@ -94,7 +98,7 @@ def analyze(
     """Why members leave, who they are, whom to call with what: the report and its exports."""
     from churnlab.analysis import STEPS
     from churnlab.analysis import analyze as run_analysis
-    from churnlab.plan import load_playbook
+    from churnlab.plan import builtin_playbook, default_playbook, load_playbook
     from churnlab.report.export import OUTPUTS, write_outputs
 
     started = time.perf_counter()
@@ -105,15 +109,16 @@ def analyze(
         )
     refuse_overwriting_inputs({}, [data, playbook_path], folders={"--out": out_dir})
     store = open_store(store_url)
-    playbook = load_playbook(playbook_path)
-    economics = playbook.economics.override(
-        fee=fee,
-        months_kept=months_kept,
-        offer_cost=offer_cost,
-        success_rate=success_rate,
-        budget=budget,
-        currency=currency,
-    )
+    given = load_playbook(playbook_path) if playbook_path is not None else None
+    overrides: dict[str, Any] = {
+        "fee": fee,
+        "months_kept": months_kept,
+        "offer_cost": offer_cost,
+        "success_rate": success_rate,
+        "budget": budget,
+        "currency": currency,
+    }
+    (given or builtin_playbook("fitness")).economics.override(**overrides)  # checked before work
     frame, source = read_members(data, query=query, table=table)
     if source == BUNDLED and lang is Language.ru:
         source = "встроенная таблица клуба"
@@ -127,6 +132,11 @@ def analyze(
         levers=lever,
         traits=trait,
     )
+    playbook = given or default_playbook(spec)
+    if given is None:
+        name = playbook.name.get(lang.value, playbook.name["en"])
+        err.print(f"playbook: [bold]{escape(name)}[/] (built in; your own: --playbook FILE.yaml)")
+    economics = playbook.economics.override(**overrides)
     with progress("analysing", total=len(STEPS)) as advance:
         analysis = run_analysis(
             frame,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -133,8 +134,11 @@ class _Page:
             text = text.rstrip("0").rstrip(mark)
         return text
 
-    def value_label(self, value: Any, kind: str | None) -> str:
-        """A value or range of a feature as people write it: yes/no, 1–2, 0.35–0.79."""
+    def value_label(self, value: Any, kind: str | None, words: Sequence[str] | None = None) -> str:
+        """A value or range of a feature as people write it: yes/no (or a binary's own
+        ``words`` for 0 and 1, such as Female/Male), 1–2, 0.35–0.79."""
+        if words is not None and _finite(value) and float(value) in (0.0, 1.0):
+            return str(words[int(value)])
         if isinstance(value, bool) or (
             kind == "binary" and _finite(value) and float(value) in (0.0, 1.0)
         ):
@@ -226,6 +230,10 @@ class _Page:
     def kinds(self) -> dict[str, str]:
         return {f.feature: f.kind for f in self.summary.data.features}
 
+    def words(self) -> dict[str, list[str] | None]:
+        """Each binary feature held as text: its words for 0 and 1."""
+        return {f.feature: f.values for f in self.summary.data.features}
+
     def labels(self) -> dict[str, str]:
         return {f.feature: f.label for f in self.summary.data.features}
 
@@ -284,7 +292,7 @@ class _Page:
             level = "high" if rate > average * 1.25 else "low" if rate < average * 0.75 else "mid"
             rows.append(
                 {
-                    "value": self.value_label(item.get("value"), f.kind),
+                    "value": self.value_label(item.get("value"), f.kind, f.values),
                     "rate": self.pct(rate, 0 if rate >= 0.1 else 1),
                     "width": _width(rate),
                     "members": self.num(item.get("members")),
@@ -412,7 +420,8 @@ class _Page:
         shapes = []
         for d in [d for d in drivers if d.get("shape")][:SHAPES]:
             kind = kinds.get(str(d["feature"]))
-            labels = [self.value_label(p.get("value"), kind) for p in d["shape"]]
+            words = self.words().get(str(d["feature"]))
+            labels = [self.value_label(p.get("value"), kind, words) for p in d["shape"]]
             color = charts.ROLE_COLORS[charts.known_role(d["role"])]
             shapes.append(
                 {

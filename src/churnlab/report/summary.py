@@ -26,6 +26,7 @@ class FeatureProfile:
     stayers_mean: float | None
     leavers_mean: float | None
     churn_by_value: list[dict[str, Any]]  # {"value", "members", "churn_rate"}
+    values: list[str] | None = None  # a binary held as text: its words for 0 and 1
 
 
 @dataclass(frozen=True)
