@@ -452,6 +452,21 @@ TRAIN_ERRORS = {
         [],
         ["not a readable CSV table"],
     ),
+    "the target given as a lever": (
+        lambda frame, path: frame.to_csv(path, index=False),
+        ["--lever", "Churn"],
+        ["column 'Churn'", "--lever names a column the model does not use", "it is the target"],
+    ),
+    "a lever and a trait at once": (
+        lambda frame, path: frame.to_csv(path, index=False),
+        ["--lever", "Age", "--trait", "Age"],
+        ["column 'Age'", "both as a lever and as a trait"],
+    ),
+    "a lever that is no column": (
+        lambda frame, path: frame.to_csv(path, index=False),
+        ["--trait", "Agee"],
+        ["no column 'Agee'", "did you mean 'Age'?"],
+    ),
 }
 
 
@@ -704,3 +719,27 @@ def test_no_developer_notes_on_a_users_stderr(small_gym: pd.DataFrame) -> None:
         )
         assert done.returncode == 0, done.stderr
         assert "pipeline" not in done.stderr and "arithmetic" not in done.stderr, done.stderr
+
+
+def test_club_names_holding_other_meanings_are_read_from_their_data_and_said_once(
+    small_gym: pd.DataFrame, tmp_path: Path
+) -> None:
+    """A telecom's gender (Female/Male) and a bank's Lifetime in days train, with one line."""
+    frame = small_gym.assign(
+        gender=small_gym["gender"].map({0: "Female", 1: "Male"}),
+        Lifetime=small_gym["Lifetime"] * 30 + 700,
+    )
+    frame.to_csv(tmp_path / "members.csv", index=False)
+    result = invoke("train", "members.csv", "--model", "m.churnlab", "--folds", "3")
+    assert_ok(result)
+    lines = [line for line in result.stderr.splitlines() if "club" in line]
+    assert len(lines) == 1, result.stderr
+    assert "gender (it holds text (Female, Male), not 0 or 1)" in lines[0]
+    assert "Lifetime (its values reach" in lines[0] and "not 0 to 600)" in lines[0]
+    spec = read_manifest(tmp_path / "m.churnlab")["spec"]
+    kinds = {f["name"]: (f["kind"], f["values"]) for f in spec["features"]}
+    assert kinds["gender"] == ("binary", ["Female", "Male"])
+    assert kinds["Lifetime"] == ("numeric", None)
+    scored = invoke("score", "members.csv", "--model", "m.churnlab", "--out", "s.csv")
+    assert_ok(scored)
+    assert len(pd.read_csv(tmp_path / "s.csv")) == len(frame)  # every row scored as text

@@ -642,6 +642,14 @@ SHAPES: dict[str, tuple[Callable[[dict[str, Any]], bytes], str]] = {
         manifest_edit(set_path("spec.features.0.kind", "code")),
         "spec's feature",
     ),
+    "manifest binary feature of three texts": (
+        manifest_edit(set_path("spec.features.0.values", ["No", "Yes", "Maybe"])),
+        "spec's feature",
+    ),
+    "manifest binary feature whose texts are one": (
+        manifest_edit(set_path("spec.features.0.values", ["Yes", " yes"])),
+        "spec's feature",
+    ),
     "manifest feature with an unknown field": (
         manifest_edit(set_path("spec.features.0.code", "x")),
         "unexpected keyword argument",

@@ -277,7 +277,9 @@ def test_a_table_unlike_the_clubs(telco: pd.DataFrame) -> None:
     # the raw table, numbers as text with blanks, falls into the same segments
     np.testing.assert_array_equal(segmenter.predict(telco), segmenter.labels_)
 
-    feature_words = {f.title() for f in spec.features} | set(X["Contract"]) | set(X["TechSupport"])
+    tech_support = spec.feature("TechSupport").values  # two-valued text: a binary feature
+    assert tech_support == ("No", "Yes")
+    feature_words = {f.title() for f in spec.features} | set(X["Contract"]) | set(tech_support)
     assert {"monthly charges", "tech support"} <= feature_words  # words, not MonthlyCharges
     for lang in ("en", "ru"):
         found = describe_segments(X, segmenter.labels_, y, spec, lang=lang)
@@ -287,7 +289,8 @@ def test_a_table_unlike_the_clubs(telco: pd.DataFrame) -> None:
             # generic names are built from the features' words: "Low tenure, high monthly charges"
             assert any(word in portrait.name for word in feature_words), portrait.name
             assert not re.search(r"[a-z][A-Z]|_", portrait.name), portrait.name  # no identifiers
-            assert re.match(r"^(High|Low|Высокий|Низкий|Contract|Tech support) ", portrait.name)
+            starts = r"^(High|Low|Mostly|Rarely|Высокий|Низкий|Чаще|Реже|Contract|Tech support) "
+            assert re.match(starts, portrait.name), portrait.name
         if lang == "ru":
             assert all(CYRILLIC.search(p.description) for p in found)
             assert "по клубу" not in found[0].description

@@ -117,7 +117,7 @@ def test_kinds(telco: pd.DataFrame) -> None:
         "Contract": "categorical",
         "MonthlyCharges": "numeric",
         "TotalCharges": "numeric",
-        "TechSupport": "categorical",
+        "TechSupport": "binary",  # two-valued text: Yes/No
     }
     assert spec.feature("tenure").integer and not spec.feature("MonthlyCharges").integer
 
@@ -233,3 +233,139 @@ def test_a_row_counter_is_not_chosen_over_a_customer_id() -> None:
     # a row counter alone, unnamed: still better than nothing as the key
     alone = infer_spec(_table([0, 1] * (n // 2), seq=range(n)), target_col="target")
     assert alone.id_col == "seq"
+
+
+# --- club columns only where their values fit; two-valued text; roles ---------------------------
+
+
+def test_club_columns_whose_values_do_not_fit_are_read_from_their_data(gym: pd.DataFrame) -> None:
+    frame = gym.assign(
+        gender=gym["gender"].map({0: "Female", 1: "Male"}),
+        Lifetime=gym["Lifetime"] * 30 + 400,  # days, not months: most above the club's 600
+    )
+    spec = infer_spec(frame)
+    assert spec.feature("gender") == DatasetSpec.from_dict(spec.to_dict()).feature("gender")
+    assert spec.feature("gender").kind == "binary"
+    assert spec.feature("gender").values == ("Female", "Male")
+    assert spec.feature("gender").label == {}  # not the club's label
+    lifetime = spec.feature("Lifetime")
+    assert (lifetime.kind, lifetime.min, lifetime.max, lifetime.role) == (
+        "numeric",
+        None,
+        None,
+        "unknown",
+    )
+    assert set(spec.unlike_club) == {"gender", "Lifetime"}
+    top = f"{int(frame['Lifetime'].max()):,}"
+    assert spec.unlike_club["Lifetime"] == f"its values reach {top}, not 0 to 600"
+    assert spec.feature("Age") == gym_spec().feature("Age")  # the rest keep the club's meaning
+    assert spec.is_club_table  # 11 of the club's 13 columns still hold its meaning
+
+
+def test_a_few_impossible_values_keep_the_club_meaning_and_are_named(gym: pd.DataFrame) -> None:
+    from churnlab.errors import ValidationError
+    from churnlab.validate import check_training_table
+
+    frame = gym.copy()
+    frame.loc[[3, 7], "Age"] = [-4, 250]  # 2 of 4,000: mistakes to fix, not another meaning
+    spec = infer_spec(frame)
+    assert spec.feature("Age") == gym_spec().feature("Age") and not spec.unlike_club
+    with pytest.raises(ValidationError) as info:
+        check_training_table(frame, spec)
+    assert info.value.failures["row"].tolist() == [3, 7]
+
+
+@pytest.mark.parametrize(
+    ("texts", "values"),
+    [
+        (["Yes", "No"], ("No", "Yes")),
+        (["no", "yes"], ("no", "yes")),
+        (["True", "False"], ("False", "True")),
+        (["Y", "N"], ("N", "Y")),
+        (["да", "нет"], ("нет", "да")),
+        (["Male", "Female"], ("Female", "Male")),
+        (["M", "F"], ("F", "M")),
+    ],
+)
+def test_two_valued_text_is_a_binary_feature_named_by_its_values(
+    texts: list[str], values: tuple[str, str]
+) -> None:
+    rng = np.random.default_rng(3)
+    column = rng.choice(texts, 60).astype(object)
+    column[:3] = [f" {texts[0].upper()} ", "", None]  # case, spaces and blanks as exports have
+    frame = _table([0, 1] * 30, flag=column)
+    feature = infer_spec(frame, target_col="target").feature("flag")
+    assert (feature.kind, feature.values) == ("binary", values)
+    codes, other = feature.numbers(frame["flag"])
+    expected = [
+        np.nan if v is None or not v.strip() else float(v.strip().lower() == values[1].lower())
+        for v in column
+    ]
+    np.testing.assert_array_equal(codes.to_numpy(), np.array(expected))
+    assert not other.any()
+
+
+def test_a_value_outside_the_two_is_named_when_checking() -> None:
+    from churnlab.validate import check_members
+
+    flag = np.random.default_rng(5).choice(["Yes", "No"], 30)
+    frame = _table([0, 1] * 15, flag=flag)
+    spec = infer_spec(frame, target_col="target")
+    assert spec.feature("flag").values == ("No", "Yes")
+    checked = check_members(frame.assign(flag=["Yes", "maybe", "No", *flag[3:]]), spec)
+    assert checked.rejects[["row", "column", "reason"]].values.tolist() == [
+        [1, "flag", "must be No or Yes"]
+    ]
+    assert checked.members.loc[0, "flag"] == 1.0 and checked.members.loc[2, "flag"] == 0.0
+
+
+def test_given_roles_override_the_inferred_ones(gym: pd.DataFrame) -> None:
+    frame = gym.assign(plan=np.where(gym["Contract_period"] > 1, "long", "short"))
+    spec = infer_spec(frame, levers=["plan", "Age"], traits=["Partner"])
+    roles = {f.name: f.role for f in spec.features}
+    assert (roles["plan"], roles["Age"], roles["Partner"]) == ("lever", "lever", "trait")
+    assert roles["Lifetime"] == "trait" and roles["Group_visits"] == "lever"  # the club's
+    assert infer_spec(frame).feature("plan").role == "unknown"  # no role given
+    assert spec.is_club_table  # a role changes no meaning
+
+
+@pytest.mark.parametrize(
+    ("levers", "traits", "message"),
+    [
+        (["visits"], ["visits"], "both as a lever and as a trait"),
+        (["member_id"], [], r"\(it is the member id\)"),
+        (["target"], [], r"\(it is the target\)"),
+        ([], ["notes"], r"\(it is set aside: free text"),
+        (["vistis"], [], "no column 'vistis'"),
+    ],
+)
+def test_roles_for_columns_that_are_not_features_are_refused(
+    levers: list[str], traits: list[str], message: str
+) -> None:
+    n = 40
+    frame = _table(
+        [0, 1] * (n // 2),
+        member_id=[f"m{i}" for i in range(n)],
+        notes=[f"called about bill number {i} on a long afternoon" for i in range(n)],
+    )
+    with pytest.raises(SchemaError, match=message) as info:
+        infer_spec(frame, target_col="target", levers=levers, traits=traits)
+    assert info.value.column == (levers or traits)[0]
+
+
+def test_club_wording_and_derived_metrics_only_where_the_club_meaning_holds() -> None:
+    from churnlab._reason_text import reason_sentence
+    from churnlab.derived import derived_metrics_for
+    from churnlab.spec import GYM_COLUMNS, FeatureSpec
+
+    days = FeatureSpec("Lifetime", "numeric", integer=True)  # read from its data
+    charges = GYM_COLUMNS["Avg_additional_charges_total"]
+    club = DatasetSpec("Churn", 1, (GYM_COLUMNS["Lifetime"], charges))
+    other = DatasetSpec("Churn", 1, (days, charges))
+    assert [m.name for m in derived_metrics_for(club)] == ["charges_per_month"]
+    assert derived_metrics_for(other) == ()
+    member = {"Lifetime": 1860.0}
+    assert (
+        reason_sentence("Lifetime", member, 2.0, club) == "a member for only 1860 months (+2 pts)"
+    )
+    assert reason_sentence("Lifetime", member, 2.0, other) == "lifetime: 1,860 (+2 pts)"

@@ -1,7 +1,9 @@
 """Plain sentences for a member's reasons to leave, in English and Russian.
 
-The club's columns and the derived metrics have their own sentences ("contract ends in 1 month");
-any other feature gets "label: value". Each sentence ends with the reason's effect on the
+The club's columns (where they hold the club's meaning, see :func:`churnlab.spec.club_definition`)
+and the derived metrics have their own sentences ("contract ends in 1 month"); any other feature
+gets "label: value", the value as the table spells it ("gender: Female") or a number written for
+reading ("total trans amt: 8,526"). Each sentence ends with the reason's effect on the
 member's probability, in percentage points.
 """
 
@@ -11,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from churnlab.derived import DERIVED_METRICS
-from churnlab.spec import DatasetSpec
+from churnlab.spec import DatasetSpec, FeatureSpec, club_definition
 
 Member = Mapping[str, Any]
 Sentence = Callable[[Member], str]
@@ -139,16 +141,45 @@ def reason_sentence(
     'contract ends in 1 month (+21 pts)'
     >>> reason_sentence("Lifetime", {"Lifetime": 0}, 9.6, gym_spec(), "ru")
     'клиент меньше месяца (+10 п.п.)'
+    >>> from churnlab.spec import DatasetSpec, FeatureSpec
+    >>> bank = DatasetSpec("Exited", 1, (FeatureSpec("Total_Trans_Amt", "numeric"),
+    ...                                  FeatureSpec("Gender", "binary", 0, 1, values=("F", "M"))))
+    >>> reason_sentence("Total_Trans_Amt", {"Total_Trans_Amt": 8526.0}, 4.2, bank)
+    'total trans amt: 8,526 (+4 pts)'
+    >>> reason_sentence("Gender", {"Gender": 0.0}, 1.2, bank)
+    'gender: F (+1 pts)'
     """
     lang = lang if lang in _SENTENCES else "en"
-    text = _known_sentence(feature, member, lang)
+    known = _feature(feature, spec)
+    text = _known_sentence(feature, member, lang, known)
     if text is None:
-        label = _label(feature, spec, lang)
-        text = f"{label}: {_format(member.get(feature))}"
+        label = (
+            _DERIVED[feature].title(lang) if feature in _DERIVED else _title(feature, known, lang)
+        )
+        value = member.get(feature)
+        shown = known.value_text(value) if known is not None else None
+        text = f"{label}: {shown if shown is not None else _format(value)}"
     return f"{text} (+{points:.0f} {_POINTS[lang]})"
 
 
-def _known_sentence(feature: str, member: Member, lang: str) -> str | None:
+def _feature(name: str, spec: DatasetSpec) -> FeatureSpec | None:
+    try:
+        return spec.feature(name)
+    except KeyError:
+        return None
+
+
+def _title(name: str, feature: FeatureSpec | None, lang: str) -> str:
+    return name if feature is None else feature.title(lang)
+
+
+def _known_sentence(
+    feature: str, member: Member, lang: str, known: FeatureSpec | None
+) -> str | None:
+    """The club's own sentence for ``feature``: for a derived metric, or a club column that
+    holds the club's meaning."""
+    if feature not in _DERIVED and (known is None or club_definition(known) is None):
+        return None
     template = _SENTENCES[lang].get(feature)
     if template is None:
         return None
@@ -158,18 +189,10 @@ def _known_sentence(feature: str, member: Member, lang: str) -> str | None:
         return None
 
 
-def _label(feature: str, spec: DatasetSpec, lang: str) -> str:
-    if feature in _DERIVED:
-        return _DERIVED[feature].title(lang)
-    try:
-        return spec.feature(feature).title(lang)
-    except KeyError:
-        return feature
-
-
 def _format(value: Any) -> str:
-    if isinstance(value, float):
+    """A value for reading: ``8526.0`` -> ``8,526``, ``1039.054`` -> ``1,039.05``."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
         if value != value:  # NaN
             return "—"
-        return f"{value:.0f}" if value.is_integer() else f"{value:.2f}"
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
     return str(value)

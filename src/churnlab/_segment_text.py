@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from churnlab.spec import FeatureSpec
+from churnlab.spec import YES_WORDS, FeatureSpec, club_definition
 
 __all__ = ["LANGS", "Phrase", "check_lang", "describe", "name_segments", "phrase_for"]
 
@@ -253,7 +253,7 @@ def phrase_for(
     'high tenure'
     """
     words = _WORDS[lang]
-    club = _CLUB.get(feature.name)
+    club = _CLUB.get(feature.name) if club_definition(feature) is not None else None
     if club is not None:
         phrase = club[direction][lang]
         if feature.name in _CLUB_BINARY:
@@ -274,6 +274,18 @@ def phrase_for(
         )
         return Phrase(feature.name, f"{label}: {category}", predicate, generic=True)
     high = direction == "high"
+    value = _named_value(feature, high)
+    if value is not None:  # a binary held as text other than yes/no: "mostly gender “Male”"
+        if lang == "en":
+            return Phrase(
+                feature.name,
+                f"mostly {label} “{value}”",
+                f"more often have {label} “{value}”",
+                generic=True,
+            )
+        return Phrase(
+            feature.name, f"чаще {label} «{value}»", f"чаще {label} «{value}»", generic=True
+        )
     if feature.kind == "binary":
         often = words["more_often" if high else "less_often"]
         qualifier = (
@@ -294,6 +306,14 @@ def phrase_for(
         f"{label} {'выше' if high else 'ниже'}",
         generic=True,
     )
+
+
+def _named_value(feature: FeatureSpec, high: bool) -> str | None:
+    """The text a binary feature holds for 1 (``high``) or 0, when it is text other than a
+    yes/no pair (a yes/no feature reads as "mostly" or "rarely" its label)."""
+    if feature.values is None or feature.values[1].strip().lower() in YES_WORDS:
+        return None
+    return feature.values[1 if high else 0]
 
 
 # --- numbers -----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from churnlab.spec import DatasetSpec, Role
+from churnlab.spec import DatasetSpec, Role, club_definition
 
 __all__ = [
     "DERIVED_METRICS",
@@ -117,7 +117,8 @@ DERIVED_METRICS: tuple[DerivedMetric, ...] = (
 
 
 def derived_metrics_for(spec: DatasetSpec) -> tuple[DerivedMetric, ...]:
-    """The metrics whose inputs are all numeric features of ``spec``.
+    """The metrics whose inputs are all features of ``spec`` that hold the club's meaning
+    (:func:`churnlab.spec.club_definition`: a ``Lifetime`` in days is not the club's).
 
     Examples
     --------
@@ -125,5 +126,5 @@ def derived_metrics_for(spec: DatasetSpec) -> tuple[DerivedMetric, ...]:
     >>> [m.name for m in derived_metrics_for(gym_spec())]
     ['visits_trend', 'visits_ratio', 'contract_used', 'charges_per_month']
     """
-    numeric = {f.name for f in spec.features if f.kind != "categorical"}
-    return tuple(m for m in DERIVED_METRICS if set(m.inputs) <= numeric)
+    club = {f.name for f in spec.features if club_definition(f) is not None}
+    return tuple(m for m in DERIVED_METRICS if set(m.inputs) <= club)

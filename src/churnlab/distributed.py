@@ -306,6 +306,8 @@ def train_on_dask(
     positive: Any = None,
     id_col: str | None = None,
     keep: tuple[str, ...] = (),
+    levers: tuple[str, ...] = (),
+    traits: tuple[str, ...] = (),
     random_state: int = 0,
 ) -> ChurnModel:
     """Train a churn model on a Parquet file or folder bigger than one machine's memory.
@@ -351,7 +353,14 @@ def train_on_dask(
             raise bytes_error(column, name, "--id" if column == id_col else "--keep")
     sample = _head(frame, lengths, TUNING_ROWS)
     spec = infer_spec(
-        sample, target_col=target_col, positive=positive, id_col=id_col, keep=keep, source=name
+        sample,
+        target_col=target_col,
+        positive=positive,
+        id_col=id_col,
+        keep=keep,
+        levers=levers,
+        traits=traits,
+        source=name,
     )
     if binary:  # left out by the reader: said in the spec, as on one machine
         aside = tuple(SetAside(column, "bytes") for column in binary if column != target_col)

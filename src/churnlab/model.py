@@ -18,7 +18,7 @@ from churnlab.errors import SchemaError, UsageError, ValidationError
 from churnlab.evaluate import best_threshold, classification_metrics
 from churnlab.learners import LEARNERS
 from churnlab.scorer import TIERS, risk_codes
-from churnlab.spec import DatasetSpec, infer_spec, parse_numbers
+from churnlab.spec import DatasetSpec, infer_spec
 from churnlab.validate import check_members, require_columns
 
 __all__ = ["MIN_TUNE_ROWS", "TUNE_ROWS", "ChurnModel", "data_hash"]
@@ -291,11 +291,12 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             if feature.kind == "categorical":
                 columns[feature.name] = column.astype(object)
                 continue
-            numbers, not_numbers = parse_numbers(column)
+            numbers, not_numbers = feature.numbers(column)
+            wanted = "a number" if feature.values is None else " or ".join(feature.values)
             if not_numbers.any():
                 rows = np.flatnonzero(not_numbers.to_numpy()).tolist()
                 raise SchemaError(
-                    f"holds text that is not a number ({column.iloc[rows[0]]!r})",
+                    f"holds text that is not {wanted} ({column.iloc[rows[0]]!r})",
                     column=feature.name,
                     rows=rows,
                     fix="score through churnlab.score_members, which sets such rows aside",

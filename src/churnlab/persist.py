@@ -861,6 +861,18 @@ def _whole(value: Any, least: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= least
 
 
+def _text_pair(values: Any) -> bool:
+    """Whether a feature's ``values`` is absent or two distinct texts (a binary held as text)."""
+    if values is None:
+        return True
+    return (
+        isinstance(values, list)
+        and len(values) == 2
+        and all(isinstance(v, str) for v in values)
+        and values[0].strip().lower() != values[1].strip().lower()
+    )
+
+
 def _spec_problem(spec: Any) -> str | None:
     """What is wrong with a manifest's spec (None if nothing)."""
     if not isinstance(spec, dict) or not isinstance(spec.get("target_col"), str):
@@ -881,6 +893,7 @@ def _spec_problem(spec: Any) -> str | None:
             or f.get("role", "unknown") not in ("lever", "trait", "unknown")
             or not isinstance(f.get("integer", False), bool)
             or not isinstance(f.get("label", {}), dict)
+            or not _text_pair(f.get("values"))
             or any(v is not None and not _finite(v) for v in (low, high))
             or (low is not None and high is not None and low > high)
         ):

@@ -43,7 +43,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from churnlab import _segment_text as text
-from churnlab.spec import GYM_COLUMNS, DatasetSpec, parse_numbers
+from churnlab.spec import GYM_COLUMNS, DatasetSpec
 from churnlab.validate import require_columns
 
 __all__ = ["Portrait", "Segmenter", "describe_segments"]
@@ -446,7 +446,7 @@ def _feature_arrays(
         elif pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
             columns[feature.name] = pd.Series(column).to_numpy(dtype=float, na_value=np.nan)
         else:
-            columns[feature.name] = parse_numbers(pd.Series(column))[0].to_numpy(dtype=float)
+            columns[feature.name] = feature.numbers(pd.Series(column))[0].to_numpy(dtype=float)
     return columns
 
 

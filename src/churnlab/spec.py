@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -26,6 +26,8 @@ __all__ = [
     "DatasetSpec",
     "FeatureSpec",
     "SetAside",
+    "binary_codes",
+    "club_definition",
     "gym_spec",
     "infer_spec",
     "parse_numbers",
@@ -60,6 +62,10 @@ class FeatureSpec:
         (age, gender).
     label : dict
         Human names by language code, e.g. ``{"en": "age", "ru": "возраст"}``.
+    values : tuple of (str, str), optional
+        For a binary feature held as text (``("No", "Yes")``, ``("Female", "Male")``): the text
+        that means 0 and the text that means 1, as the table spells them. Reports show these;
+        the model sees 0 and 1. None for a binary column of numbers or booleans.
     """
 
     name: str
@@ -69,11 +75,39 @@ class FeatureSpec:
     integer: bool = False
     role: Role = "unknown"
     label: Mapping[str, str] = field(default_factory=dict)
+    values: tuple[str, str] | None = None
 
     def title(self, lang: str = "en") -> str:
         """The feature's human name in ``lang``, or its column name in words
         (:func:`churnlab._names.humanise`: ``IsActiveMember`` -> "is active member")."""
         return self.label.get(lang) or self.label.get("en") or humanise(self.name)
+
+    def numbers(self, column: pd.Series) -> tuple[pd.Series, pd.Series]:
+        """The column as this (numeric or binary) feature's numbers, and a mask of the cells
+        that are not one: 0 and 1 for a binary held as text (:func:`binary_codes`), numbers
+        read from text otherwise (:func:`parse_numbers`).
+
+        Examples
+        --------
+        >>> partner = FeatureSpec("Partner", "binary", 0, 1, values=("No", "Yes"))
+        >>> partner.numbers(pd.Series(["Yes", "no", "?"]))[0].tolist()[:2]
+        [1.0, 0.0]
+        """
+        if self.values is not None:
+            return binary_codes(column, self.values)
+        return parse_numbers(column)
+
+    def value_text(self, code: Any) -> str | None:
+        """The table's text for a binary feature's ``code`` (0 or 1), when it holds text.
+
+        Examples
+        --------
+        >>> FeatureSpec("gender", "binary", 0, 1, values=("Female", "Male")).value_text(1.0)
+        'Male'
+        """
+        if self.values is None or code not in (0, 1):
+            return None
+        return self.values[int(code)]
 
 
 @dataclass(frozen=True)
@@ -167,6 +201,10 @@ class DatasetSpec:
         The member id, carried to every output.
     set_aside : tuple of SetAside
         Columns left out of the model, with the reason (identifiers, free text, leakage ...).
+    unlike_club : dict
+        Columns named as one of the club's (:data:`GYM_COLUMNS`) whose values do not fit the
+        club's meaning, so were read from their data like any other column: name -> why
+        (``{"gender": "it holds text (Female, Male), not 0/1"}``).
 
     Examples
     --------
@@ -182,6 +220,7 @@ class DatasetSpec:
     features: tuple[FeatureSpec, ...]
     id_col: str | None = None
     set_aside: tuple[SetAside, ...] = ()
+    unlike_club: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def feature_names(self) -> list[str]:
@@ -201,7 +240,7 @@ class DatasetSpec:
         >>> DatasetSpec("Exited", 1, bank).is_club_table
         False
         """
-        known = sum(_club_definition(f) is not None for f in self.features)
+        known = sum(club_definition(f) is not None for f in self.features)
         return known > len(GYM_COLUMNS) / 2
 
     def feature(self, name: str) -> FeatureSpec:
@@ -216,6 +255,8 @@ class DatasetSpec:
         out["positive_label"] = _jsonable(self.positive_label)
         for f in out["features"]:
             f["label"] = dict(f["label"])
+            f["values"] = None if f["values"] is None else list(f["values"])
+        out["unlike_club"] = dict(self.unlike_club)
         return out
 
     @classmethod
@@ -223,10 +264,16 @@ class DatasetSpec:
         return cls(
             target_col=data["target_col"],
             positive_label=data["positive_label"],
-            features=tuple(FeatureSpec(**f) for f in data["features"]),
+            features=tuple(_feature_from_dict(f) for f in data["features"]),
             id_col=data.get("id_col"),
             set_aside=tuple(SetAside(**s) for s in data.get("set_aside", ())),
+            unlike_club=dict(data.get("unlike_club", {})),
         )
+
+
+def _feature_from_dict(data: Mapping[str, Any]) -> FeatureSpec:
+    values = data.get("values")
+    return FeatureSpec(**{**data, "values": None if values is None else tuple(values)})
 
 
 def _jsonable(value: Any) -> Any:
@@ -318,14 +365,27 @@ GYM_COLUMNS: dict[str, FeatureSpec] = {
 }
 
 
-def _club_definition(feature: FeatureSpec) -> FeatureSpec | None:
+def club_definition(feature: FeatureSpec) -> FeatureSpec | None:
     """The club's definition of ``feature`` when it is one of the club's columns with its known
-    kind and range (whatever role it was given), else None."""
+    kind and range (whatever role it was given), else None: the club's sentences, phrases and
+    derived metrics apply to it only then.
+
+    Examples
+    --------
+    >>> club_definition(GYM_COLUMNS["Lifetime"]).label["en"]
+    'months since first visit'
+    >>> club_definition(FeatureSpec("Lifetime", "numeric", integer=True)) is None  # in days
+    True
+    >>> club_definition(FeatureSpec("Partner", "binary", 0, 1, True, values=("No", "Yes")))
+    """
     known = GYM_COLUMNS.get(feature.name)
     if known is None:
         return None
-    same = (known.kind, known.min, known.max, known.integer)
-    return known if (feature.kind, feature.min, feature.max, feature.integer) == same else None
+
+    def meaning(f: FeatureSpec) -> tuple[Any, ...]:
+        return (f.kind, f.min, f.max, f.integer, f.values)
+
+    return known if meaning(feature) == meaning(known) else None
 
 
 def gym_spec() -> DatasetSpec:
@@ -396,6 +456,8 @@ def infer_spec(
     positive: Any = None,
     id_col: str | None = None,
     keep: Iterable[str] = (),
+    levers: Iterable[str] = (),
+    traits: Iterable[str] = (),
     source: str | None = None,
     random_state: int = 0,
 ) -> DatasetSpec:
@@ -414,6 +476,10 @@ def infer_spec(
         The member id column. When not given, the first identifier-like column is used.
     keep : iterable of str
         Columns to keep as features even though they look like identifiers, free text or leakage.
+    levers, traits : iterable of str
+        Features the business can move (``levers``: a contract, a plan, a price) and ones it
+        cannot (``traits``: age, region). They override the club's known roles; any other
+        feature outside the club's columns has the role ``"unknown"`` (not given).
     source : str, optional
         The file the table came from, for messages.
     random_state : int
@@ -437,9 +503,18 @@ def infer_spec(
     >>> spec = infer_spec(frame, target_col="status")
     >>> spec.positive_label, spec.id_col, spec.feature_names
     ('left', 'member_id', ['visits', 'plan'])
+
+    Two-valued text is a binary feature; a club column whose values do not fit the club's
+    meaning is read from its data:
+
+    >>> frame = frame.assign(gender=["Female", "Male", "Male", "Female", "Male", "Female"])
+    >>> spec = infer_spec(frame, target_col="status", levers=["plan"])
+    >>> spec.feature("gender").values, spec.feature("plan").role, spec.unlike_club["gender"]
+    (('Female', 'Male'), 'lever', 'it holds text (Female, Male), not 0 or 1')
     """
     keep = set(keep)
-    unknown = [c for c in [*keep, *([id_col] if id_col else [])] if c not in frame.columns]
+    roles = _given_roles(levers, traits, source=source)
+    unknown = [c for c in [*keep, *roles, *([id_col] if id_col else [])] if c not in frame.columns]
     if unknown:
         raise SchemaError(
             f"no column {unknown[0]!r} in the table",
@@ -460,6 +535,7 @@ def infer_spec(
 
     set_aside: list[SetAside] = []
     features: list[FeatureSpec] = []
+    unlike_club: dict[str, str] = {}
     candidates: list[tuple[str, str]] = []  # id-like columns: (name, kind), in table order
     for name in frame.columns:
         if name == target_col:
@@ -472,12 +548,15 @@ def infer_spec(
             continue
         if name == id_col:
             continue
-        if name not in keep and name not in GYM_COLUMNS:
+        unfit = _unlike_club(name, column)
+        if unfit is not None:
+            unlike_club[str(name)] = unfit
+        if name not in keep and (name not in GYM_COLUMNS or unfit is not None):
             kind = _id_kind(name, column)
             if kind:
                 candidates.append((name, kind))
                 continue
-        feature, aside = _infer_feature(name, column, forced=name in keep)
+        feature, aside = _infer_feature(name, column, forced=name in keep, as_club=unfit is None)
         if aside is not None:
             set_aside.append(aside)
         elif feature is not None:
@@ -491,10 +570,11 @@ def infer_spec(
         f.name: auc
         for f in features
         if f.name not in keep
-        if (auc := _solo_auc(frame[f.name], y, f.kind, random_state)) >= LEAKAGE_AUC
+        if (auc := _solo_auc(frame[f.name], y, f, random_state)) >= LEAKAGE_AUC
     }
     features = [f for f in features if f.name not in leaks]
     set_aside += [SetAside(name, "leakage", {"auc": auc}) for name, auc in leaks.items()]
+    features = _with_roles(features, roles, set_aside, id_col, target_col, source)
     if not features:
         raise SchemaError(
             "no column is left to learn from",
@@ -508,7 +588,58 @@ def infer_spec(
         features=tuple(features),
         id_col=id_col,
         set_aside=tuple(set_aside),
+        unlike_club=unlike_club,
     )
+
+
+def _given_roles(
+    levers: Iterable[str], traits: Iterable[str], *, source: str | None
+) -> dict[str, Role]:
+    roles: dict[str, Role] = {name: "lever" for name in levers}
+    for name in traits:
+        if roles.get(name) == "lever":
+            raise SchemaError(
+                "the column is given both as a lever and as a trait",
+                file=source,
+                column=name,
+                fix=f"give it once: --lever {name} or --trait {name}",
+            )
+        roles[name] = "trait"
+    return roles
+
+
+def _with_roles(
+    features: list[FeatureSpec],
+    roles: Mapping[str, Role],
+    set_aside: list[SetAside],
+    id_col: str | None,
+    target_col: str,
+    source: str | None,
+) -> list[FeatureSpec]:
+    """``features`` with the roles the user gave; a role for a column that is no feature is an
+    error naming why it is not one."""
+    used = {f.name for f in features}
+    why = {a.column: a.reason for a in set_aside}
+    for name, role in roles.items():
+        if name in used:
+            continue
+        reason = (
+            "it is the target"
+            if name == target_col
+            else "it is the member id"
+            if name == id_col
+            else f"it is set aside: {why[name]}"
+            if name in why
+            else "it is not a feature"
+        )
+        raise SchemaError(
+            f"--{role} names a column the model does not use ({reason})",
+            file=source,
+            column=name,
+            fix=f"leave out --{role} {name}"
+            + (f", or keep it as a feature with --keep {name}" if name in why else ""),
+        )
+    return [replace(f, role=roles[f.name]) if f.name in roles else f for f in features]
 
 
 def encode_target(target: pd.Series, positive: Any) -> pd.Series:
@@ -707,10 +838,86 @@ def _share_parsed(column: pd.Series) -> float:
     return float(numbers.notna().sum() / filled) if filled else 0.0
 
 
+#: The share of a club column's values that must be possible under the club's meaning for the
+#: column to keep it (a few impossible values are then errors to fix, named row by row).
+CLUB_FIT_SHARE = 0.95
+#: Texts that mean 1 in a two-valued text column ("Yes" of "No"/"Yes").
+YES_WORDS = {"yes", "y", "true", "t", "да", "истина"}
+
+
+def _unlike_club(name: Any, column: pd.Series) -> str | None:
+    """Why the values of a column named as one of the club's do not fit the club's meaning
+    (None when they do, or when the name is not the club's)."""
+    known = GYM_COLUMNS.get(name)
+    if known is None or column.isna().all():
+        return None
+    numbers, not_numbers = parse_numbers(column)
+    filled = int(numbers.notna().sum() + not_numbers.sum())
+    if not_numbers.sum() > (1 - CLUB_FIT_SHARE) * filled:
+        shown = ", ".join(map(str, sorted(column[not_numbers].astype(str).unique())[:2]))
+        wanted = "0 or 1" if known.kind == "binary" else "numbers"
+        return f"it holds text ({shown}), not {wanted}"
+    values = numbers.dropna().to_numpy(dtype=float)
+    if known.kind == "binary":
+        possible = (values == 0) | (values == 1)
+        wanted = "0 or 1"
+    else:
+        low = -np.inf if known.min is None else known.min
+        high = np.inf if known.max is None else known.max
+        possible = (values >= low) & (values <= high)
+        wanted = f"{_number(known.min)} to {_number(known.max)}"
+    if possible.sum() >= CLUB_FIT_SHARE * len(values):
+        return None
+    impossible = values[~possible]
+    return f"its values reach {_number(float(impossible.max()))}, not {wanted}"
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "any"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+
+
+def binary_codes(column: pd.Series, values: tuple[str, str]) -> tuple[pd.Series, pd.Series]:
+    """0 and 1 for a binary feature held as text (``values``: the text for 0 and for 1, matched
+    whatever the case and surrounding spaces); blanks become missing.
+
+    Returns the codes (float) and a mask of the cells that hold any other value. A column of
+    numbers is taken as codes already (a table :func:`churnlab.validate.check_members` coerced).
+
+    Examples
+    --------
+    >>> codes, other = binary_codes(pd.Series(["Yes", " no", "", None, "maybe"]), ("No", "Yes"))
+    >>> codes.tolist()[:2], other.tolist()
+    ([1.0, 0.0], [False, False, False, False, True])
+    """
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        codes = column.astype(float)
+        return codes, (codes.notna() & ~codes.isin([0.0, 1.0])).astype(bool)
+    text = column.astype("string").str.strip().str.lower().replace("", pd.NA)
+    codes = text.map({values[0].strip().lower(): 0.0, values[1].strip().lower(): 1.0})
+    codes = codes.astype(float)
+    return codes, (text.notna() & codes.isna()).fillna(False).astype(bool)
+
+
+def _text_pair(column: pd.Series) -> tuple[str, str] | None:
+    """The two values of a two-valued text column, the one meaning 0 first ("No" before "Yes";
+    otherwise in alphabetical order, "Female" before "Male"), each as the table most often
+    spells it; None when the column holds more or fewer than two."""
+    text = column.dropna().astype(str).str.strip()
+    text = text[text != ""]
+    keys = text.str.lower()
+    if keys.nunique() != 2:
+        return None
+    spelling = {key: group.value_counts().index[0] for key, group in text.groupby(keys)}
+    first, second = sorted(spelling, key=lambda key: (key in YES_WORDS, key))
+    return spelling[first], spelling[second]
+
+
 def _infer_feature(
-    name: str, column: pd.Series, *, forced: bool
+    name: str, column: pd.Series, *, forced: bool, as_club: bool = True
 ) -> tuple[FeatureSpec | None, SetAside | None]:
-    if name in GYM_COLUMNS:
+    if as_club and name in GYM_COLUMNS:
         return GYM_COLUMNS[name], None
     if column.isna().all():
         return None, SetAside(name, "empty")
@@ -725,6 +932,9 @@ def _infer_feature(
             distinct = column.nunique()
             if distinct <= 1 and not forced:
                 return None, SetAside(name, "constant")
+            pair = _text_pair(column)
+            if pair is not None:
+                return FeatureSpec(str(name), "binary", 0, 1, integer=True, values=pair), None
             lengths = column.dropna().astype(str).str.len()
             free_text = distinct > MAX_CATEGORIES or (
                 distinct > FREE_TEXT_SHARE * len(column) and lengths.mean() > 20
@@ -743,18 +953,18 @@ def _infer_feature(
     return FeatureSpec(str(name), "numeric", integer=integer), None
 
 
-def _solo_auc(column: pd.Series, y: pd.Series, kind: Kind, random_state: int) -> float:
+def _solo_auc(column: pd.Series, y: pd.Series, feature: FeatureSpec, random_state: int) -> float:
     """How well one feature alone ranks leavers above stayers (0.5: not at all; 1: perfectly)."""
     known = y.notna()
     y = y[known].astype(int)
     if y.nunique() < 2:
         return 0.5
-    if kind == "categorical":
+    if feature.kind == "categorical":
         score = _out_of_fold_rate(
             column[known].astype("string").fillna("<missing>"), y, random_state
         )
     else:
-        numbers = parse_numbers(column[known])[0]
+        numbers = feature.numbers(column[known])[0]
         numbers = numbers.where(np.isfinite(numbers))  # inf: refused by the check, not ranked
         score = numbers.fillna(numbers.median() if numbers.notna().any() else 0.0)
     from sklearn.metrics import roc_auc_score  # here: scoring never needs scikit-learn's import

@@ -219,6 +219,11 @@ def _coerce(
     if feature.kind == "categorical":
         text = pd.Series(raw, dtype=object).astype("string").str.strip().replace("", pd.NA)
         return text.to_numpy(dtype=object, na_value=np.nan), []
+    if feature.values is not None:  # a binary feature held as text: "No"/"Yes" -> 0/1
+        column = pd.Series(raw, dtype=None if raw.dtype.kind in "biuf" else object)
+        codes, other = feature.numbers(column)
+        wanted = f"must be {feature.values[0]} or {feature.values[1]}"
+        return codes.to_numpy(dtype=float), [(wanted, m) for m in [other.to_numpy()] if m.any()]
     numbers = _as_numbers(raw)
     problems: list[tuple[str, np.ndarray]] = []
     if numbers is None:  # text among the numbers: parse it, and flag what is not a number

@@ -79,6 +79,17 @@ KeepOpt = Annotated[
         "(id-like, free text, leakage). Repeatable.",
     ),
 ]
+LeverOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--lever",
+        help="A feature the business can move (a plan, a price, a contract). Repeatable.",
+    ),
+]
+TraitOpt = Annotated[
+    list[str] | None,
+    typer.Option("--trait", help="A feature the business cannot move (age, region). Repeatable."),
+]
 
 
 class LearnerChoice(StrEnum):
@@ -166,11 +177,27 @@ def spec_for(
     positive: str | None,
     id_col: str | None,
     keep: list[str] | None,
+    levers: list[str] | None = None,
+    traits: list[str] | None = None,
 ) -> DatasetSpec:
-    """Infer the spec and tell the user what was set aside."""
+    """Infer the spec and tell the user what was set aside, and which columns named as the
+    club's were read from their data instead."""
     spec = infer_spec(
-        frame, target_col=target, positive=positive, id_col=id_col, keep=keep or (), source=source
+        frame,
+        target_col=target,
+        positive=positive,
+        id_col=id_col,
+        keep=keep or (),
+        levers=levers or (),
+        traits=traits or (),
+        source=source,
     )
+    if spec.unlike_club:
+        columns = "; ".join(
+            f"[bold]{escape(shorten(name))}[/] ({escape(why)})"
+            for name, why in spec.unlike_club.items()
+        )
+        err.print(f"not the club's columns of these names, so read from their data: {columns}")
     if spec.id_col:
         err.print(f"member id: [bold]{escape(shorten(spec.id_col))}[/]")
     for aside in spec.set_aside:

@@ -16,6 +16,7 @@ from churnlab.cli._common import (
     DataArg,
     IdOpt,
     KeepOpt,
+    LeverOpt,
     MonthOpt,
     PositiveOpt,
     QueryOpt,
@@ -23,6 +24,7 @@ from churnlab.cli._common import (
     StoreOpt,
     TableOpt,
     TargetOpt,
+    TraitOpt,
     err,
     handles_errors,
     open_store,
@@ -49,6 +51,8 @@ def analyze(
     positive: PositiveOpt = None,
     id_col: IdOpt = None,
     keep: KeepOpt = None,
+    lever: LeverOpt = None,
+    trait: TraitOpt = None,
     query: QueryOpt = None,
     table: TableOpt = None,
     out_dir: Annotated[
@@ -113,7 +117,16 @@ def analyze(
     frame, source = read_members(data, query=query, table=table)
     if source == BUNDLED and lang is Language.ru:
         source = "встроенная таблица клуба"
-    spec = spec_for(frame, source, target=target, positive=positive, id_col=id_col, keep=keep)
+    spec = spec_for(
+        frame,
+        source,
+        target=target,
+        positive=positive,
+        id_col=id_col,
+        keep=keep,
+        levers=lever,
+        traits=trait,
+    )
     with progress("analysing", total=len(STEPS)) as advance:
         analysis = run_analysis(
             frame,

@@ -18,6 +18,7 @@ from churnlab.cli._common import (
     KeepOpt,
     LearnerChoice,
     LearnerOpt,
+    LeverOpt,
     PositiveOpt,
     QueryOpt,
     SchedulerOpt,
@@ -25,6 +26,7 @@ from churnlab.cli._common import (
     StoreOpt,
     TableOpt,
     TargetOpt,
+    TraitOpt,
     err,
     handles_errors,
     open_store,
@@ -47,6 +49,8 @@ def train(
     positive: PositiveOpt = None,
     id_col: IdOpt = None,
     keep: KeepOpt = None,
+    lever: LeverOpt = None,
+    trait: TraitOpt = None,
     query: QueryOpt = None,
     table: TableOpt = None,
     learner: LearnerOpt = LearnerChoice.auto,
@@ -76,14 +80,23 @@ def train(
     refuse_overwriting_inputs({"--model": model_path}, [data])
     if engine is Engine.dask:
         _train_on_dask(data, model_path, target, positive, id_col, keep, learner, seed,
-                       scheduler, store_url)  # fmt: skip
+                       scheduler, store_url, levers=lever, traits=trait)  # fmt: skip
         return
     if scheduler is not None:
         raise UsageError("--scheduler needs --engine dask", fix="add --engine dask")
     started = time.perf_counter()
     store = open_store(store_url)
     frame, source = read_members(data, query=query, table=table)
-    spec = spec_for(frame, source, target=target, positive=positive, id_col=id_col, keep=keep)
+    spec = spec_for(
+        frame,
+        source,
+        target=target,
+        positive=positive,
+        id_col=id_col,
+        keep=keep,
+        levers=lever,
+        traits=trait,
+    )
     X, y = check_training_table(frame, spec, source=source)
     sampled = f" (tuned on {tune_rows:,})" if len(X) > tune_rows else ""
     with progress(f"training on {len(X):,} members{sampled}"):
@@ -126,6 +139,9 @@ def _train_on_dask(
     seed: int,
     scheduler: str | None,
     store_url: str | None,
+    *,
+    levers: list[str] | None,
+    traits: list[str] | None,
 ) -> None:
     """`train --engine dask`: LightGBM on the cluster, calibrated on held-out rows."""
     from churnlab.distributed import HOLDOUT, dask_client, read_parquet_partitions, train_on_dask
@@ -152,6 +168,8 @@ def _train_on_dask(
             positive=positive,
             id_col=id_col,
             keep=tuple(keep or ()),
+            levers=tuple(levers or ()),
+            traits=tuple(traits or ()),
             random_state=seed,
         )
     _save_and_record(store, model, model_path, data, rows=rows)
