@@ -202,9 +202,9 @@ def mentions(text: str, name: str) -> bool:
 UNGROUPED = re.compile(r"(?<![\d.,])\d{4,}|\d[eE][+-]\d")
 GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+")
 
-#: Words of the fitness playbook and the club's wording.
+#: Words of the fitness playbook and the club's wording ("training data" is the model's).
 FITNESS_EN = re.compile(
-    r"\b(training|trainers?|class|classes|café|cafe|clubs?|club's|gyms?)\b", re.I
+    r"\b(training(?! data)|trainers?|class|classes|café|cafe|clubs?|club's|gyms?)\b", re.I
 )
 FITNESS_RU = re.compile(r"тренир|клуб|кафе", re.I)
 
