@@ -254,8 +254,21 @@ def test_a_club_name_with_another_meaning_is_inferred_and_named(
     else:
         assert feature.kind == "binary"
     message = flat(run.ok("train").stderr)
-    near = rf"\b{column}\b.{{0,160}}\bclub|\bclub.{{0,160}}\b{column}\b"
-    assert re.search(near, message), message
+    assert re.search(_near_club(column), message), message
+
+
+def _near_club(column: str) -> str:
+    """A column named within a sentence's length of the word 'club', either way round."""
+    return rf"\b{column}\b.{{0,160}}\bclub|\bclub.{{0,160}}\b{column}\b"
+
+
+def test_a_club_name_whose_values_fit_is_not_flagged(runs: Runs) -> None:
+    """The bank's Age holds years within the club's range: it keeps the club's meaning, and no
+    message says otherwise."""
+    run = runs("bank")
+    assert run.frame["Age"].between(10, 100).all()
+    assert run.model().spec.feature("Age").kind == "numeric"
+    assert not re.search(_near_club("Age"), flat(run.ok("train").stderr)), run.ok("train").stderr
 
 
 # --------------------------------------------------------------------------------------------
