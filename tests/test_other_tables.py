@@ -140,30 +140,32 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
 
 
 class _TextNodes(HTMLParser):
-    """The text a reader sees in a page: every text node outside scripts and styles."""
+    """The text a reader sees in a page: every text node outside scripts and styles, and
+    whether it is in a chart (an inline SVG)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.nodes: list[str] = []
+        self.nodes: list[tuple[str, bool]] = []
         self._hidden = 0
+        self._charts = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
-            self._hidden += 1
+        self._hidden += tag in ("script", "style")
+        self._charts += tag == "svg"
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
-            self._hidden -= 1
+        self._hidden -= tag in ("script", "style")
+        self._charts -= tag == "svg"
 
     def handle_data(self, data: str) -> None:
         if not self._hidden and data.strip():
-            self.nodes.append(" ".join(data.split()))
+            self.nodes.append((" ".join(data.split()), self._charts > 0))
 
 
-def text_nodes(html: str) -> list[str]:
+def text_nodes(html: str, *, charts_only: bool = False) -> list[str]:
     parser = _TextNodes()
     parser.feed(html)
-    return parser.nodes
+    return [text for text, in_chart in parser.nodes if in_chart or not charts_only]
 
 
 def reasons(members: pd.DataFrame) -> pd.Series:
@@ -184,7 +186,8 @@ def prose(run: Run) -> list[str]:
     texts += [g["action"] for g in summary["plan"]["target_groups"]]
     members = run.members()
     texts += reasons(members).tolist() + members["segment_name"].astype(str).tolist()
-    texts += [node for node in text_nodes(run.report()) if " " in node]  # sentences, not cells
+    html = run.report()  # its sentences and charts; a table cell may name a column as it is
+    texts += [node for node in text_nodes(html) if " " in node] + text_nodes(html, charts_only=True)
     return texts
 
 
