@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _wording import fitness_words
 from churnlab.analysis import Analysis, analyze
+from churnlab.plan import builtin_playbook
 from churnlab.spec import gym_spec, infer_spec
 
 
@@ -127,3 +129,53 @@ def test_too_good_to_be_true_is_flagged(telco: pd.DataFrame) -> None:
     spec = infer_spec(frame, keep=["cancel_flag"])
     analysis = analyze(frame, spec, source="telco.csv")
     assert "too_good" in analysis.summary.quality.warnings
+
+
+# --- which playbook, and the words, on a table unlike the club's -------------------------------
+
+
+@pytest.fixture(scope="module")
+def telco_analysis(telco: pd.DataFrame) -> Analysis:
+    return analyze(telco, infer_spec(telco), source="telco.csv")
+
+
+def test_a_table_unlike_the_club_gets_the_subscription_playbook(telco_analysis: Analysis) -> None:
+    subscription = builtin_playbook("subscription")
+    assert telco_analysis.playbook == subscription
+    plan = telco_analysis.summary.plan
+    assert plan["playbook"] == {
+        "name": subscription.name["en"],
+        "builtin": "subscription",
+        "file": "churnlab/playbooks/subscription.yaml",
+    }
+    used = {g["measure"] for g in plan["target_groups"]}
+    assert len(used) >= 3 and used <= {m.id for m in subscription.measures}
+    assert telco_analysis.summary.meta["club_table"] is False
+
+
+def test_a_table_unlike_the_club_is_spoken_of_as_any_business(telco_analysis: Analysis) -> None:
+    summary = telco_analysis.summary
+    texts = [
+        *summary.conclusions,
+        *(g[key] for g in summary.plan["target_groups"] for key in ("name", "action")),
+        *telco_analysis.members["recommended_measure"].unique(),
+        *(s["description"] for s in summary.segments),
+    ]
+    for text in texts:
+        assert not fitness_words(text), text
+    # no feature has a role, so the conclusions name no lever and say how to give roles
+    assert {d["role"] for d in summary.drivers} == {"unknown"}
+    drivers = next(c for c in summary.conclusions if c.startswith("Churn is driven most by"))
+    assert "--lever COL" in drivers and "--trait COL" in drivers
+    assert "Of these the" not in drivers and "None of these is a lever" not in drivers
+
+
+def test_the_club_table_keeps_the_fitness_playbook(club_analysis: Analysis) -> None:
+    assert club_analysis.playbook == builtin_playbook("fitness")
+    assert club_analysis.summary.plan["playbook"]["builtin"] == "fitness"
+    assert club_analysis.summary.meta["club_table"] is True
+    levers = [d["label"] for d in club_analysis.summary.drivers[:3] if d["role"] == "lever"]
+    assert levers, "the club's top drivers include levers"
+    assert f"Of these the club can act on {' and '.join(levers)}." in " ".join(
+        club_analysis.summary.conclusions
+    )

@@ -147,6 +147,17 @@ def test_dashboard_is_russian_for_a_russian_bundle(bundle: Bundle) -> None:
     assert "Members at risk" not in html
 
 
+def test_a_role_not_given_is_shown_as_such_not_as_a_trait() -> None:
+    from churnlab.api.dashboard import DASHBOARD, STATIC_DIR
+
+    assert DASHBOARD["en"]["unknown"] == "role not given"
+    assert DASHBOARD["ru"]["unknown"] == "роль не задана"
+    script = (STATIC_DIR / "dashboard.js").read_text(encoding="utf-8")
+    style = (STATIC_DIR / "dashboard.css").read_text(encoding="utf-8")
+    assert '? d.role : "unknown"' in script
+    assert ".badge.unknown" in style and "li.unknown" in style
+
+
 def test_dashboard_is_not_in_the_api_schema(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert "/" not in paths and not any(p.startswith("/static") for p in paths)

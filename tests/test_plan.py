@@ -12,9 +12,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _wording import fitness_words
 from churnlab.errors import DataError, UsageError
 from churnlab.features import DERIVED_METRICS
-from churnlab.plan import Economics, Playbook, build_plan, load_playbook
+from churnlab.plan import (
+    BUILTIN_PLAYBOOKS,
+    Economics,
+    Playbook,
+    build_plan,
+    builtin_playbook,
+    default_playbook,
+    load_playbook,
+    recommend,
+)
+from churnlab.spec import DatasetSpec, FeatureSpec, gym_spec, infer_spec
 
 CYRILLIC = re.compile("[а-яА-ЯёЁ]")
 BUILTIN_TEXT = (
@@ -481,3 +492,152 @@ def test_other_bad_fields(tmp_path: Path, old: str, new: str, expected: str) -> 
 @pytest.mark.parametrize("text", ["", "- just\n- a list\n"])
 def test_a_playbook_that_is_not_a_mapping(tmp_path: Path, text: str) -> None:
     _bad(tmp_path, text)
+
+
+# --- the subscription playbook -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def subscription() -> Playbook:
+    return builtin_playbook("subscription")
+
+
+def _texts(playbook: Playbook, lang: str) -> list[str]:
+    """Every text of the playbook in ``lang``: its name, each measure's title, audience, action."""
+    texts = [playbook.name[lang]]
+    for m in playbook.measures:
+        texts += [m.title[lang], m.description[lang], (m.audience or {})[lang]]
+    return texts
+
+
+def test_the_fitness_words_are_found_in_the_fitness_playbook(playbook: Playbook) -> None:
+    # the list is worth checking against: it finds the club in the club's playbook
+    assert fitness_words(" ".join(_texts(playbook, "en")))
+    assert fitness_words(" ".join(_texts(playbook, "ru")))
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_subscription_playbook_speaks_of_any_business(
+    subscription: Playbook, lang: str
+) -> None:
+    assert subscription.languages == ["en", "ru"]
+    for text in _texts(subscription, lang):
+        assert text.strip() and bool(CYRILLIC.search(text)) == (lang == "ru"), text
+        assert not fitness_words(text), text
+
+
+def test_the_subscription_playbook_reads_only_what_every_scored_table_has(
+    subscription: Playbook,
+) -> None:
+    assert [m.id for m in subscription.measures] == [
+        "win_back_offer",
+        "plan_change",
+        "service_check",
+        "survey",
+        "personal_call",
+    ]
+    assert [m.id for m in subscription.measures if m.generic] == ["personal_call"]
+    for m in subscription.measures:
+        assert {t.feature for t in m.triggers} <= {"churn_probability"}, m.id
+        assert not m.drivers, m.id
+        assert 0 < m.success_rate <= 1 and 0 < m.cost < subscription.economics.fee
+    assert subscription.economics == load_playbook().economics  # the CLI's overrides fit both
+
+
+def test_every_subscription_measure_is_chosen_on_some_table(subscription: Playbook) -> None:
+    p = np.linspace(0, 1, 401)
+    members = pd.DataFrame({"churn_probability": p, "tenure": np.arange(len(p))})
+    pushed = pd.DataFrame({"tenure": np.ones(len(p))})  # a push no measure names as its driver
+    chosen = [subscription.measures[i] for i in recommend(members, pushed, subscription)]
+    assert {m.id for m in chosen} == {m.id for m in subscription.measures}
+    # the reference: the cheapest measure whose probability band holds, else the fallback
+    for value, measure in zip(p, chosen, strict=True):
+        bands = [
+            m
+            for m in subscription.measures
+            if m.triggers
+            and all(
+                (t.min is None or value >= t.min) and (t.max is None or value <= t.max)
+                for t in m.triggers
+            )
+        ]
+        expected = (
+            min(bands, key=lambda m: m.cost) if bands else subscription.measure("personal_call")
+        )
+        assert measure.id == expected.id, value
+
+
+def test_each_band_is_worth_contacting_from_its_lowest_probability(subscription: Playbook) -> None:
+    # what the YAML's comment promises at the default economics: at a band's lowest probability
+    # the expected saving is above the cost
+    value = subscription.economics.fee * subscription.economics.months_kept
+    for m in subscription.measures:
+        lowest = [t.min for t in m.triggers if t.min is not None]
+        if lowest:
+            assert lowest[0] * m.success_rate * value > m.cost, m.id
+
+
+def test_a_measure_with_triggers_and_no_drivers_is_chosen_on_its_triggers() -> None:
+    book = _playbook(
+        _measure("band", 4, 0.2, triggers=[{"feature": "churn_probability", "min": 0.5}]),
+        _measure("named", 9, 0.2, triggers=[{"feature": "x", "max": 1}], drivers=["x"]),
+        _measure("call", 6, 0.1),
+    )
+    members = _members(x=[5.0, 0.5, 0.5, 5.0], churn_probability=[0.9, 0.9, 0.9, 0.1])
+    contributions = pd.DataFrame({"x": [1.0, 1.0, -1.0, 1.0]})
+    plan = build_plan(members, contributions, book)
+    # 0: only the band applies; 1: the named measure's driver pushes, so it wins over the band;
+    # 2: the driver does not push, so the band; 3: the band does not hold, so the fallback
+    assert plan.recommendations.tolist() == ["band", "named", "band", "call"]
+
+
+def test_builtin_playbooks_by_name(subscription: Playbook) -> None:
+    assert BUILTIN_PLAYBOOKS == ("fitness", "subscription")
+    assert builtin_playbook("fitness") == load_playbook()
+    for name in BUILTIN_PLAYBOOKS:
+        assert builtin_playbook(name).builtin == name
+    with pytest.raises(UsageError, match="no built-in playbook 'bank'") as caught:
+        builtin_playbook("bank")
+    assert "fitness, subscription" in str(caught.value)
+
+
+def test_a_builtin_playbook_is_a_fresh_copy() -> None:
+    first = builtin_playbook("subscription")
+    first.measures.pop()
+    assert len(builtin_playbook("subscription").measures) == 5
+
+
+def test_a_copy_of_a_builtin_file_is_that_builtin_until_changed(tmp_path: Path) -> None:
+    text = resources.files("churnlab.playbooks").joinpath("subscription.yaml").read_text("utf-8")
+    copy = tmp_path / "mine.yaml"
+    copy.write_text(text, encoding="utf-8")
+    assert load_playbook(copy).builtin == "subscription"
+    copy.write_text(text.replace("cost: 25", "cost: 24"), encoding="utf-8")
+    assert load_playbook(copy).builtin is None
+
+
+def test_the_default_playbook_fits_the_table(telco: pd.DataFrame) -> None:
+    assert default_playbook(gym_spec()).builtin == "fitness"
+    assert default_playbook(infer_spec(telco)).builtin == "subscription"
+    # one club column is not a club's table
+    one = (FeatureSpec("Lifetime", "numeric", 0, None, integer=True), FeatureSpec("x", "numeric"))
+    assert default_playbook(DatasetSpec("Churn", 1, one)).builtin == "subscription"
+
+
+@pytest.mark.parametrize("name", BUILTIN_PLAYBOOKS)
+def test_the_plan_names_its_playbook(name: str) -> None:
+    book = builtin_playbook(name)
+    members = _members(churn_probability=[0.9, 0.2])
+    plan = build_plan(members, pd.DataFrame(index=members.index), book, lang="ru")
+    entry = json.loads(json.dumps(plan.to_dict()))["playbook"]
+    assert entry == {
+        "name": book.name["ru"],
+        "builtin": name,
+        "file": f"churnlab/playbooks/{name}.yaml",
+    }
+    own = book.model_copy(update={"name": {"en": "Ours", "ru": "Наш"}})
+    assert build_plan(members, pd.DataFrame(index=members.index), own).to_dict()["playbook"] == {
+        "name": "Ours",
+        "builtin": None,
+        "file": None,
+    }

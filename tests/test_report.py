@@ -11,12 +11,13 @@ import pandas as pd
 import pytest
 from markupsafe import escape
 
+from _wording import fitness_words
 from churnlab.analysis import Analysis, analyze
 from churnlab.datasets import load_gym_churn
 from churnlab.report.html import render_html
 from churnlab.report.i18n import TEXT, num, pct, t
 from churnlab.report.summary import Summary
-from churnlab.spec import gym_spec
+from churnlab.spec import gym_spec, infer_spec
 
 SECTIONS = ["conclusions", "data", "quality", "drivers", "segments", "plan", "members"]
 VOID = {
@@ -219,7 +220,7 @@ def test_drivers_and_data_are_described(en: Analysis, en_html: str) -> None:
     for pair in en.summary.data.correlated_pairs:
         labels = {f.feature: f.label for f in en.summary.data.features}
         assert labels[pair["a"]] in page.texts and labels[pair["b"]] in page.texts
-    assert t("levers", "en") in page.texts and t("traits", "en") in page.texts
+    assert t("levers", "en", club=True) in page.texts and t("traits", "en") in page.texts
 
 
 def test_without_members_or_campaign_those_parts_are_left_out(en: Analysis) -> None:
@@ -384,3 +385,91 @@ def test_an_empty_plan_and_no_segments_still_render(en: Analysis) -> None:
     assert t("no_plan", "en") in page.texts
     assert t("stability_unknown", "en") in page.texts
     assert "members" not in page.ids
+
+
+# --- a table unlike the club's -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def telco_pages(telco: pd.DataFrame) -> dict[str, tuple[Analysis, Page]]:
+    """The report on a table unlike the club's, in both languages (Russian on a sample)."""
+    pages = {}
+    for lang, frame in (("en", telco), ("ru", telco.sample(700, random_state=0))):
+        analysis = analyze(frame, infer_spec(frame), source="telco.csv", lang=lang)
+        pages[lang] = (analysis, Page(_render(analysis)))
+    return pages
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_table_unlike_the_club_has_no_club_wording(
+    telco_pages: dict[str, tuple[Analysis, Page]], lang: str
+) -> None:
+    _, page = telco_pages[lang]
+    assert not page.errors
+    assert not fitness_words(page.text)
+    # the wording for any business replaces the club's
+    assert t("levers", lang, club=True) not in page.text
+    average = t("churn_by_value_note", lang, rate="")
+    assert average.split("(")[0] in page.text
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_report_names_its_playbook_and_how_to_give_ones_own(
+    telco_pages: dict[str, tuple[Analysis, Page]], en: Analysis, lang: str
+) -> None:
+    analysis, page = telco_pages[lang]
+    said = t(
+        "playbook_builtin",
+        lang,
+        name=analysis.playbook.name[lang],
+        file="churnlab/playbooks/subscription.yaml",
+    )
+    assert said in page.texts and "--playbook" in said
+    club = Page(render_html(en.summary))
+    assert (
+        t(
+            "playbook_builtin",
+            "en",
+            name=en.playbook.name["en"],
+            file="churnlab/playbooks/fitness.yaml",
+        )
+        in club.texts
+    )
+    own = dataclasses.replace(
+        en.summary, plan={**en.summary.plan, "playbook": {"name": "Ours", "file": None}}
+    )
+    assert t("playbook_own", "en", name="Ours") in Page(render_html(own)).texts
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_roles_not_given_are_shown_as_such(
+    telco_pages: dict[str, tuple[Analysis, Page]], lang: str
+) -> None:
+    analysis, page = telco_pages[lang]
+    assert {d["role"] for d in analysis.summary.drivers} == {"unknown"}
+    badges = [a for a in page.tags("span") if a.get("class") == "badge unknown"]
+    assert len(badges) >= len(analysis.summary.data.features)
+    assert t("role_unknown", lang) in page.texts and t("trait", lang) not in page.texts
+    assert t("unknown_roles", lang) in page.texts
+    # not a single list of levers or traits: no role is known
+    assert t("traits", lang) not in page.texts and t("none_levers", lang) not in page.texts
+    label = re.escape(t("importance_chart", lang))
+    legend = re.findall(rf'<svg aria-label="{label}".*?</svg>', _render(analysis), flags=re.S)[0]
+    assert t("leg_unknown", lang) in legend and t("leg_trait", lang) not in legend
+
+
+def test_the_club_report_knows_every_role_and_speaks_of_the_club(
+    en: Analysis, en_html: str
+) -> None:
+    page = Page(en_html)
+    assert {d["role"] for d in en.summary.drivers} <= {"lever", "trait"}
+    assert t("role_unknown", "en") not in page.texts and t("unknown_roles", "en") not in page.texts
+    first = en.summary.segments[0]
+    size = t(
+        "portrait_members",
+        "en",
+        club=True,
+        members=num(first["size"], 0, "en"),
+        share=pct(first["share"], "en", 0),
+    )
+    assert size in page.texts and size.endswith("of the club")

@@ -48,7 +48,15 @@ if TYPE_CHECKING:
     from churnlab.io import read_table, write_table
     from churnlab.model import ChurnModel
     from churnlab.persist import load_model, save_model
-    from churnlab.plan import Economics, Plan, Playbook, build_plan, load_playbook
+    from churnlab.plan import (
+        Economics,
+        Plan,
+        Playbook,
+        build_plan,
+        builtin_playbook,
+        default_playbook,
+        load_playbook,
+    )
     from churnlab.report.summary import Summary
     from churnlab.scoring import ScoreResult, score_members
     from churnlab.segment import Segmenter, describe_segments
@@ -84,6 +92,8 @@ _EXPORTS = {
     "Plan": "churnlab.plan",
     "Playbook": "churnlab.plan",
     "build_plan": "churnlab.plan",
+    "builtin_playbook": "churnlab.plan",
+    "default_playbook": "churnlab.plan",
     "load_playbook": "churnlab.plan",
     "Summary": "churnlab.report.summary",
     "ScoreResult": "churnlab.scoring",
@@ -119,10 +129,12 @@ __all__ = [
     "__version__",
     "analyze",
     "build_plan",
+    "builtin_playbook",
     "check_members",
     "classification_metrics",
     "contributions",
     "cross_evaluate",
+    "default_playbook",
     "describe_segments",
     "drivers",
     "gym_spec",

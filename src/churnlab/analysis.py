@@ -22,11 +22,11 @@ from churnlab.errors import ValidationError
 from churnlab.evaluate import METRICS, classification_metrics
 from churnlab.explain import contributions, drivers, reasons
 from churnlab.model import ChurnModel
-from churnlab.plan import Economics, Plan, Playbook, build_plan, load_playbook
+from churnlab.plan import Economics, Plan, Playbook, build_plan, default_playbook
 from churnlab.report.conclusions import write_conclusions
 from churnlab.report.summary import DataSummary, FeatureProfile, ModelQuality, Summary
 from churnlab.segment import Segmenter, describe_segments
-from churnlab.spec import GYM_COLUMNS, DatasetSpec
+from churnlab.spec import DatasetSpec
 from churnlab.validate import check_members
 
 __all__ = ["STEPS", "Analysis", "analyze", "model_quality", "profile_data"]
@@ -106,7 +106,9 @@ def analyze(
     lang : {"en", "ru"}
         The language of every text.
     playbook : Playbook, optional
-        The measures (default: the shipped fitness-club playbook).
+        The measures. Default: the built-in playbook that fits the table
+        (:func:`churnlab.plan.default_playbook`): the fitness-club one for a club's table, the
+        subscription-business one for any other.
     economics : Economics, optional
         Fee, months kept, costs and budget (default: the playbook's).
     folds, random_state : int
@@ -123,7 +125,7 @@ def analyze(
         No row can be used: every row has an impossible value or no outcome.
     """
     step = on_step or (lambda name: None)
-    playbook = playbook or load_playbook()
+    playbook = default_playbook(spec) if playbook is None else playbook
     economics = economics or playbook.economics
 
     step(STEPS[0])
@@ -186,6 +188,7 @@ def analyze(
             "data_hash": model.data_hash_,
             "target": spec.target_col,
             "positive_label": spec.positive_label,
+            "club_table": spec.is_club_table,
         },
         data=data,
         quality=quality,
@@ -200,7 +203,13 @@ def analyze(
         },
         plan=plan_dict,
         conclusions=write_conclusions(
-            data, quality, driver_dicts, segment_dicts, plan_dict, lang=lang, club=_is_club(spec)
+            data,
+            quality,
+            driver_dicts,
+            segment_dicts,
+            plan_dict,
+            lang=lang,
+            club=spec.is_club_table,
         ),
     )
     return Analysis(
@@ -212,10 +221,6 @@ def analyze(
         segmenter=segmenter,
         playbook=playbook,
     )
-
-
-def _is_club(spec: DatasetSpec) -> bool:
-    return set(GYM_COLUMNS) <= set(spec.feature_names)
 
 
 def _members_table(

@@ -6,7 +6,7 @@ the cluster-to-segment map, in the skops format with churnlab's allow-list), the
 (``playbook.yaml``) and the summary (``summary.json``, which holds the economics and language).
 :func:`load_bundle` reads them back; :meth:`Bundle.score` gives each member's probability, risk
 tier, segment, reasons and recommended measure. A bundle from a bare model file scores too, with
-no segments, and the default playbook.
+no segments, and the built-in playbook that fits its table (:func:`churnlab.plan.default_playbook`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from churnlab.explain import member_reasons
 from churnlab.io import write_bytes
 from churnlab.model import ChurnModel
 from churnlab.persist import load_model, load_trusted
-from churnlab.plan import Economics, Playbook, load_playbook, recommend
+from churnlab.plan import Economics, Playbook, default_playbook, load_playbook, recommend
 from churnlab.segment import Segmenter
 from churnlab.validate import check_columns, failures_table, reject_rows, require_columns
 
@@ -217,10 +217,9 @@ def load_bundle(
             fix="use --run DIR (from churnlab analyze) or --model PATH",
         )
     if model is not None:
-        playbook = load_playbook()
-        return Bundle(
-            model=load_model(model), segmenter=None, playbook=playbook, economics=playbook.economics
-        )
+        fitted = load_model(model)
+        playbook = default_playbook(fitted.spec_)
+        return Bundle(model=fitted, segmenter=None, playbook=playbook, economics=playbook.economics)
     folder = Path(run)  # type: ignore[arg-type]
     missing = [n for n in (MODEL, SUMMARY) if not (folder / n).is_file()]
     if missing:
@@ -231,7 +230,9 @@ def load_bundle(
     fitted = load_model(folder / MODEL)
     summary = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
     playbook = (
-        load_playbook(folder / PLAYBOOK) if (folder / PLAYBOOK).is_file() else (load_playbook())
+        load_playbook(folder / PLAYBOOK)
+        if (folder / PLAYBOOK).is_file()
+        else default_playbook(fitted.spec_)
     )
     economics = Economics(**summary.get("plan", {}).get("economics", {}))
     segmenter = _load_segments(folder / SEGMENTS, fitted) if (folder / SEGMENTS).is_file() else None

@@ -1,7 +1,8 @@
 """The retention plan: target groups, the measure for each, the members to call first, the payoff.
 
-A :class:`Playbook` lists the measures a club can take against churn (a free trainer consultation in
-the first month, a renewal offer before the contract ends, group-class reminders ...). Each measure
+A :class:`Playbook` lists the measures a business can take against churn (for a fitness club: a
+free trainer consultation in the first month, a renewal offer before the contract ends, group-class
+reminders ...). Each measure
 has a cost per member contacted, a success rate (the share of would-be leavers it keeps), triggers
 (conditions on the member's columns that must all hold for the measure to apply) and drivers (the
 features whose push towards leaving makes it the right answer). :func:`build_plan` gives every
@@ -11,15 +12,20 @@ and keeps the members whose expected saving exceeds the cost, best first, within
     expected saving = churn probability x success rate x monthly fee x months kept
     expected net    = expected saving - cost
 
-The shipped playbook, ``churnlab/playbooks/fitness.yaml``, starts from the measures the club's own
-documents name; its costs and success rates are planning assumptions to be replaced by the club's
-figures and A/B results.
+Two playbooks are built in (:data:`BUILTIN_PLAYBOOKS`): ``fitness`` (``churnlab/playbooks/
+fitness.yaml``) starts from the measures a fitness club's own documents name and reads the club's
+columns; ``subscription`` (``churnlab/playbooks/subscription.yaml``) is for any other subscription
+business (telecom, bank, streaming, SaaS) and reads only the churn probability, which every scored
+table has. :func:`default_playbook` picks the one that fits a table. Their costs and success rates
+are planning assumptions to be replaced by the business's figures and A/B results.
 
 >>> playbook = load_playbook()
 >>> playbook.economics.fee, playbook.economics.months_kept
 (50.0, 6.0)
 >>> playbook.measure("renewal_offer").title["ru"]
 'Предложение продлить абонемент'
+>>> builtin_playbook("subscription").builtin
+'subscription'
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, TypeAlias
@@ -41,9 +48,10 @@ from pydantic import ValidationError as PydanticValidationError
 
 from churnlab.derived import DERIVED_METRICS
 from churnlab.errors import DataError, UsageError
-from churnlab.spec import GYM_COLUMNS
+from churnlab.spec import GYM_COLUMNS, DatasetSpec
 
 __all__ = [
+    "BUILTIN_PLAYBOOKS",
     "Economics",
     "Measure",
     "Plan",
@@ -51,15 +59,17 @@ __all__ = [
     "TargetGroup",
     "Trigger",
     "build_plan",
+    "builtin_playbook",
+    "default_playbook",
     "load_playbook",
     "recommend",
 ]
 
-_BUILTIN = "fitness.yaml"
+#: The playbooks shipped with churnlab, by name: each is ``churnlab/playbooks/<name>.yaml``.
+BUILTIN_PLAYBOOKS = ("fitness", "subscription")
 
 #: Members as the triggers read them: a DataFrame, or a dict of equally long arrays.
 Members: TypeAlias = pd.DataFrame | Mapping[str, Any]
-_BUILTIN_NAME = f"churnlab/playbooks/{_BUILTIN} (built in)"
 #: Economics fields and the command-line options that override them.
 _FLAGS = {
     "fee": "--fee",
@@ -263,7 +273,9 @@ class Measure(_Model):
         Conditions that must all hold (and whose columns must exist) for the measure to apply.
         A measure without triggers applies to everyone: the fallback.
     drivers : list of str
-        Features whose contribution towards leaving makes this measure the right answer.
+        Features whose contribution towards leaving makes this measure the right answer. A
+        measure with triggers but no drivers is chosen on its triggers alone, when no measure's
+        drivers push the member towards leaving (see :func:`recommend`).
     """
 
     id: Annotated[str, AfterValidator(_identifier)]
@@ -362,7 +374,7 @@ class Economics(_Model):
 
 
 class Playbook(_Model):
-    """The measures a club can take against churn, and the default economics.
+    """The measures a business can take against churn, and the default economics.
 
     Parameters
     ----------
@@ -408,6 +420,22 @@ class Playbook(_Model):
         """The language codes of the measures' titles."""
         return list(dict.fromkeys(lang for m in self.measures for lang in m.title))
 
+    @property
+    def builtin(self) -> str | None:
+        """The name of the built-in playbook this one is (its every field the same), or None for
+        one's own.
+
+        Examples
+        --------
+        >>> load_playbook().builtin
+        'fitness'
+        >>> Playbook(measures=[Measure(id="call", title={"en": "Call"},
+        ...                            description={"en": "Call them."}, cost=5,
+        ...                            success_rate=0.1)]).builtin is None
+        True
+        """
+        return next((name for name in BUILTIN_PLAYBOOKS if _builtin(name) == self), None)
+
 
 def load_playbook(path: str | os.PathLike[str] | None = None) -> Playbook:
     """Read a retention playbook from a YAML file.
@@ -415,8 +443,9 @@ def load_playbook(path: str | os.PathLike[str] | None = None) -> Playbook:
     Parameters
     ----------
     path : str or path-like, optional
-        The YAML file. Default: the shipped fitness-club playbook,
-        ``churnlab/playbooks/fitness.yaml``.
+        The YAML file. Default: the built-in fitness-club playbook,
+        ``churnlab/playbooks/fitness.yaml`` (:func:`default_playbook` picks the built-in that
+        fits a table instead).
 
     Returns
     -------
@@ -435,11 +464,67 @@ def load_playbook(path: str | os.PathLike[str] | None = None) -> Playbook:
     ['first_month_onboarding', 'renewal_offer', 'visit_drop_reengagement']
     """
     if path is None:
-        name = _BUILTIN_NAME
-        text = resources.files("churnlab.playbooks").joinpath(_BUILTIN).read_text(encoding="utf-8")
-    else:
-        name = os.fspath(path)
-        text = _read(Path(path), name)
+        return builtin_playbook("fitness")
+    name = os.fspath(path)
+    return _parse(_read(Path(path), name), name)
+
+
+def builtin_playbook(name: str) -> Playbook:
+    """One of the playbooks shipped with churnlab, by name (:data:`BUILTIN_PLAYBOOKS`).
+
+    Parameters
+    ----------
+    name : {"fitness", "subscription"}
+        ``fitness``: a fitness club's measures, read from the club's columns. ``subscription``:
+        measures for any subscription business, chosen by churn probability alone.
+
+    Raises
+    ------
+    UsageError
+        No built-in playbook has that name.
+
+    Examples
+    --------
+    >>> playbook = builtin_playbook("subscription")
+    >>> playbook.name["en"]
+    'Retention playbook for subscription businesses'
+    >>> [m.id for m in playbook.measures]
+    ['win_back_offer', 'plan_change', 'service_check', 'survey', 'personal_call']
+    """
+    if name not in BUILTIN_PLAYBOOKS:
+        raise UsageError(
+            f"no built-in playbook {name!r}",
+            fix="use one of: " + ", ".join(BUILTIN_PLAYBOOKS) + ", or give your own YAML file",
+        )
+    return _builtin(name).model_copy(deep=True)
+
+
+@cache
+def _builtin(name: str) -> Playbook:
+    """The built-in playbook ``name``, read once (a playbook is frozen, so it can be shared)."""
+    file = f"{name}.yaml"
+    text = resources.files("churnlab.playbooks").joinpath(file).read_text(encoding="utf-8")
+    return _parse(text, f"churnlab/playbooks/{file} (built in)")
+
+
+def default_playbook(spec: DatasetSpec) -> Playbook:
+    """The built-in playbook that fits a table: ``fitness`` for a fitness club's table
+    (:attr:`DatasetSpec.is_club_table`), ``subscription`` for any other.
+
+    Examples
+    --------
+    >>> from churnlab.spec import FeatureSpec, gym_spec
+    >>> default_playbook(gym_spec()).builtin
+    'fitness'
+    >>> telco = DatasetSpec("Churn", "Yes", (FeatureSpec("tenure", "numeric"),))
+    >>> default_playbook(telco).builtin
+    'subscription'
+    """
+    return builtin_playbook("fitness" if spec.is_club_table else "subscription")
+
+
+def _parse(text: str, name: str) -> Playbook:
+    """A playbook from its YAML text; ``name`` (the file) is for the messages."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -488,7 +573,8 @@ def _read(path: Path, name: str) -> str:
         raise UsageError(
             "no such playbook file",
             file=name,
-            fix="check the path, or leave the playbook out to use the built-in fitness playbook",
+            fix="check the path, or leave the playbook out to use the built-in one that fits the "
+            "table",
         )
     if path.is_dir():
         raise UsageError("is a folder, not a playbook file", file=name, fix="give the YAML file")
@@ -620,6 +706,10 @@ class Plan:
         The values used (defaults and overrides), for the report to state.
     lang : str
         The language of the titles and actions.
+    playbook : str
+        The name of the playbook the measures came from, in ``lang``.
+    builtin : str, optional
+        Which built-in playbook that is (:data:`BUILTIN_PLAYBOOKS`); None for one's own.
     """
 
     campaign: pd.DataFrame
@@ -627,6 +717,8 @@ class Plan:
     target_groups: list[TargetGroup]
     economics: Economics
     lang: str = "en"
+    playbook: str = ""
+    builtin: str | None = None
 
     @property
     def expected_cost(self) -> float:
@@ -637,7 +729,9 @@ class Plan:
         return float(self.campaign["expected_saving"].sum())
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``{"target_groups": [...], "economics": {...}, "campaign": {...}}``."""
+        """JSON-ready: ``{"target_groups": [...], "economics": {...}, "campaign": {...},
+        "lang": ..., "playbook": {"name", "builtin", "file"}}``; ``file`` is the built-in
+        playbook's YAML (to copy and change), None for one's own."""
         economics = {
             k: (float(v) if isinstance(v, int | float) else v)
             for k, v in self.economics.model_dump().items()
@@ -652,6 +746,11 @@ class Plan:
                 "expected_net": round(self.expected_saving - self.expected_cost, 2),
             },
             "lang": self.lang,
+            "playbook": {
+                "name": self.playbook,
+                "builtin": self.builtin,
+                "file": None if self.builtin is None else f"churnlab/playbooks/{self.builtin}.yaml",
+            },
         }
 
 
@@ -666,10 +765,7 @@ def build_plan(
 ) -> Plan:
     """Give every member a measure, and rank the members worth contacting.
 
-    Among the measures whose triggers all hold for a member, the member gets the one whose drivers
-    carry the largest total positive contribution to that member's churn; on a tie the cheaper
-    (then the first in the playbook); when no applicable measure's drivers push the member towards
-    leaving, the cheapest measure without triggers (the fallback). The campaign keeps the members
+    Each member gets a measure by the rule of :func:`recommend`. The campaign keeps the members
     whose expected net is above 0, by net, largest first, and under a budget the top of that list
     while the cumulated cost stays within it.
 
@@ -786,7 +882,15 @@ def build_plan(
         for measure_id, part in campaign.groupby("measure", sort=False)
     ]
     groups.sort(key=lambda g: (-g.expected_saving, g.measure))
-    return Plan(campaign, recommendations, groups, economics, lang)
+    return Plan(
+        campaign,
+        recommendations,
+        groups,
+        economics,
+        lang,
+        playbook=_in(playbook.name, lang),
+        builtin=playbook.builtin,
+    )
 
 
 def recommend(
@@ -795,8 +899,14 @@ def recommend(
     playbook: Playbook,
     economics: Economics | None = None,
 ) -> np.ndarray:
-    """Each member's measure, as a position in ``playbook.measures`` (the rule of
-    :func:`build_plan`, without the campaign).
+    """Each member's measure, as a position in ``playbook.measures``.
+
+    Among the measures whose triggers all hold for a member, the member gets the one whose drivers
+    carry the largest total positive contribution to that member's churn; on a tie the cheaper
+    (then the first in the playbook). When no applicable measure's drivers push the member towards
+    leaving, the cheapest applicable measure that has triggers but no drivers (it is chosen on its
+    triggers alone, e.g. a band of churn probability); failing that, the cheapest measure without
+    triggers (the fallback).
 
     Parameters
     ----------
@@ -815,6 +925,13 @@ def recommend(
     >>> pushed = pd.DataFrame({"Month_to_end_contract": [0.8, 0.8]})
     >>> [playbook.measures[i].id for i in recommend(members, pushed, playbook)]
     ['renewal_offer', 'personal_call']
+
+    The subscription playbook's measures have no drivers: churn probability bands choose them.
+
+    >>> bands = builtin_playbook("subscription")
+    >>> members = {"churn_probability": np.array([0.9, 0.6, 0.4, 0.2, 0.05])}
+    >>> [bands.measures[i].id for i in recommend(members, {}, bands)]
+    ['win_back_offer', 'plan_change', 'service_check', 'survey', 'personal_call']
     """
     economics = playbook.economics if economics is None else economics
     n = _length(members)
@@ -827,17 +944,21 @@ def recommend(
     # Candidates in order of cost (then playbook order), so argmax picks the cheaper on a tie.
     order = sorted(range(len(playbook.measures)), key=lambda i: (costs[i], i))
     scores = np.full((n, len(order)), -np.inf)
+    # Measures with triggers but no drivers that apply: chosen on their triggers alone.
+    on_triggers = np.zeros((n, len(order)), dtype=bool)
     for j, i in enumerate(order):
         measure = playbook.measures[i]
         drivers = [position[d] for d in measure.drivers if d in position]
         pushed = np.clip(values[:, drivers], 0.0, None).sum(axis=1) if drivers else np.zeros(n)
         applies = measure.applies(frame)
         scores[applies, j] = pushed[applies]
+        on_triggers[:, j] = applies & (not measure.generic and not measure.drivers)
     fallback = next(j for j, i in enumerate(order) if playbook.measures[i].generic)
     if not n:
         return np.zeros(0, dtype=int)
     best = scores.argmax(axis=1)
-    best = np.where(scores[np.arange(n), best] > 0, best, fallback)
+    otherwise = np.where(on_triggers.any(axis=1), on_triggers.argmax(axis=1), fallback)
+    best = np.where(scores[np.arange(n), best] > 0, best, otherwise)
     return np.asarray(order, dtype=int)[best]
 
 

@@ -43,7 +43,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from churnlab import _segment_text as text
-from churnlab.spec import GYM_COLUMNS, DatasetSpec
+from churnlab.spec import DatasetSpec
 from churnlab.validate import require_columns
 
 __all__ = ["Portrait", "Segmenter", "describe_segments"]
@@ -355,7 +355,7 @@ def describe_segments(
     segments = sorted(pd.unique(ids).tolist())
     ranked = {sid: _ranked(frame, ids == sid, spec, lang) for sid in segments}
     names = text.name_segments(ranked, features, lang)
-    club = any(name in GYM_COLUMNS for name in features)
+    club = spec.is_club_table
     portraits = []
     for sid in segments:
         rows = ids == sid

@@ -1,1 +1,3 @@
-"""Retention playbooks shipped with churnlab; read them with :func:`churnlab.plan.load_playbook`."""
+"""Retention playbooks shipped with churnlab: ``fitness.yaml`` (a fitness club's measures) and
+``subscription.yaml`` (any subscription business). Read them with
+:func:`churnlab.plan.builtin_playbook`, or copy one, change it and give it with ``--playbook``."""

@@ -27,13 +27,16 @@ from churnlab.report.i18n import num, pct, t
 
 __all__ = [
     "LEVER",
+    "ROLE_COLORS",
     "SEGMENT_COLORS",
     "TRAIT",
+    "UNKNOWN",
     "calibration_chart",
     "correlation_chart",
     "dendrogram_chart",
     "importance_chart",
     "k_scores_chart",
+    "known_role",
     "lift_chart",
     "pr_chart",
     "roc_chart",
@@ -48,6 +51,9 @@ ACCENT = "#2b6cb0"
 RISK = "#c2410c"
 LEVER = "#2b6cb0"
 TRAIT = "#d69e2e"
+UNKNOWN = "#8492a6"
+#: A driver's colour by its role: a lever, a fixed trait, or a role not given.
+ROLE_COLORS = {"lever": LEVER, "trait": TRAIT, "unknown": UNKNOWN}
 SEGMENT_COLORS = [
     "#c2410c",
     "#d69e2e",
@@ -285,13 +291,15 @@ def lift_chart(points: Sequence[dict[str, Any]], lang: str) -> str:
 
 
 def importance_chart(drivers: Sequence[dict[str, Any]], lang: str) -> str:
-    """Horizontal bars, most important on top; levers and traits in two colours."""
+    """Horizontal bars, most important on top, coloured by role: lever, trait or role not given
+    (:data:`ROLE_COLORS`); the legend names the roles shown."""
     from matplotlib.patches import Patch
 
     rows = list(drivers)[::-1]
     labels = [_plain(d["label"]) for d in rows]
     values = [float(d["importance"]) for d in rows]
-    colors = [LEVER if d["role"] == "lever" else TRAIT for d in rows]
+    roles = [known_role(d.get("role")) for d in rows]
+    colors = [ROLE_COLORS[role] for role in roles]
     width = 9.6
     height = 1.2 + 0.36 * len(rows)
     with _figure("importance", width, height) as fig:
@@ -313,12 +321,23 @@ def importance_chart(drivers: Sequence[dict[str, Any]], lang: str) -> str:
         ax.spines["left"].set_visible(False)
         ax.legend(
             handles=[
-                Patch(color=LEVER, label=t("levers", lang)),
-                Patch(color=TRAIT, label=t("traits", lang)),
+                Patch(color=color, label=t(f"leg_{role}", lang))
+                for role, color in ROLE_COLORS.items()
+                if role in roles
             ],
             loc="lower right",
         )
         return _svg(fig, t("importance_chart", lang))
+
+
+def known_role(role: object) -> str:
+    """A feature's role as the report shows it: ``lever``, ``trait``, or ``unknown`` (a role not
+    given) for anything else.
+
+    >>> known_role("lever"), known_role("unknown"), known_role(None)
+    ('lever', 'unknown', 'unknown')
+    """
+    return role if isinstance(role, str) and role in ROLE_COLORS else "unknown"
 
 
 def shape_chart(

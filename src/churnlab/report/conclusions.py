@@ -24,8 +24,16 @@ _TEXT = {
         "too_good": "Warning: a score this high is rare for next month's churn — check that no "
         "column records the leaving itself.",
         "drivers": "Churn is driven most by: {top}.",
-        "levers": " Of these the club can act on {levers}.",
-        "no_levers": " None of these is a lever the club can move directly.",
+        "business": "business",
+        "club": "club",
+        "levers": " Of these the {who} can act on {levers}.",
+        "no_levers": " None of these is a lever the {who} can move directly.",
+        "roles_none": " Which of these the {who} can move is not known: no feature was given a "
+        "role. Mark the columns it can act on with --lever COL and the fixed ones with "
+        "--trait COL.",
+        "no_lever_given": " No feature was marked as a lever the {who} can move; mark the "
+        "columns it can act on with --lever COL.",
+        "roles_partly": " The role of {names} was not given (--lever COL or --trait COL).",
         "segments": "The riskiest portrait, “{worst}” ({worst_size}), loses {worst_rate} "
         "— {times} times the average; the safest, “{best}”, loses {best_rate}.",
         "plan": "Contacting {members} costs about {cost} {currency} and is expected "
@@ -48,8 +56,16 @@ _TEXT = {
         "too_good": "Внимание: такая высокая оценка редка для оттока следующего месяца — "
         "проверьте, что ни один столбец не фиксирует сам уход.",
         "drivers": "Сильнее всего на отток влияют: {top}.",
-        "levers": " Из них клуб может повлиять на: {levers}.",
-        "no_levers": " Ни на один из этих факторов клуб не может повлиять напрямую.",
+        "business": "компания",
+        "club": "клуб",
+        "levers": " Из них {who} может повлиять на: {levers}.",
+        "no_levers": " Ни на один из этих факторов {who} не может повлиять напрямую.",
+        "roles_none": " На какие из них {who} может повлиять, неизвестно: роли признаков не "
+        "заданы. Отметьте столбцы, на которые можно влиять, параметром --lever COL, а "
+        "постоянные — параметром --trait COL.",
+        "no_lever_given": " Ни один признак не отмечен как рычаг, на который {who} может "
+        "повлиять; отметьте такие столбцы параметром --lever COL.",
+        "roles_partly": " Роль не задана для: {names} (--lever COL или --trait COL).",
         "segments": "Самый рискованный портрет, «{worst}» ({worst_size}), теряет "
         "{worst_rate} — в {times} раза больше среднего; самый надёжный, «{best}», "
         "теряет {best_rate}.",
@@ -118,7 +134,21 @@ def write_conclusions(
         The parts of the summary.
     lang : {"en", "ru"}
     club : bool
-        The table is the club's: compare with the public studies.
+        The table is a fitness club's (:attr:`churnlab.spec.DatasetSpec.is_club_table`): speak of
+        "the club" rather than "the business", and compare with the public studies.
+
+    Examples
+    --------
+    >>> from churnlab.report.summary import FeatureProfile
+    >>> tenure = FeatureProfile("tenure", "tenure", "numeric", "unknown", 20.0, 5.0, [])
+    >>> data = DataSummary("t.csv", 10, 0, 10, 3, 0.3, None, [], [tenure], {}, [])
+    >>> quality = ModelQuality("logistic", {}, {}, 5, 0.5,
+    ...                        {"roc_auc": 0.8, "ece": 0.02}, {"roc_auc": 0.01}, {})
+    >>> driver = {"label": "tenure", "role": "unknown", "direction": "down"}
+    >>> write_conclusions(data, quality, [driver], [], {})[2]
+    'Churn is driven most by: tenure — the lower, the more members leave. Which of these the \
+business can move is not known: no feature was given a role. Mark the columns it can act on with \
+--lever COL and the fixed ones with --trait COL.'
     """
     t = _TEXT.get(lang, _TEXT["en"])
     out = [
@@ -143,13 +173,8 @@ def write_conclusions(
     top = drivers[:3]
     phrases = [_direction_phrase(d, t, lang) for d in top]
     drivers_text = t["drivers"].format(top="; ".join(phrases))
-    levers = [d["label"] for d in top if d["role"] == "lever"]
-    drivers_text += (
-        t["levers"].format(levers=t["and"].join(f"«{x}»" if lang == "ru" else x for x in levers))
-        if levers
-        else t["no_levers"]
-    )
-    out.append(drivers_text)
+    roles = [d["role"] for d in drivers] + [f.role for f in data.features]
+    out.append(drivers_text + _levers_text(top, roles, t, lang, club))
 
     if segments:
         worst, best = segments[0], min(segments, key=lambda s: s["churn_rate"])
@@ -183,6 +208,28 @@ def write_conclusions(
     else:
         out.append(t["no_plan"])
     return out
+
+
+def _levers_text(
+    top: list[dict[str, Any]], roles: list[str], t: dict[str, str], lang: str, club: bool
+) -> str:
+    """Which of the top drivers the business can act on — said only when some feature is known
+    to be a lever; else that the roles were not given, and how to give them."""
+    who = t["club" if club else "business"]
+
+    def names(labels: list[str]) -> str:
+        return t["and"].join(f"«{x}»" if lang == "ru" else x for x in labels)
+
+    if all(role == "unknown" for role in roles):
+        return t["roles_none"].format(who=who)
+    if "lever" not in roles:
+        return t["no_lever_given"].format(who=who)
+    levers = [d["label"] for d in top if d["role"] == "lever"]
+    unknown = [d["label"] for d in top if d["role"] == "unknown"]
+    text = t["levers"].format(who=who, levers=names(levers)) if levers else ""
+    if unknown:
+        return text + t["roles_partly"].format(names=names(unknown))
+    return text or t["no_levers"].format(who=who)
 
 
 def _direction_phrase(driver: dict[str, Any], t: dict[str, str], lang: str) -> str:

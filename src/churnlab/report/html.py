@@ -1,10 +1,11 @@
-"""``report.html``: the analysis as one self-contained page a club manager can read.
+"""``report.html``: the analysis as one self-contained page a manager can read.
 
 :func:`render_html` turns a :class:`~churnlab.report.summary.Summary` (and, when given, the
 per-member table and the campaign list) into one HTML file that opens offline: inline CSS, charts
 as inline SVG, one small inline script for the table filter, nothing loaded from anywhere. The
 template (``templates/report.html.j2``) escapes every value; the UI strings and number formats
-come from :mod:`churnlab.report.i18n` in the summary's language.
+come from :mod:`churnlab.report.i18n` in the summary's language, worded for a fitness club when
+the summary says the table is a club's (``meta["club_table"]``) and for any business otherwise.
 """
 
 from __future__ import annotations
@@ -80,8 +81,18 @@ class _Page:
 
     # --- formats ---------------------------------------------------------------------------------
 
+    @property
+    def club(self) -> bool:
+        """Whether the table is a fitness club's: the club's wording, else any business's."""
+        return bool(self.summary.meta.get("club_table", False))
+
     def t(self, key: str, **fields: Any) -> str:
-        return t(key, self.lang, **fields)
+        return t(key, self.lang, club=self.club, **fields)
+
+    def role_text(self, role: str) -> str:
+        """A feature's role in words: lever, trait, or role not given."""
+        known = charts.known_role(role)
+        return self.t("role_unknown" if known == "unknown" else known)
 
     def num(self, value: Any, digits: int = 0) -> str:
         return num(value, digits, self.lang)
@@ -283,8 +294,8 @@ class _Page:
         return {
             "label": f.label,
             "feature": f.feature,
-            "role": f.role,
-            "role_text": self.t("lever") if f.role == "lever" else self.t("trait"),
+            "role": charts.known_role(f.role),
+            "role_text": self.role_text(f.role),
             "rows": rows,
         }
 
@@ -390,7 +401,8 @@ class _Page:
         def item(d: dict[str, Any]) -> dict[str, str]:
             return {
                 "label": str(d["label"]),
-                "role": str(d["role"]),
+                "role": charts.known_role(d["role"]),
+                "role_text": self.role_text(str(d["role"])),
                 "importance": self.points(d["importance"]),
                 "direction": self.t(f"dir_{d.get('direction', 'mixed')}")
                 if f"dir_{d.get('direction')}" in TEXT[self.lang]
@@ -401,10 +413,11 @@ class _Page:
         for d in [d for d in drivers if d.get("shape")][:SHAPES]:
             kind = kinds.get(str(d["feature"]))
             labels = [self.value_label(p.get("value"), kind) for p in d["shape"]]
-            color = charts.LEVER if d["role"] == "lever" else charts.TRAIT
+            color = charts.ROLE_COLORS[charts.known_role(d["role"])]
             shapes.append(
                 {
                     **item(d),
+                    "color": color,
                     "effect": self.t(
                         "driver_effect", value=self.points(d["importance"]).split()[0]
                     ),
@@ -417,8 +430,11 @@ class _Page:
             )
         return {
             "chart": _markup(charts.importance_chart(drivers, self.lang)) if drivers else None,
-            "levers": [item(d) for d in drivers if d["role"] == "lever"],
-            "traits": [item(d) for d in drivers if d["role"] != "lever"],
+            "levers": [item(d) for d in drivers if charts.known_role(d["role"]) == "lever"],
+            "traits": [item(d) for d in drivers if charts.known_role(d["role"]) == "trait"],
+            "unknown": [item(d) for d in drivers if charts.known_role(d["role"]) == "unknown"],
+            "known": any(charts.known_role(d["role"]) != "unknown" for d in drivers),
+            "colors": charts.ROLE_COLORS,
             "shapes": shapes,
         }
 
@@ -555,7 +571,16 @@ class _Page:
             "currency": self.currency,
             "groups": groups,
             "calls": self.call_list(campaign),
+            "playbook": self.playbook(),
         }
+
+    def playbook(self) -> str:
+        """Which playbook the measures came from, and how to give one's own."""
+        playbook = self.summary.plan.get("playbook") or {}
+        name = str(playbook.get("name") or "—")
+        if playbook.get("file"):
+            return self.t("playbook_builtin", name=name, file=str(playbook["file"]))
+        return self.t("playbook_own", name=name)
 
     def segment_names(self) -> dict[int, str]:
         return {int(s["id"]): str(s["name"]) for s in self.summary.segments}

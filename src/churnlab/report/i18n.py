@@ -2,13 +2,17 @@
 
 :data:`TEXT` maps a language to its UI strings; :func:`t` looks one up (English when the language
 is unknown). The strings are plain text — the template escapes them — and some hold ``{fields}``
-for :meth:`str.format`. Numbers follow the language: ``1,234.5`` and ``26.5%`` in English,
-``1 234,5`` and ``26,5 %`` in Russian (no-break spaces).
+for :meth:`str.format`. A key with a ``_club`` twin (``levers`` / ``levers_club``) is worded for
+any business, the twin for a fitness club's table (:attr:`churnlab.spec.DatasetSpec.is_club_table`);
+:func:`t` picks the twin when given ``club=True``. Numbers follow the language: ``1,234.5`` and
+``26.5%`` in English, ``1 234,5`` and ``26,5 %`` in Russian (no-break spaces).
 
 Examples
 --------
 >>> t("sec_plan", "ru")
 'План удержания'
+>>> t("levers", "en"), t("levers", "en", club=True)
+('Levers the business can move', 'Levers the club can move')
 >>> num(1234.5, 1, "en"), num(1234.5, 1, "ru")
 ('1,234.5', '1\\xa0234,5')
 >>> pct(0.26525, "en"), pct(0.26525, "ru")
@@ -72,12 +76,21 @@ TEXT: dict[str, dict[str, str]] = {
         "reason": "Reason",
         "churn_by_value": "Churn along each feature",
         "churn_by_value_note": "Each bar is the share of members with that value who left; the "
-        "thin line marks the club's average ({rate}). The number on the right is how many "
+        "thin line marks the average of all members ({rate}). The number on the right is how "
+        "many members have the value.",
+        "churn_by_value_note_club": "Each bar is the share of members with that value who left; "
+        "the thin line marks the club's average ({rate}). The number on the right is how many "
         "members have the value.",
         "lever": "lever",
         "trait": "trait",
-        "levers": "Levers the club can move",
+        "role_unknown": "role not given",
+        "levers": "Levers the business can move",
+        "levers_club": "Levers the club can move",
         "traits": "Fixed traits",
+        "unknown_roles": "Role not given",
+        "unknown_roles_note": "Whether the business can move these is not known. Give each "
+        "column its role with churnlab analyze --lever COL (the business can move it) or "
+        "--trait COL (a fixed trait).",
         "yes": "yes",
         "no": "no",
         "means": "Stayers and leavers on average",
@@ -151,6 +164,9 @@ TEXT: dict[str, dict[str, str]] = {
         "leg_chance": "chance",
         "leg_perfect": "perfect calibration",
         "leg_base": "churn rate",
+        "leg_lever": "levers",
+        "leg_trait": "fixed traits",
+        "leg_unknown": "role not given",
         # drivers
         "importance_chart": "Importance",
         "importance_note": "Average change a feature makes to a member's churn probability, in "
@@ -164,13 +180,16 @@ TEXT: dict[str, dict[str, str]] = {
         "average.",
         "shapes": "How churn changes along the top drivers",
         "shapes_note": "The model's average churn probability for members in each range of the "
-        "feature; the dashed line is the club's churn rate.",
+        "feature; the dashed line is the churn rate of all members.",
+        "shapes_note_club": "The model's average churn probability for members in each range of "
+        "the feature; the dashed line is the club's churn rate.",
         "ax_churn_probability": "churn probability",
         "ax_churn_rate": "churn rate",
         "none_levers": "None of the drivers is a lever.",
         "none_traits": "None of the drivers is a fixed trait.",
         # segments
-        "portrait_members": "{members} members · {share} of the club",
+        "portrait_members": "{members} members · {share} of all",
+        "portrait_members_club": "{members} members · {share} of the club",
         "portrait_churn": "churn {rate}",
         "distinguishing": "Stands out by",
         "vs": "vs {value} overall",
@@ -228,6 +247,13 @@ TEXT: dict[str, dict[str, str]] = {
         "segment": "Portrait",
         "measure": "Measure",
         "no_plan": "With these economics no member is worth an offer.",
+        "playbook_builtin": "The measures, their costs and success rates come from the built-in "
+        "playbook “{name}” ({file} in the churnlab package). To use your own, copy that file, "
+        "change it and run churnlab analyze --playbook FILE.yaml.",
+        "playbook_own": "The measures, their costs and success rates come from your playbook "
+        "“{name}”. The built-in playbooks (churnlab/playbooks/fitness.yaml and "
+        "subscription.yaml in the churnlab package) show every key; give a playbook with "
+        "churnlab analyze --playbook FILE.yaml.",
         # members
         "members_note": "The {n} members most likely to leave, with the reasons the model gives "
         "for each; every member is in scores.csv.",
@@ -283,11 +309,21 @@ TEXT: dict[str, dict[str, str]] = {
         "reason": "Причина",
         "churn_by_value": "Отток по значениям признаков",
         "churn_by_value_note": "Полоса — доля ушедших среди клиентов с этим значением; тонкая "
-        "линия — среднее по клубу ({rate}). Число справа — сколько клиентов с этим значением.",
+        "линия — среднее по всем клиентам ({rate}). Число справа — сколько клиентов с этим "
+        "значением.",
+        "churn_by_value_note_club": "Полоса — доля ушедших среди клиентов с этим значением; "
+        "тонкая линия — среднее по клубу ({rate}). Число справа — сколько клиентов с этим "
+        "значением.",
         "lever": "рычаг",
         "trait": "свойство",
-        "levers": "Рычаги, на которые клуб может влиять",
+        "role_unknown": "роль не задана",
+        "levers": "Рычаги, на которые компания может влиять",
+        "levers_club": "Рычаги, на которые клуб может влиять",
         "traits": "Постоянные свойства",
+        "unknown_roles": "Роль не задана",
+        "unknown_roles_note": "Может ли компания на них влиять, неизвестно. Задайте роль каждого "
+        "столбца параметрами churnlab analyze: --lever COL (компания может на него влиять) или "
+        "--trait COL (постоянное свойство).",
         "yes": "да",
         "no": "нет",
         "means": "Оставшиеся и ушедшие в среднем",
@@ -361,6 +397,9 @@ TEXT: dict[str, dict[str, str]] = {
         "leg_chance": "случайно",
         "leg_perfect": "идеальная калибровка",
         "leg_base": "доля ушедших",
+        "leg_lever": "рычаги",
+        "leg_trait": "постоянные свойства",
+        "leg_unknown": "роль не задана",
         "importance_chart": "Важность",
         "importance_note": "Насколько в среднем признак меняет вероятность ухода клиента, в "
         "процентных пунктах.",
@@ -372,12 +411,15 @@ TEXT: dict[str, dict[str, str]] = {
         "driver_effect": "В среднем меняет вероятность ухода клиента на {value} процентных пункта.",
         "shapes": "Как меняется отток вдоль главных факторов",
         "shapes_note": "Средняя вероятность ухода по модели для клиентов в каждом диапазоне "
+        "признака; пунктир — доля ушедших среди всех клиентов.",
+        "shapes_note_club": "Средняя вероятность ухода по модели для клиентов в каждом диапазоне "
         "признака; пунктир — доля ушедших по клубу.",
         "ax_churn_probability": "вероятность ухода",
         "ax_churn_rate": "доля ушедших",
         "none_levers": "Ни один из факторов не является рычагом.",
         "none_traits": "Ни один из факторов не является постоянным свойством.",
-        "portrait_members": "{members} клиентов · {share} клуба",
+        "portrait_members": "{members} клиентов · {share} всех клиентов",
+        "portrait_members_club": "{members} клиентов · {share} клуба",
         "portrait_churn": "отток {rate}",
         "distinguishing": "Отличается тем, что",
         "vs": "против {value} в среднем",
@@ -435,6 +477,12 @@ TEXT: dict[str, dict[str, str]] = {
         "segment": "Портрет",
         "measure": "Мера",
         "no_plan": "При этих экономических условиях ни одно предложение не окупается.",
+        "playbook_builtin": "Меры, их стоимость и вероятность успеха взяты из встроенного плана "
+        "«{name}» (файл {file} в пакете churnlab). Чтобы задать свои, скопируйте этот файл, "
+        "измените его и запустите churnlab analyze --playbook ФАЙЛ.yaml.",
+        "playbook_own": "Меры, их стоимость и вероятность успеха взяты из вашего плана «{name}». "
+        "Встроенные планы (churnlab/playbooks/fitness.yaml и subscription.yaml в пакете churnlab) "
+        "показывают все ключи; свой план задаётся так: churnlab analyze --playbook ФАЙЛ.yaml.",
         "members_note": "{n} клиентов с наибольшей вероятностью ухода и причины, которые называет "
         "модель; все клиенты — в scores.csv.",
         "tier": "Риск",
@@ -450,15 +498,17 @@ TEXT: dict[str, dict[str, str]] = {
 LANGS = tuple(TEXT)
 
 
-def t(key: str, lang: str, **fields: Any) -> str:
-    """The UI string ``key`` in ``lang`` (English when the language is unknown), formatted.
+def t(key: str, lang: str, *, club: bool = False, **fields: Any) -> str:
+    """The UI string ``key`` in ``lang`` (English when the language is unknown), formatted;
+    with ``club``, its club wording (``key_club``) when it has one.
 
     Raises
     ------
     KeyError
         No such string: a typo in the template or the code.
     """
-    text = TEXT.get(lang, TEXT["en"])[key]
+    texts = TEXT.get(lang, TEXT["en"])
+    text = texts.get(f"{key}_club", texts[key]) if club else texts[key]
     return text.format(**fields) if fields else text
 
 

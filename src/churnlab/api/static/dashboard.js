@@ -341,7 +341,8 @@
     const top = Math.max(0.01, ...drivers.map((d) => d.importance || 0));
     const list = clear($("drivers"));
     for (const d of drivers) {
-      const role = d.role === "lever" ? "lever" : "trait";
+      // a role not given ("unknown") is shown as such, never as a fixed trait
+      const role = d.role === "lever" || d.role === "trait" ? d.role : "unknown";
       const fill = el("span");
       fill.style.width = `${Math.max(0, (d.importance || 0) / top * 100)}%`;
       list.append(el("li", { className: role }, [
