@@ -3,7 +3,11 @@
 Peers: LightGBM tuned by random search (20 settings, inner 3-fold, log loss), and the public
 studies' model of the club's table, a logistic regression on the scaled raw columns. Tables: the
 club's, a synthetic telecom-style table unlike the club's (ids, Yes/No target, categories, numbers
-as text), scikit-learn's breast-cancer table (any binary target), and 20,000 synthetic members.
+as text), scikit-learn's breast-cancer table (any binary target), 20,000 synthetic members, and
+the synthetic tables of other businesses in tests/tables.py (telecom like IBM Telco, a bank, a card
+issuer) and the club's table with its 0/1 columns as words.
+
+`python bench/quality.py [NAME ...]` measures only the tables whose name starts with one of NAMEs.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from churnlab.validate import check_training_table
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import make_telco
 from peers import tuned_lightgbm
+from tables import club_binaries_as_text, make_bank, make_credit_card, make_telecom
 
 
 class TunedLightGBM:
@@ -99,13 +104,19 @@ def tables() -> dict[str, tuple[pd.DataFrame, str]]:
         "telecom-style (1,500)": (make_telco(), "Churn"),
         "breast cancer (569)": (cancer, "outcome"),
         "synthetic members (20,000)": (make_members(20_000, random_state=1), "Churn"),
+        "telecom, IBM Telco-like (2,000)": (make_telecom(2000), "Churn"),
+        "bank (2,000)": (make_bank(2000), "Exited"),
+        "credit card, BankChurners-like (2,000)": (make_credit_card(2000), "Attrition_Flag"),
+        "club, binaries as text (4,000)": (club_binaries_as_text(load_gym_churn()), "Churn"),
     }
 
 
-def main() -> None:
+def main(only: list[str] | None = None) -> None:
     warnings.filterwarnings("ignore")
     rows = []
     for name, (frame, target) in tables().items():
+        if only and not any(name.startswith(prefix) for prefix in only):
+            continue
         spec = infer_spec(frame, target_col=target)
         X, y_series = check_training_table(frame, spec)
         y = y_series.to_numpy()
@@ -133,4 +144,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
