@@ -12,6 +12,7 @@ import pytest
 from markupsafe import escape
 
 from _wording import fitness_words
+from churnlab._names import shorten
 from churnlab.analysis import Analysis, analyze
 from churnlab.datasets import load_gym_churn
 from churnlab.report.html import render_html
@@ -235,13 +236,20 @@ def test_without_members_or_campaign_those_parts_are_left_out(en: Analysis) -> N
 
 def test_a_warning_box_shows_leakage(en: Analysis) -> None:
     quality = dataclasses.replace(
-        en.summary.quality, warnings=["too_good", "leakage_set_aside:Cancel_date,Last_bill"]
+        en.summary.quality, warnings=["too_good", "leakage_set_aside:Cancel_date,Last, bill"]
     )
-    html = render_html(dataclasses.replace(en.summary, quality=quality))
+    long_name = "Naive_Bayes_" + "x" * 120
+    aside = [
+        {"column": name, "kind": "leakage", "reason": "probable leakage"}
+        for name in ("Cancel_date", "Last, bill", long_name)  # a comma in a name, a long one
+    ]
+    data = dataclasses.replace(en.summary.data, set_aside=aside)
+    html = render_html(dataclasses.replace(en.summary, quality=quality, data=data))
     quality_part = html[html.index('id="quality"') : html.index('id="drivers"')]
     assert 'class="warning"' in quality_part
     assert str(escape(t("warn_too_good", "en"))) in quality_part
-    assert "Cancel_date, Last_bill" in quality_part
+    assert f"Cancel_date, Last, bill, {shorten(long_name)}" in quality_part
+    assert long_name not in quality_part
     assert 'class="warning"' not in render_html(en.summary)
 
 

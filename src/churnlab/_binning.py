@@ -28,13 +28,38 @@ def value_groups(values: pd.Series, *, bins: int = 8) -> pd.Series:
         return groups.where(groups.isin(top), "(other)")
     if numbers.nunique() <= MAX_VALUES:
         return numbers.astype(float)
-    return pd.qcut(numbers, q=bins, duplicates="drop")
+    return _lowest_edge_at_the_minimum(pd.qcut(numbers, q=bins, duplicates="drop"), numbers)
+
+
+def _lowest_edge_at_the_minimum(groups: pd.Series, numbers: pd.Series) -> pd.Series:
+    """Quantile bins whose lowest edge is the smallest value itself: pandas moves it down by
+    0.1 % of the range, which shows a balance that is never negative as starting at -0.001."""
+    edges = groups.cat.categories
+    lefts = edges.left.to_numpy(dtype=float).copy()
+    lefts[0] = float(numbers.min())
+    fixed = pd.IntervalIndex.from_arrays(lefts, edges.right, closed=edges.closed)
+    return groups.cat.rename_categories(fixed)
 
 
 def group_label(value: object) -> float | str:
-    """A JSON-ready label of a group key: ``"18–25"`` for a bin, the number, or the category."""
+    """A JSON-ready label of a group key: ``"18–25"`` for a bin (``"1,130–1,380"`` from a
+    thousand on), the number, or the category.
+
+    Examples
+    --------
+    >>> group_label(pd.Interval(0.0, 508.0)), group_label(pd.Interval(1130.4, 13800.0))
+    ('0–508', '1,130–13,800')
+    >>> group_label(pd.Interval(0.0523, 0.35))
+    '0.0523–0.35'
+    """
     if isinstance(value, pd.Interval):
-        return f"{value.left:.3g}–{value.right:.3g}"
+        return f"{_edge(value.left)}–{_edge(value.right)}"
     if isinstance(value, int | float | np.number):
         return float(value)
     return str(value)
+
+
+def _edge(value: float) -> str:
+    """A bin's edge for reading: three significant digits, whole numbers with thousands
+    separators from a thousand on (never ``1.13e+03``)."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"

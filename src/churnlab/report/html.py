@@ -22,6 +22,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
+from churnlab._names import shorten
 from churnlab.report import charts
 from churnlab.report.i18n import TEXT, num, pct, t
 from churnlab.report.summary import FeatureProfile, Summary
@@ -37,13 +38,15 @@ CALL_LIST = 50
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.PackageLoader("churnlab", "report/templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["shorten"] = lambda name: shorten(str(name))  # long column names
+    return environment
 
 
 def render_html(
@@ -146,9 +149,9 @@ class _Page:
         if isinstance(value, (int, float)):
             return self.short(float(value))
         text = str(value)
-        parts = re.fullmatch(r"\s*(-?[\d.eE+]+)\s*[–-]\s*(-?[\d.eE+]+)\s*", text)
-        if parts:
-            low, high = float(parts.group(1)), float(parts.group(2))
+        parts = re.fullmatch(r"\s*(-?[\d.,eE+]+)\s*[–-]\s*(-?[\d.,eE+]+)\s*", text)
+        if parts:  # a bin's edges, thousands grouped by commas ("1,130–1,380")
+            low, high = (float(part.replace(",", "")) for part in parts.groups())
             if -0.01 < low < 0:
                 low = 0.0
             return f"{self.short(low)}–{self.short(high)}"
@@ -325,7 +328,10 @@ class _Page:
             if warning == "too_good":
                 warnings.append(self.t("warn_too_good"))
             elif warning.startswith("leakage_set_aside:"):
-                columns = warning.split(":", 1)[1].replace(",", ", ")
+                # named from the set-aside columns: a name may hold a comma, or be 130 long
+                aside = self.summary.data.set_aside
+                leaks = [a["column"] for a in aside if a.get("kind") == "leakage"]
+                columns = ", ".join(shorten(str(c)) for c in leaks)
                 warnings.append(self.t("warn_leakage", cols=columns))
             else:
                 warnings.append(warning)
