@@ -341,3 +341,35 @@ def test_a_busy_store_is_a_503_with_retry_after(bundle: Bundle, tmp_path: Path) 
         writer.close()
     assert client.get("/v1/members/row:7").status_code == 404  # readable again: nobody scored
     store.close()
+
+
+def test_a_telecom_model_takes_its_yes_no_words(tmp_path: Path) -> None:
+    """A model trained on two-valued text is served the same words; a third is named (422)."""
+    from churnlab.analysis import analyze
+    from churnlab.bundle import load_bundle
+    from churnlab.report.export import write_outputs
+    from churnlab.spec import infer_spec
+    from tables import make_telecom
+
+    frame = make_telecom(800, random_state=3)
+    spec = infer_spec(frame, target_col="Churn")
+    words = {f.name: f.values for f in spec.features if f.values is not None}
+    assert {"gender", "Partner", "PaperlessBilling"} <= set(words)
+    write_outputs(analyze(frame, spec, source="telecom.csv"), tmp_path / "run")
+    bundle = load_bundle(run=tmp_path / "run")
+    app = TestClient(create_app(bundle, api_key=KEY))
+    head = frame.head(30)
+    members = json.loads(head.drop(columns="Churn").to_json(orient="records"))
+    results = app.post("/v1/score", json={"members": members}, headers=AUTH).json()["results"]
+    # the reference: the model's own probabilities on 0/1 codes made here from the words
+    codes = head.assign(
+        **{name: (head[name].str.strip() == pair[1]).astype(float) for name, pair in words.items()}
+    )
+    expected = bundle.model.predict_proba(codes)[:, 1]
+    np.testing.assert_allclose([r["churn_probability"] for r in results], expected, rtol=1e-12)
+    members[2]["Partner"] = "Maybe"
+    refused = app.post("/v1/score", json={"members": members}, headers=AUTH)
+    assert refused.status_code == 422
+    assert [(d["loc"][2], d["msg"]) for d in refused.json()["detail"]] == [
+        (2, f"Partner: must be {words['Partner'][0]} or {words['Partner'][1]}")
+    ]
