@@ -240,3 +240,55 @@ def test_the_train_command_on_a_running_scheduler(
     refused = runner.invoke(app, ["train", str(training_folder), "--engine", "dask",
                                   "--learner", "logistic"])  # fmt: skip
     assert refused.exit_code == 2 and "trains LightGBM" in " ".join(refused.stderr.split())
+
+
+def test_padded_and_blank_categories_score_alike_on_every_path(
+    client: object, tmp_path: Path
+) -> None:
+    """One coercion: " plus ", "plus  " are "plus", and "", "  " are missing, whether a member
+    is scored by predict_proba, score_members, the API, the Dask engine, or learnt from on it."""
+    from fastapi.testclient import TestClient
+
+    from churnlab.api import create_app
+    from churnlab.bundle import load_bundle
+
+    rng = np.random.default_rng(8)
+    train = make_members(3000, random_state=5)
+    train["Plan"] = rng.choice(["basic", "plus", "family"], len(train))
+    train.loc[train["Plan"] == "family", "Churn"] = 0  # a category that matters
+    model = ChurnModel(folds=3).fit(train.drop(columns="Churn"), train["Churn"])
+    save_model(model, tmp_path / "m.churnlab")
+
+    members = make_members(40, random_state=6).drop(columns="Churn")
+    clean = rng.choice(["basic", "plus", "family"], len(members)).astype(object)
+    clean[:8] = np.nan
+    padded = np.array([f"  {p} " if isinstance(p, str) else p for p in clean], dtype=object)
+    padded[:8] = ["", " ", "\t", None, "", "   ", None, " "]
+    raw = members.assign(Plan=padded)
+    # the reference: the model on categories cleaned here, by hand
+    expected = model.predict_proba(members.assign(Plan=clean))[:, 1]
+    assert len(set(np.round(expected, 6))) > 10  # the members differ
+
+    np.testing.assert_array_equal(model.predict_proba(raw)[:, 1], expected)
+    scored = score_members(model, raw).scores["churn_probability"].to_numpy()
+    np.testing.assert_array_equal(scored, expected)
+    api = TestClient(create_app(load_bundle(model=tmp_path / "m.churnlab")))
+    records = [{k: (None if v is None or v != v else v) for k, v in r.items()}
+               for r in raw.to_dict("records")]  # fmt: skip
+    answer = api.post("/v1/score", json={"members": records}).json()["results"]
+    np.testing.assert_allclose([r["churn_probability"] for r in answer], expected, rtol=1e-12)
+    raw.to_parquet(tmp_path / "raw.parquet")
+    score_on_dask(model, tmp_path / "raw.parquet", tmp_path / "s", client=client)
+    on_dask = pd.read_parquet(tmp_path / "s").sort_values("row")["churn_probability"]
+    np.testing.assert_array_equal(on_dask.to_numpy(), expected)
+
+    # training on the cluster learns the categories as the coercion spells them
+    (tmp_path / "train").mkdir()
+    for k in range(2):
+        part = train.iloc[k::2].copy()
+        part["Plan"] = "  " + part["Plan"] + " "
+        part.iloc[:5, part.columns.get_loc("Plan")] = " "
+        part.to_parquet(tmp_path / "train" / f"part-{k}.parquet")
+    learnt = train_on_dask(tmp_path / "train", client=client)
+    categories = learnt.estimator_.named_steps["categories"].categories_["Plan"]
+    assert categories == ["basic", "family", "plus"]

@@ -382,10 +382,12 @@ def train_on_dask(
     derive = tuned.estimator_.named_steps["derive"]
     categories = CategoryColumns([f.name for f in spec.features if f.kind == "categorical"])
     categories.fit(X_sample)
-    if categories.columns:
-        seen = dask.compute(*[frame[c].dropna().astype(str).unique() for c in categories.columns])
+    if categories.columns:  # every category seen anywhere, as the one coercion spells it
+        seen = dask.compute(
+            *[frame[c].dropna().astype(str).str.strip().unique() for c in categories.columns]
+        )
         categories.categories_ = {
-            c: sorted(set(map(str, values)))
+            c: sorted({value for value in map(str, values) if value})
             for c, values in zip(categories.columns, seen, strict=True)
         }
     prepare = Pipeline([("derive", derive), ("categories", categories)])

@@ -19,7 +19,7 @@ from churnlab.evaluate import best_threshold, classification_metrics
 from churnlab.learners import LEARNERS
 from churnlab.scorer import TIERS, risk_codes
 from churnlab.spec import DatasetSpec, infer_spec
-from churnlab.validate import check_members, require_columns
+from churnlab.validate import check_members, coerce_members, require_columns
 
 __all__ = ["MIN_TUNE_ROWS", "TUNE_ROWS", "ChurnModel", "data_hash"]
 
@@ -285,24 +285,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             return checked.members[spec.feature_names]
         if _has_kinds(X, spec):  # already coerced, as check_members returns members
             return X if list(X.columns) == spec.feature_names else X[spec.feature_names]
-        columns = {}
-        for feature in spec.features:
-            column = X[feature.name]
-            if feature.kind == "categorical":
-                columns[feature.name] = column.astype(object)
-                continue
-            numbers, not_numbers = feature.numbers(column)
-            wanted = "a number" if feature.values is None else " or ".join(feature.values)
-            if not_numbers.any():
-                rows = np.flatnonzero(not_numbers.to_numpy()).tolist()
-                raise SchemaError(
-                    f"holds text that is not {wanted} ({column.iloc[rows[0]]!r})",
-                    column=feature.name,
-                    rows=rows,
-                    fix="score through churnlab.score_members, which sets such rows aside",
-                )
-            columns[feature.name] = numbers
-        return pd.DataFrame(columns, index=X.index)
+        return coerce_members(X, spec)
 
 
 def _tuning_rows(y: np.ndarray, limit: int | None, random_state: int) -> np.ndarray:

@@ -44,7 +44,7 @@ from threadpoolctl import threadpool_limits
 
 from churnlab import _segment_text as text
 from churnlab.spec import DatasetSpec
-from churnlab.validate import require_columns
+from churnlab.validate import coerce_members, require_columns
 
 __all__ = ["Portrait", "Segmenter", "describe_segments"]
 
@@ -210,7 +210,7 @@ class Segmenter(BaseEstimator):
         """The segment id (1 .. ``n_segments_``) of each member in ``X`` (a DataFrame, or a dict
         of equally long arrays)."""
         check_is_fitted(self, "kmeans_")
-        Z = _encode(self.encoder_, _feature_arrays(X, self.spec))
+        Z = _encode(self.encoder_, _features(X, self.spec))
         centres = self.kmeans_.cluster_centers_
         # The nearest centre: |z - c|^2 = |z|^2 - 2 z.c + |c|^2, and |z|^2 is the same for all c.
         clusters = np.argmin((centres**2).sum(axis=1) - 2.0 * Z @ centres.T, axis=1)
@@ -422,35 +422,16 @@ def _ranked(frame: pd.DataFrame, rows: np.ndarray, spec: DatasetSpec, lang: str)
     return sorted(items, key=lambda item: -abs(item["difference_sd"]))
 
 
-def _features(X: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
-    """The spec's features of ``X``: numbers as floats, categories as text (missing: NaN)."""
-    return pd.DataFrame(_feature_arrays(X, spec))
-
-
-def _feature_arrays(
-    X: pd.DataFrame | Mapping[str, Any], spec: DatasetSpec
-) -> dict[str, np.ndarray]:
-    """:func:`_features` as a dict of arrays; ``X`` may be a dict of arrays too."""
+def _features(X: pd.DataFrame | Mapping[str, Any], spec: DatasetSpec) -> pd.DataFrame:
+    """The spec's features of ``X``: numbers as floats, categories as text (missing: NaN), as
+    every path coerces them (:func:`churnlab.validate.coerce_members`); a value not of its
+    kind is missing here."""
     if isinstance(X, pd.DataFrame):
         require_columns(X, spec.feature_names, what="segmenting")
-    columns: dict[str, np.ndarray] = {}
-    for feature in spec.features:
-        column = X[feature.name]
-        if feature.kind == "categorical":
-            strings = pd.Series(column, dtype=object).astype("string").str.strip()
-            columns[feature.name] = strings.replace("", pd.NA).to_numpy(
-                dtype=object, na_value=np.nan
-            )
-        elif isinstance(column.dtype, np.dtype) and column.dtype.kind in "biuf":
-            columns[feature.name] = np.asarray(column, dtype=float)
-        elif pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
-            columns[feature.name] = pd.Series(column).to_numpy(dtype=float, na_value=np.nan)
-        else:
-            columns[feature.name] = feature.numbers(pd.Series(column))[0].to_numpy(dtype=float)
-    return columns
+    return coerce_members(X, spec, strict=False).reset_index(drop=True)
 
 
-def _encode(encoder: ColumnTransformer, frame: Mapping[str, np.ndarray]) -> np.ndarray:
+def _encode(encoder: ColumnTransformer, frame: pd.DataFrame) -> np.ndarray:
     """``encoder.transform(frame)`` as plain arithmetic: the fitted imputers' fills, the scalers'
     means and scales; categories one-hot encoded once per distinct combination."""
     blocks = []
