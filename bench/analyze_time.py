@@ -27,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
-from churnlab.datasets import load_gym_churn
+from churnlab.data.datasets import load_gym_churn
 frame = load_gym_churn()
 X, y = frame.drop(columns="Churn"), frame["Churn"]
 X_fit, X_test, y_fit, y_test = train_test_split(X, y, test_size=0.2, random_state=0)

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 from _util import machine, print_table
 
-from churnlab.datasets import load_gym_churn
+from churnlab.data.datasets import load_gym_churn
 
 KEY = "bench-load-key"
 GOAL_P99_MS = 25.0

@@ -29,10 +29,10 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from churnlab.datasets import load_gym_churn, make_members
-from churnlab.model import ChurnModel
-from churnlab.spec import DatasetSpec, infer_spec
-from churnlab.validate import check_training_table
+from churnlab.data.datasets import load_gym_churn, make_members
+from churnlab.data.spec import DatasetSpec, infer_spec
+from churnlab.data.validate import check_training_table
+from churnlab.model.churn_model import ChurnModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import make_telco

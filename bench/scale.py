@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from _util import machine, print_table, python_script, run_timed
 
-from churnlab.datasets import write_members
+from churnlab.data.datasets import write_members
 
 SIZES = (1_000_000, 2_000_000, 10_000_000)
 #: Runs of the floor and of churnlab local (the median is shown); the others run once.
@@ -45,7 +45,7 @@ pq.write_table(table, sys.argv[2])
 
 PEER = """
 import sys, numpy as np, pandas as pd
-from churnlab.persist import load_model  # only to open the model file: the rest is sklearn
+from churnlab.model.persist import load_model  # only to open the model file: the rest is sklearn
 model = load_model(sys.argv[3])
 pipeline, (slope, intercept) = model.estimator_, model.calibration_
 frame = pd.read_parquet(sys.argv[1])

@@ -16,12 +16,12 @@ from pathlib import Path
 
 from _util import machine, print_table, python_script, time_commands
 
-from churnlab.datasets import write_members
+from churnlab.data.datasets import write_members
 
 PEER = """
 import sys, warnings; warnings.filterwarnings("ignore")
 import lightgbm as lgb, pandas as pd
-from churnlab.datasets import load_gym_churn
+from churnlab.data.datasets import load_gym_churn
 frame = load_gym_churn() if len(sys.argv) < 2 else pd.read_parquet(sys.argv[1])
 lgb.LGBMClassifier(verbose=-1).fit(frame.drop(columns="Churn"), frame["Churn"])
 """

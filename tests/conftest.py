@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from churnlab.datasets import load_gym_churn
-from churnlab.model import ChurnModel
-from churnlab.spec import gym_spec
+from churnlab.data.datasets import load_gym_churn
+from churnlab.data.spec import gym_spec
+from churnlab.model.churn_model import ChurnModel
 
 
 @pytest.fixture(autouse=True)
@@ -80,7 +80,7 @@ def telco() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def club_analysis(gym: pd.DataFrame):  # type: ignore[no-untyped-def]
     """`analyze` on the whole club table, in English (run once per test session)."""
-    from churnlab.analysis import analyze
+    from churnlab.analysis.analyze import analyze
 
     return analyze(gym, gym_spec(), source="the bundled club table", lang="en")
 
@@ -117,7 +117,7 @@ def club_run_dir(club_analysis, tmp_path_factory: pytest.TempPathFactory):  # ty
 @pytest.fixture(scope="session")
 def club_bundle(club_run_dir):  # type: ignore[no-untyped-def]
     """The club's run folder loaded for serving."""
-    from churnlab.bundle import load_bundle
+    from churnlab.scoring.bundle import load_bundle
 
     return load_bundle(run=club_run_dir)
 

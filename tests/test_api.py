@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from churnlab.analysis import Analysis
+from churnlab.analysis.analyze import Analysis
 from churnlab.api import create_app
-from churnlab.bundle import Bundle
-from churnlab.scoring import score_members
+from churnlab.scoring.bundle import Bundle
+from churnlab.scoring.members import score_members
 from churnlab.store import Store
 
 KEY = "test-key-123"
@@ -345,10 +345,10 @@ def test_a_busy_store_is_a_503_with_retry_after(bundle: Bundle, tmp_path: Path) 
 
 def test_a_telecom_model_takes_its_yes_no_words(tmp_path: Path) -> None:
     """A model trained on two-valued text is served the same words; a third is named (422)."""
-    from churnlab.analysis import analyze
-    from churnlab.bundle import load_bundle
+    from churnlab.analysis.analyze import analyze
+    from churnlab.data.spec import infer_spec
     from churnlab.report.export import write_outputs
-    from churnlab.spec import infer_spec
+    from churnlab.scoring.bundle import load_bundle
     from tables import make_telecom
 
     frame = make_telecom(800, random_state=3)

@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from churnlab.analysis import Analysis
+from churnlab.analysis.analyze import Analysis
 from churnlab.api import create_app
-from churnlab.bundle import load_bundle
 from churnlab.report.export import write_outputs
+from churnlab.scoring.bundle import load_bundle
 from churnlab.store import Store
 
 

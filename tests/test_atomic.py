@@ -1,4 +1,4 @@
-"""Tests for churnlab.atomic: outputs whole or not at all, stale temporaries, inputs kept."""
+"""Tests for churnlab.data.atomic: outputs whole or not at all, stale temporaries, inputs kept."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from churnlab.atomic import (
+from churnlab.data.atomic import (
     TEMPORARY_SUFFIX,
     atomic_output,
     outputs_together,
@@ -22,7 +22,7 @@ from churnlab.errors import UsageError
 # A writer that creates its temporary through atomic_output, says so, and waits to be killed.
 _KILLED_WRITER = """
 import sys, time
-from churnlab.atomic import atomic_output
+from churnlab.data.atomic import atomic_output
 with atomic_output(sys.argv[1]) as handle:
     handle.write(b"half")
     handle.flush()
@@ -150,7 +150,7 @@ def test_outputs_together_removes_a_killed_runs_staging_folder(tmp_path: Path) -
     code = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from churnlab.atomic import outputs_together\n"
+        "from churnlab.data.atomic import outputs_together\n"
         "target = Path(sys.argv[1])\n"
         "with outputs_together([target]) as staged:\n"
         "    staged[target].write_text('half')\n"

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from churnlab.analysis import Analysis
-from churnlab.bundle import load_bundle
+from churnlab.analysis.analyze import Analysis
 from churnlab.errors import ModelFileError, UsageError
-from churnlab.scoring import score_members
+from churnlab.scoring.bundle import load_bundle
+from churnlab.scoring.members import score_members
 
 
 @pytest.fixture(scope="module")

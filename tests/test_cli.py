@@ -24,7 +24,7 @@ from sklearn.metrics import roc_auc_score
 from typer.testing import CliRunner, Result
 
 from churnlab.cli import app
-from churnlab.persist import read_manifest
+from churnlab.model.persist import read_manifest
 
 runner = CliRunner()
 
@@ -151,7 +151,7 @@ def test_train_tunes_large_tables_on_a_sample(tmp_path: Path) -> None:
     import inspect
 
     from churnlab.cli.train import train
-    from churnlab.model import TUNE_ROWS
+    from churnlab.model.churn_model import TUNE_ROWS
 
     assert inspect.signature(train).parameters["tune_rows"].default == TUNE_ROWS
     result = invoke("train", "--model", "m.churnlab", "--folds", "3", "--learner", "logistic",
@@ -566,7 +566,7 @@ def test_score_on_a_full_disk_exits_2_and_leaves_nothing(
     import errno
     import functools
 
-    from churnlab import streaming
+    from churnlab.scoring import streaming
 
     real = streaming._ScoresWriter.write
     calls = {"n": 0}
@@ -704,10 +704,10 @@ def test_no_developer_notes_on_a_users_stderr(small_gym: pd.DataFrame) -> None:
     # a booster without an arithmetic form is scored through its pipeline: nothing to tell.
     # In a process of its own: pytest's log capture would hide what Python prints by default.
     code = (
-        "import sys, churnlab.compiled, churnlab.cli\n"
+        "import sys, churnlab.model.compiled, churnlab.cli\n"
         "def no_form(model):\n"
         "    raise AssertionError(\"the booster's columns are the derived frame's\")\n"
-        "churnlab.compiled._Trees = no_form\n"
+        "churnlab.model.compiled._Trees = no_form\n"
         "sys.argv = ['churnlab', *sys.argv[1:]]\n"
         "churnlab.cli.main()\n"
     )

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from churnlab.cli import app
-from churnlab.persist import load_model
+from churnlab.model.persist import load_model
 from churnlab.report.export import OUTPUTS
 
 runner = CliRunner()

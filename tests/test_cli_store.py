@@ -13,8 +13,8 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from churnlab.cli import app
-from churnlab.model import ChurnModel
-from churnlab.persist import save_model
+from churnlab.model.churn_model import ChurnModel
+from churnlab.model.persist import save_model
 from churnlab.store import Store
 
 runner = CliRunner()

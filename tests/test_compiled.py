@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from churnlab import compiled as compiled_module
-from churnlab.compiled import compile_model
-from churnlab.explain import contributions, pipeline_contributions
-from churnlab.model import ChurnModel
-from churnlab.spec import encode_target, gym_spec
+from churnlab.data.spec import encode_target, gym_spec
+from churnlab.insight.explain import contributions, pipeline_contributions
+from churnlab.model import compiled as compiled_module
+from churnlab.model.churn_model import ChurnModel
+from churnlab.model.compiled import compile_model
 
 
 def _pipeline_probability(model: ChurnModel, X: pd.DataFrame) -> np.ndarray:
@@ -90,7 +90,7 @@ def test_a_form_that_disagrees_falls_back_to_the_pipeline(
     gym_model: ChurnModel, gym: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, caplog
 ) -> None:
     monkeypatch.setattr(compiled_module, "TOLERANCE", -1.0)  # nothing can agree this closely
-    with caplog.at_level(logging.WARNING, logger="churnlab.compiled"):
+    with caplog.at_level(logging.WARNING, logger="churnlab.model.compiled"):
         fallback = compile_model(gym_model)
     assert fallback.kind == "pipeline"
     assert "differs from the pipeline" in caplog.text

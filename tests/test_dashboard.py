@@ -22,9 +22,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from _needs import CHROMIUM_FLAGS, require
-from churnlab.analysis import Analysis
+from churnlab.analysis.analyze import Analysis
 from churnlab.api import create_app
-from churnlab.bundle import Bundle
+from churnlab.scoring.bundle import Bundle
 
 KEY = "k"
 MONTHS = ["2024-04", "2024-05", "2024-06"]

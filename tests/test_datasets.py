@@ -1,4 +1,4 @@
-"""Tests for churnlab.datasets: the club's table and the synthetic members that resemble it."""
+"""Tests for churnlab.data.datasets: the club's table and the synthetic members that resemble it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 
-from churnlab.datasets import load_gym_churn, make_members, write_members
+from churnlab.data.datasets import load_gym_churn, make_members, write_members
 
 COLUMNS = [
     "gender",

@@ -13,14 +13,14 @@ import pytest
 from sklearn.metrics import roc_auc_score
 from typer.testing import CliRunner
 
-from churnlab import distributed
 from churnlab.cli import app
-from churnlab.datasets import make_members
-from churnlab.distributed import dask_client, score_on_dask, train_on_dask
+from churnlab.data.datasets import make_members
 from churnlab.errors import ReadError, SchemaError, ValidationError
-from churnlab.model import ChurnModel
-from churnlab.persist import load_model, save_model
-from churnlab.scoring import score_members
+from churnlab.model.churn_model import ChurnModel
+from churnlab.model.persist import load_model, save_model
+from churnlab.scoring import distributed
+from churnlab.scoring.distributed import dask_client, score_on_dask, train_on_dask
+from churnlab.scoring.members import score_members
 
 runner = CliRunner()
 
@@ -250,7 +250,7 @@ def test_padded_and_blank_categories_score_alike_on_every_path(
     from fastapi.testclient import TestClient
 
     from churnlab.api import create_app
-    from churnlab.bundle import load_bundle
+    from churnlab.scoring.bundle import load_bundle
 
     rng = np.random.default_rng(8)
     train = make_members(3000, random_state=5)

@@ -3,7 +3,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
 
-from churnlab.evaluate import (
+from churnlab.data.spec import gym_spec
+from churnlab.model.churn_model import ChurnModel
+from churnlab.model.evaluate import (
     METRICS,
     best_threshold,
     classification_metrics,
@@ -11,8 +13,6 @@ from churnlab.evaluate import (
     expected_calibration_error,
     top_decile_lift,
 )
-from churnlab.model import ChurnModel
-from churnlab.spec import gym_spec
 
 
 def test_metrics_agree_with_scikit_learn() -> None:

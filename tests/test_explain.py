@@ -2,9 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from churnlab.explain import contributions, drivers, reasons
-from churnlab.model import ChurnModel
-from churnlab.spec import encode_target, gym_spec, infer_spec
+from churnlab.data.spec import encode_target, gym_spec, infer_spec
+from churnlab.insight.explain import contributions, drivers, reasons
+from churnlab.model.churn_model import ChurnModel
 
 
 @pytest.fixture(scope="module")
@@ -102,8 +102,8 @@ def test_generic_table_reasons(telco: pd.DataFrame) -> None:
 def test_a_direction_is_stated_only_where_the_shape_is_monotone() -> None:
     import pandas as pd
 
-    from churnlab.explain import _direction
-    from churnlab.report.conclusions import _direction_phrase
+    from churnlab.analysis.conclusions import _direction_phrase
+    from churnlab.insight.explain import _direction
 
     # products held: churn falls from 1 to 2 and jumps at 3 (3 % of members)
     values = pd.Series([1] * 500 + [2] * 470 + [3] * 30)
@@ -121,7 +121,7 @@ def test_a_direction_is_stated_only_where_the_shape_is_monotone() -> None:
         {"value": 3.0, "churn_probability": 0.83, "members": 30},
     ]
     driver = {"label": "num of products", "direction": "mixed", "shape": shape}
-    from churnlab.report.conclusions import _TEXT as TEXT
+    from churnlab.analysis.conclusions import _TEXT as TEXT
 
     assert _direction_phrase(driver, TEXT["en"], "en") == (
         "num of products — most leave at 3, fewest at 2"

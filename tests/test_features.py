@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 
-from churnlab.features import BehaviourMetrics, derived_metrics_for
-from churnlab.spec import infer_spec
+from churnlab.data.spec import infer_spec
+from churnlab.model.features import BehaviourMetrics, derived_metrics_for
 
 
 def test_metrics_switch_on_only_with_their_columns(gym: pd.DataFrame, telco: pd.DataFrame) -> None:

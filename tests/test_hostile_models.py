@@ -31,8 +31,8 @@ from typer.testing import CliRunner, Result
 
 from churnlab.cli import app
 from churnlab.errors import ModelFileError
-from churnlab.model import ChurnModel
-from churnlab.persist import (
+from churnlab.model.churn_model import ChurnModel
+from churnlab.model.persist import (
     LIMITS,
     TRUSTED_CLASSES,
     TRUSTED_FUNCTIONS,
@@ -51,10 +51,10 @@ GiB = 1 << 30
 @pytest.fixture(scope="module")
 def genuine(small_gym: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A spline-logistic model file, the members it scores, and a genuine segments payload."""
-    from churnlab.bundle import save_bundle
-    from churnlab.plan import load_playbook
-    from churnlab.segment import Segmenter
-    from churnlab.spec import gym_spec
+    from churnlab.data.spec import gym_spec
+    from churnlab.insight.segment import Segmenter
+    from churnlab.plan.campaign import load_playbook
+    from churnlab.scoring.bundle import save_bundle
 
     folder = tmp_path_factory.mktemp("genuine")
     X, y = small_gym.drop(columns="Churn"), small_gym["Churn"]
@@ -140,26 +140,26 @@ EVIL = b"import os; os.system('echo owned')\n"
 
 
 def write_call(target: Path) -> Callable[[dict[str, Any], dict[str, bytes]], None]:
-    """A reduce/constructor node calling ``churnlab.io.write_bytes(attacker bytes, target)``:
+    """A reduce/constructor node calling ``churnlab.data.io.write_bytes(attacker bytes, target)``:
     on load, a ``.pth`` file (run by every later Python start) would be written."""
 
     def edit(schema: dict[str, Any], inner: dict[str, bytes]) -> None:
         args = {"__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode",
                 "content": [array_node(inner, np.frombuffer(EVIL, dtype=np.uint8)),
                             json_node(str(target))]}  # fmt: skip
-        inject(schema, {"__class__": "write_bytes", "__module__": "churnlab.io",
+        inject(schema, {"__class__": "write_bytes", "__module__": "churnlab.data.io",
                         "__loader__": "ConstructorFromReduceNode", "content": args})  # fmt: skip
 
     return edit
 
 
 def method_call(target: Path) -> Callable[[dict[str, Any], dict[str, bytes]], None]:
-    """``os.system`` reached as a method of ``churnlab.io``'s ``os``, used as a dictionary's key
-    type, which skops calls on the key: ``touch target`` would run on load."""
+    """``os.system`` reached as a method of ``churnlab.data.io``'s ``os``, used as a dictionary's
+    key type, which skops calls on the key: ``touch target`` would run on load."""
 
     def edit(schema: dict[str, Any], inner: dict[str, bytes]) -> None:
-        module = {"__class__": "os", "__module__": "churnlab.io", "__loader__": "TypeNode"}
-        method = {"__class__": "os", "__module__": "churnlab.io", "__loader__": "MethodNode",
+        module = {"__class__": "os", "__module__": "churnlab.data.io", "__loader__": "TypeNode"}
+        method = {"__class__": "os", "__module__": "churnlab.data.io", "__loader__": "MethodNode",
                   "content": {"func": "system", "obj": module}}  # fmt: skip
         inject(schema, {
             "__class__": "dict", "__module__": "builtins", "__loader__": "DictNode",
@@ -173,7 +173,7 @@ def method_call(target: Path) -> Callable[[dict[str, Any], dict[str, bytes]], No
 
 def function_node(target: Path) -> Callable[[dict[str, Any], dict[str, bytes]], None]:
     def edit(schema: dict[str, Any], inner: dict[str, bytes]) -> None:
-        inject(schema, {"__class__": "write_bytes", "__module__": "churnlab.io",
+        inject(schema, {"__class__": "write_bytes", "__module__": "churnlab.data.io",
                         "__loader__": "FunctionNode"})  # fmt: skip
 
     return edit
@@ -186,7 +186,7 @@ def old_protocol_function(target: Path) -> Callable[[dict[str, Any], dict[str, b
     def edit(schema: dict[str, Any], inner: dict[str, bytes]) -> None:
         allowed = next(iter(TRUSTED_FUNCTIONS)).rsplit(".", 1)
         schema["protocol"] = 0
-        content = {"module_path": "churnlab.io", "function": "write_bytes"}
+        content = {"module_path": "churnlab.data.io", "function": "write_bytes"}
         inject(schema, {"__class__": allowed[1], "__module__": allowed[0],
                         "__loader__": "FunctionNode", "content": content})  # fmt: skip
 
@@ -195,7 +195,9 @@ def old_protocol_function(target: Path) -> Callable[[dict[str, Any], dict[str, b
 
 def module_node(target: Path) -> Callable[[dict[str, Any], dict[str, bytes]], None]:
     def edit(schema: dict[str, Any], inner: dict[str, bytes]) -> None:
-        inject(schema, {"__class__": "os", "__module__": "churnlab.io", "__loader__": "TypeNode"})
+        inject(
+            schema, {"__class__": "os", "__module__": "churnlab.data.io", "__loader__": "TypeNode"}
+        )
 
     return edit
 
@@ -211,14 +213,20 @@ def foreign_class(module: str, name: str) -> Callable[[Path], Callable[..., None
 
 
 NODES: dict[str, tuple[Callable[[Path], Callable[..., None]], str]] = {
-    "reduce call of churnlab.io.write_bytes": (write_call, "call of churnlab.io.write_bytes"),
-    "method os.system via churnlab.io": (method_call, "method churnlab.io.os.system"),
-    "function churnlab.io.write_bytes": (function_node, "function churnlab.io.write_bytes"),
+    "reduce call of churnlab.data.io.write_bytes": (
+        write_call,
+        "call of churnlab.data.io.write_bytes",
+    ),
+    "method os.system via churnlab.data.io": (method_call, "method churnlab.data.io.os.system"),
+    "function churnlab.data.io.write_bytes": (
+        function_node,
+        "function churnlab.data.io.write_bytes",
+    ),
     "protocol-0 function node": (old_protocol_function, "skops protocol 0"),
-    "module os via churnlab.io": (module_node, "type churnlab.io.os"),
+    "module os via churnlab.data.io": (module_node, "type churnlab.data.io.os"),
     "churnlab class outside the list": (
-        foreign_class("churnlab.learners", "SplineLogistic"),
-        "class churnlab.learners.SplineLogistic",
+        foreign_class("churnlab.model.learners", "SplineLogistic"),
+        "class churnlab.model.learners.SplineLogistic",
     ),
     "sklearn class outside the list": (
         foreign_class("sklearn.tree._classes", "DecisionTreeClassifier"),
@@ -246,8 +254,8 @@ def test_crafted_nodes_are_refused_and_nothing_runs(
 
 
 SEGMENT_CASES = [
-    "reduce call of churnlab.io.write_bytes",
-    "method os.system via churnlab.io",
+    "reduce call of churnlab.data.io.write_bytes",
+    "method os.system via churnlab.data.io",
     "churnlab class outside the list",
 ]
 
@@ -255,7 +263,7 @@ SEGMENT_CASES = [
 @pytest.mark.parametrize("case", SEGMENT_CASES)
 def test_crafted_segments_are_refused(case: str, genuine: dict[str, Any], tmp_path: Path) -> None:
     """The segments of a run folder (``churnlab serve --run``) go through the same checks."""
-    from churnlab.bundle import load_bundle
+    from churnlab.scoring.bundle import load_bundle
 
     craft, fragment = NODES[case]
     target = tmp_path / "owned.pth"
@@ -291,26 +299,29 @@ def test_serve_refuses_crafted_segments(
 
 def test_the_allow_list_names_the_classes_churnlab_uses() -> None:
     """Exact names: a library that moves a class must show up here, not as refused models."""
-    from churnlab.features import BehaviourMetrics
-    from churnlab.learners import CategoryColumns
+    from churnlab.model.features import BehaviourMetrics
+    from churnlab.model.learners import CategoryColumns
 
-    for name in TRUSTED_CLASSES | TRUSTED_FUNCTIONS:
+    legacy = {"churnlab.features.BehaviourMetrics", "churnlab.learners.CategoryColumns"}
+    for name in (TRUSTED_CLASSES | TRUSTED_FUNCTIONS) - legacy:
         module, _, attr = name.rpartition(".")
         assert callable(getattr(importlib.import_module(module), attr)), name
-    assert {"churnlab.features.BehaviourMetrics", "churnlab.learners.CategoryColumns"} == {
-        c for c in TRUSTED_CLASSES if c.startswith("churnlab.")
-    }
+    assert {
+        "churnlab.model.features.BehaviourMetrics",
+        "churnlab.model.learners.CategoryColumns",
+        *legacy,  # the same classes, as files written before the layers name them
+    } == {c for c in TRUSTED_CLASSES if c.startswith("churnlab.")}
     assert BehaviourMetrics.__module__ + ".BehaviourMetrics" in TRUSTED_CLASSES
     assert CategoryColumns.__module__ + ".CategoryColumns" in TRUSTED_CLASSES
 
 
 def test_genuine_files_of_every_kind_load(telco: pd.DataFrame, tmp_path: Path) -> None:
     """Categories, missing values, both learners and the segments: all within the allow-list."""
-    from churnlab.bundle import save_bundle
-    from churnlab.persist import load_trusted
-    from churnlab.plan import load_playbook
-    from churnlab.segment import Segmenter
-    from churnlab.spec import infer_spec
+    from churnlab.data.spec import infer_spec
+    from churnlab.insight.segment import Segmenter
+    from churnlab.model.persist import load_trusted
+    from churnlab.plan.campaign import load_playbook
+    from churnlab.scoring.bundle import save_bundle
 
     frame = telco.head(600)
     spec = infer_spec(frame, target_col="Churn")
@@ -457,7 +468,7 @@ def test_zip_bombs_are_refused_quickly_in_little_memory(
     program = f"""
 import json, resource, sys, time, tracemalloc
 resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
-from churnlab.persist import load_model
+from churnlab.model.persist import load_model
 from churnlab.errors import ModelFileError
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 tracemalloc.start()
@@ -727,7 +738,7 @@ def hostile(target: Path) -> dict[str, Callable[[dict[str, Any]], bytes]]:
         "reduce call node": node(write_call),
         "method node": node(method_call),
         "module node": node(module_node),
-        "class outside the list": node(foreign_class("churnlab.learners", "SplineLogistic")),
+        "class outside the list": node(foreign_class("churnlab.model.learners", "SplineLogistic")),
         "path traversal": ARCHIVES["member ../escape"][0],
         "manifest bomb": BOMBS["manifest of 3 GiB"][0],
         "estimator bomb": BOMBS["estimator of 3 GiB"][0],
@@ -757,3 +768,32 @@ def test_churnlab_score_refuses_hostile_files_and_writes_nothing(
     assert_refused(result, "crafted.churnlab")
     assert files_in(tmp_path) == before  # no out.csv, no rejects, no store, no temporary file
     assert not target.exists()
+
+
+def test_a_model_file_from_before_the_layers_loads(
+    telco: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files written when the classes lived in churnlab.features and churnlab.learners name
+    them so; they load, and score as the model did."""
+    from churnlab.model import features, learners
+    from churnlab.model.churn_model import ChurnModel
+    from churnlab.model.persist import load_model, save_model
+
+    model = ChurnModel(learner="boosting", folds=3).fit(
+        telco.drop(columns="Churn"), (telco["Churn"] == "Yes").astype(int)
+    )
+    with monkeypatch.context() as old:  # write it as the old layout did
+        old.setitem(sys.modules, "churnlab.features", features)
+        old.setitem(sys.modules, "churnlab.learners", learners)
+        old.setattr(features.BehaviourMetrics, "__module__", "churnlab.features")
+        old.setattr(learners.CategoryColumns, "__module__", "churnlab.learners")
+        save_model(model, tmp_path / "old.churnlab")
+    with zipfile.ZipFile(tmp_path / "old.churnlab") as outer:
+        inner = zipfile.ZipFile(io.BytesIO(outer.read("estimator.skops")))
+        schema = inner.read("schema.json").decode()
+    assert "churnlab.learners" in schema and "churnlab.model.learners" not in schema
+    monkeypatch.delitem(sys.modules, "churnlab.learners", raising=False)
+    monkeypatch.delitem(sys.modules, "churnlab.features", raising=False)
+    again = load_model(tmp_path / "old.churnlab")
+    frame = telco.drop(columns="Churn").head(50)
+    np.testing.assert_array_equal(again.predict_proba(frame), model.predict_proba(frame))

@@ -4,9 +4,9 @@ import pytest
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
+from churnlab.data.spec import encode_target, gym_spec, infer_spec
 from churnlab.errors import SchemaError, UsageError, ValidationError
-from churnlab.model import ChurnModel, data_hash
-from churnlab.spec import encode_target, gym_spec, infer_spec
+from churnlab.model.churn_model import ChurnModel, data_hash
 
 
 def test_chooses_a_learner_by_out_of_fold_log_loss(gym_model: ChurnModel) -> None:
@@ -129,8 +129,8 @@ def test_large_tables_are_tuned_on_a_sample_and_fitted_on_every_row() -> None:
     members, against a model tuned on all 40,000."""
     from sklearn.metrics import brier_score_loss
 
-    from churnlab.analysis import model_quality
-    from churnlab.datasets import make_members
+    from churnlab.analysis.analyze import model_quality
+    from churnlab.data.datasets import make_members
 
     train, fresh = make_members(40_000, random_state=1), make_members(20_000, random_state=2)
     X, y = train.drop(columns="Churn"), train["Churn"].to_numpy()

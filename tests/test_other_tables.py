@@ -22,8 +22,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from churnlab.cli import app
-from churnlab.datasets import load_gym_churn
-from churnlab.persist import load_model
+from churnlab.data.datasets import load_gym_churn
+from churnlab.model.persist import load_model
 from tables import (
     CLUB_TEXT_BINARIES,
     CREDIT_CARD_LEAKS,

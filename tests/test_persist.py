@@ -8,8 +8,8 @@ import pytest
 import skops.io as sio
 
 from churnlab.errors import ModelFileError
-from churnlab.model import ChurnModel
-from churnlab.persist import FORMAT_VERSION, load_model, read_manifest, save_model
+from churnlab.model.churn_model import ChurnModel
+from churnlab.model.persist import FORMAT_VERSION, load_model, read_manifest, save_model
 
 
 def test_round_trip_gives_identical_probabilities(

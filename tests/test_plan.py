@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 
 from _wording import fitness_words
+from churnlab.data.spec import DatasetSpec, FeatureSpec, gym_spec, infer_spec
 from churnlab.errors import DataError, UsageError
-from churnlab.features import DERIVED_METRICS
-from churnlab.plan import (
+from churnlab.model.features import DERIVED_METRICS
+from churnlab.plan.campaign import (
     BUILTIN_PLAYBOOKS,
     Economics,
     Playbook,
@@ -25,11 +26,10 @@ from churnlab.plan import (
     load_playbook,
     recommend,
 )
-from churnlab.spec import DatasetSpec, FeatureSpec, gym_spec, infer_spec
 
 CYRILLIC = re.compile("[а-яА-ЯёЁ]")
 BUILTIN_TEXT = (
-    resources.files("churnlab.playbooks").joinpath("fitness.yaml").read_text(encoding="utf-8")
+    resources.files("churnlab.plan.playbooks").joinpath("fitness.yaml").read_text(encoding="utf-8")
 )
 
 
@@ -608,7 +608,9 @@ def test_a_builtin_playbook_is_a_fresh_copy() -> None:
 
 
 def test_a_copy_of_a_builtin_file_is_that_builtin_until_changed(tmp_path: Path) -> None:
-    text = resources.files("churnlab.playbooks").joinpath("subscription.yaml").read_text("utf-8")
+    text = (
+        resources.files("churnlab.plan.playbooks").joinpath("subscription.yaml").read_text("utf-8")
+    )
     copy = tmp_path / "mine.yaml"
     copy.write_text(text, encoding="utf-8")
     assert load_playbook(copy).builtin == "subscription"

@@ -20,8 +20,8 @@ from typer.testing import CliRunner, Result
 
 import churnlab.store as store_module
 from churnlab.cli import app
-from churnlab.datasets import load_gym_churn
-from churnlab.io import read_table
+from churnlab.data.datasets import load_gym_churn
+from churnlab.data.io import read_table
 from churnlab.store import Store
 from postgres import PASSWORD, PASSWORD_ROLE
 

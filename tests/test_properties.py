@@ -7,9 +7,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from churnlab.model import ChurnModel
-from churnlab.scoring import score_members
-from churnlab.spec import GYM_COLUMNS
+from churnlab.data.spec import GYM_COLUMNS
+from churnlab.model.churn_model import ChurnModel
+from churnlab.scoring.members import score_members
 
 FAST = settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

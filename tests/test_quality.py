@@ -13,9 +13,9 @@ from sklearn.model_selection import StratifiedKFold
 from typer.testing import CliRunner
 
 from churnlab.cli import app
-from churnlab.model import ChurnModel
-from churnlab.spec import infer_spec
-from churnlab.validate import check_training_table
+from churnlab.data.spec import infer_spec
+from churnlab.data.validate import check_training_table
+from churnlab.model.churn_model import ChurnModel
 from peers import tuned_lightgbm
 from tables import club_binaries_as_text, make_bank, make_credit_card, make_telecom
 

@@ -12,13 +12,13 @@ import pytest
 from markupsafe import escape
 
 from _wording import fitness_words
-from churnlab._names import shorten
-from churnlab.analysis import Analysis, analyze
-from churnlab.datasets import load_gym_churn
+from churnlab.analysis.analyze import Analysis, analyze
+from churnlab.analysis.summary import Summary
+from churnlab.data.datasets import load_gym_churn
+from churnlab.data.names import shorten
+from churnlab.data.spec import gym_spec, infer_spec
 from churnlab.report.html import render_html
 from churnlab.report.i18n import TEXT, num, pct, t
-from churnlab.report.summary import Summary
-from churnlab.spec import gym_spec, infer_spec
 
 SECTIONS = ["conclusions", "data", "quality", "drivers", "segments", "plan", "members"]
 VOID = {

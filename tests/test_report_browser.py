@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from _needs import CHROMIUM_FLAGS, require
-from churnlab.analysis import Analysis, analyze
-from churnlab.datasets import load_gym_churn
+from churnlab.analysis.analyze import Analysis, analyze
+from churnlab.data.datasets import load_gym_churn
+from churnlab.data.spec import gym_spec
 from churnlab.report.html import render_html
-from churnlab.spec import gym_spec
 
 SECTIONS = ["conclusions", "data", "quality", "drivers", "segments", "plan", "members"]
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from churnlab.data.spec import encode_target, gym_spec
 from churnlab.errors import ModelFileError
-from churnlab.model import ChurnModel
-from churnlab.persist import load_model, load_scorer, save_model
-from churnlab.scorer import ScoringModel
-from churnlab.scoring import score_members
-from churnlab.spec import encode_target, gym_spec
+from churnlab.model.churn_model import ChurnModel
+from churnlab.model.persist import load_model, load_scorer, save_model
+from churnlab.model.scorer import ScoringModel
+from churnlab.scoring.members import score_members
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +151,7 @@ def _drop_entry(
 
 def test_reasons_ask_for_the_whole_model(tmp_path: Path, gym: pd.DataFrame, gym_model) -> None:
     from churnlab.errors import UsageError
-    from churnlab.streaming import score_file
+    from churnlab.scoring.streaming import score_file
 
     scorer = load_scorer(save_model(gym_model, tmp_path / "m.churnlab"))
     gym.to_parquet(tmp_path / "members.parquet")

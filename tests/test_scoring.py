@@ -1,9 +1,9 @@
 import numpy as np
 import pandas as pd
 
-from churnlab.model import ChurnModel
-from churnlab.scoring import score_members
-from churnlab.spec import encode_target, infer_spec
+from churnlab.data.spec import encode_target, infer_spec
+from churnlab.model.churn_model import ChurnModel
+from churnlab.scoring.members import score_members
 
 
 def test_every_row_scored_in_input_order(gym: pd.DataFrame, gym_model: ChurnModel) -> None:

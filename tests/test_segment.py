@@ -11,12 +11,12 @@ import pytest
 from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
-from churnlab import _segment_text
+from churnlab.data.spec import GYM_COLUMNS, DatasetSpec, FeatureSpec, gym_spec, infer_spec
+from churnlab.data.validate import check_training_table
 from churnlab.errors import SchemaError
-from churnlab.segment import Portrait, Segmenter, describe_segments
-from churnlab.segment import _features as segment_features
-from churnlab.spec import GYM_COLUMNS, DatasetSpec, FeatureSpec, gym_spec, infer_spec
-from churnlab.validate import check_training_table
+from churnlab.insight import segment_text as _segment_text
+from churnlab.insight.segment import Portrait, Segmenter, describe_segments
+from churnlab.insight.segment import _features as segment_features
 
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 LATIN_WORD = re.compile(r"[A-Za-z]+")

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from churnlab.data.spec import DatasetSpec, encode_target, gym_spec, infer_spec
 from churnlab.errors import SchemaError
-from churnlab.spec import DatasetSpec, encode_target, gym_spec, infer_spec
 
 
 def _table(target: list, **features: list) -> pd.DataFrame:
@@ -208,7 +208,7 @@ def test_raw_bytes_are_set_aside_and_refused_when_asked_for() -> None:
 
 
 def test_titles_are_words_not_column_names() -> None:
-    from churnlab.spec import FeatureSpec
+    from churnlab.data.spec import FeatureSpec
 
     assert FeatureSpec("IsActiveMember", "binary").title("ru") == "is active member"
     assert FeatureSpec("Total_Trans_Amt", "numeric").title() == "total trans amt"
@@ -263,8 +263,8 @@ def test_club_columns_whose_values_do_not_fit_are_read_from_their_data(gym: pd.D
 
 
 def test_a_few_impossible_values_keep_the_club_meaning_and_are_named(gym: pd.DataFrame) -> None:
+    from churnlab.data.validate import check_training_table
     from churnlab.errors import ValidationError
-    from churnlab.validate import check_training_table
 
     frame = gym.copy()
     frame.loc[[3, 7], "Age"] = [-4, 250]  # 2 of 4,000: mistakes to fix, not another meaning
@@ -306,7 +306,7 @@ def test_two_valued_text_is_a_binary_feature_named_by_its_values(
 
 
 def test_a_value_outside_the_two_is_named_when_checking() -> None:
-    from churnlab.validate import check_members
+    from churnlab.data.validate import check_members
 
     flag = np.random.default_rng(5).choice(["Yes", "No"], 30)
     frame = _table([0, 1] * 15, flag=flag)
@@ -354,9 +354,9 @@ def test_roles_for_columns_that_are_not_features_are_refused(
 
 
 def test_club_wording_and_derived_metrics_only_where_the_club_meaning_holds() -> None:
-    from churnlab._reason_text import reason_sentence
-    from churnlab.derived import derived_metrics_for
-    from churnlab.spec import GYM_COLUMNS, FeatureSpec
+    from churnlab.data.spec import GYM_COLUMNS, FeatureSpec
+    from churnlab.insight.reason_text import reason_sentence
+    from churnlab.model.derived import derived_metrics_for
 
     days = FeatureSpec("Lifetime", "numeric", integer=True)  # read from its data
     charges = GYM_COLUMNS["Avg_additional_charges_total"]

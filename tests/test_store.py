@@ -17,9 +17,9 @@ import pytest
 import sqlalchemy as sa
 
 import churnlab.store as store_module
-from churnlab.datasets import load_gym_churn
+from churnlab.data.datasets import load_gym_churn
 from churnlab.errors import UsageError
-from churnlab.model import ChurnModel
+from churnlab.model.churn_model import ChurnModel
 from churnlab.store import Store, StoreBusyError, default_store_url
 
 BACKENDS = ["duckdb", "sqlite"]

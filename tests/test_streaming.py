@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from churnlab import streaming
 from churnlab.errors import UsageError
-from churnlab.explain import contributions, reasons
-from churnlab.model import ChurnModel
-from churnlab.scoring import score_members
-from churnlab.streaming import score_file
+from churnlab.insight.explain import contributions, reasons
+from churnlab.model.churn_model import ChurnModel
+from churnlab.scoring import streaming
+from churnlab.scoring.members import score_members
+from churnlab.scoring.streaming import score_file
 
 
 @pytest.fixture(scope="module")

@@ -27,8 +27,12 @@ logging.getLogger("churnlab").addHandler(logging.NullHandler())
 if TYPE_CHECKING:
     from typing import Any
 
-    from churnlab.analysis import Analysis, analyze
-    from churnlab.datasets import load_gym_churn, make_members
+    from churnlab.analysis.analyze import Analysis, analyze
+    from churnlab.analysis.summary import Summary
+    from churnlab.data.datasets import load_gym_churn, make_members
+    from churnlab.data.io import read_table, write_table
+    from churnlab.data.spec import DatasetSpec, FeatureSpec, gym_spec, infer_spec
+    from churnlab.data.validate import check_members
     from churnlab.errors import (
         ChurnlabError,
         DataError,
@@ -38,17 +42,17 @@ if TYPE_CHECKING:
         UsageError,
         ValidationError,
     )
-    from churnlab.evaluate import (
+    from churnlab.insight.explain import contributions, drivers, reasons
+    from churnlab.insight.segment import Segmenter, describe_segments
+    from churnlab.model.churn_model import ChurnModel
+    from churnlab.model.evaluate import (
         Evaluation,
         classification_metrics,
         cross_evaluate,
         holdout_evaluate,
     )
-    from churnlab.explain import contributions, drivers, reasons
-    from churnlab.io import read_table, write_table
-    from churnlab.model import ChurnModel
-    from churnlab.persist import load_model, save_model
-    from churnlab.plan import (
+    from churnlab.model.persist import load_model, save_model
+    from churnlab.plan.campaign import (
         Economics,
         Plan,
         Playbook,
@@ -57,18 +61,14 @@ if TYPE_CHECKING:
         default_playbook,
         load_playbook,
     )
-    from churnlab.report.summary import Summary
-    from churnlab.scoring import ScoreResult, score_members
-    from churnlab.segment import Segmenter, describe_segments
-    from churnlab.spec import DatasetSpec, FeatureSpec, gym_spec, infer_spec
-    from churnlab.validate import check_members
+    from churnlab.scoring.members import ScoreResult, score_members
 
 #: Where each public name lives.
 _EXPORTS = {
-    "Analysis": "churnlab.analysis",
-    "analyze": "churnlab.analysis",
-    "load_gym_churn": "churnlab.datasets",
-    "make_members": "churnlab.datasets",
+    "Analysis": "churnlab.analysis.analyze",
+    "analyze": "churnlab.analysis.analyze",
+    "load_gym_churn": "churnlab.data.datasets",
+    "make_members": "churnlab.data.datasets",
     "ChurnlabError": "churnlab.errors",
     "DataError": "churnlab.errors",
     "ModelFileError": "churnlab.errors",
@@ -76,35 +76,35 @@ _EXPORTS = {
     "SchemaError": "churnlab.errors",
     "UsageError": "churnlab.errors",
     "ValidationError": "churnlab.errors",
-    "Evaluation": "churnlab.evaluate",
-    "classification_metrics": "churnlab.evaluate",
-    "cross_evaluate": "churnlab.evaluate",
-    "holdout_evaluate": "churnlab.evaluate",
-    "contributions": "churnlab.explain",
-    "drivers": "churnlab.explain",
-    "reasons": "churnlab.explain",
-    "read_table": "churnlab.io",
-    "write_table": "churnlab.io",
-    "ChurnModel": "churnlab.model",
-    "load_model": "churnlab.persist",
-    "save_model": "churnlab.persist",
-    "Economics": "churnlab.plan",
-    "Plan": "churnlab.plan",
-    "Playbook": "churnlab.plan",
-    "build_plan": "churnlab.plan",
-    "builtin_playbook": "churnlab.plan",
-    "default_playbook": "churnlab.plan",
-    "load_playbook": "churnlab.plan",
-    "Summary": "churnlab.report.summary",
-    "ScoreResult": "churnlab.scoring",
-    "score_members": "churnlab.scoring",
-    "Segmenter": "churnlab.segment",
-    "describe_segments": "churnlab.segment",
-    "DatasetSpec": "churnlab.spec",
-    "FeatureSpec": "churnlab.spec",
-    "gym_spec": "churnlab.spec",
-    "infer_spec": "churnlab.spec",
-    "check_members": "churnlab.validate",
+    "Evaluation": "churnlab.model.evaluate",
+    "classification_metrics": "churnlab.model.evaluate",
+    "cross_evaluate": "churnlab.model.evaluate",
+    "holdout_evaluate": "churnlab.model.evaluate",
+    "contributions": "churnlab.insight.explain",
+    "drivers": "churnlab.insight.explain",
+    "reasons": "churnlab.insight.explain",
+    "read_table": "churnlab.data.io",
+    "write_table": "churnlab.data.io",
+    "ChurnModel": "churnlab.model.churn_model",
+    "load_model": "churnlab.model.persist",
+    "save_model": "churnlab.model.persist",
+    "Economics": "churnlab.plan.campaign",
+    "Plan": "churnlab.plan.campaign",
+    "Playbook": "churnlab.plan.campaign",
+    "build_plan": "churnlab.plan.campaign",
+    "builtin_playbook": "churnlab.plan.campaign",
+    "default_playbook": "churnlab.plan.campaign",
+    "load_playbook": "churnlab.plan.campaign",
+    "Summary": "churnlab.analysis.summary",
+    "ScoreResult": "churnlab.scoring.members",
+    "score_members": "churnlab.scoring.members",
+    "Segmenter": "churnlab.insight.segment",
+    "describe_segments": "churnlab.insight.segment",
+    "DatasetSpec": "churnlab.data.spec",
+    "FeatureSpec": "churnlab.data.spec",
+    "gym_spec": "churnlab.data.spec",
+    "infer_spec": "churnlab.data.spec",
+    "check_members": "churnlab.data.validate",
 }
 
 __all__ = [

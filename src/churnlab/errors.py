@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from churnlab._names import shorten
+from churnlab.data.names import shorten
 
 __all__ = [
     "ChurnlabError",

@@ -54,11 +54,11 @@ import platformdirs
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from churnlab.data.io import source_name, with_default_driver
 from churnlab.errors import UsageError
-from churnlab.io import source_name, with_default_driver
 
 if TYPE_CHECKING:
-    from churnlab.model import ChurnModel
+    from churnlab.model.churn_model import ChurnModel
 
 __all__ = [
     "READ_WAIT",

@@ -30,11 +30,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from churnlab._version import __version__
 from churnlab.api.dashboard import mount_dashboard
-from churnlab.bundle import Bundle
+from churnlab.data.spec import DatasetSpec
+from churnlab.data.validate import require_columns
 from churnlab.errors import ChurnlabError
-from churnlab.spec import DatasetSpec
+from churnlab.scoring.bundle import Bundle
 from churnlab.store import StoreBusyError
-from churnlab.validate import require_columns
 
 __all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "create_app"]
 
@@ -92,7 +92,7 @@ def create_app(
     Parameters
     ----------
     bundle : Bundle
-        The model with its segments and playbook (:func:`churnlab.bundle.load_bundle`).
+        The model with its segments and playbook (:func:`churnlab.scoring.bundle.load_bundle`).
     store : churnlab.store.Store, optional
         The run history, for the member routes (404 without it).
     api_key : str, optional
@@ -384,7 +384,7 @@ def _columns(
 
     JSON carries values no column of a table would: integers beyond the floating-point range
     (a 400-digit ``Age``), ``Infinity`` literals, numbers beyond ``1e308``, lists and objects.
-    In a number column the shared check (:func:`churnlab.validate.check_columns`) names them,
+    In a number column the shared check (:func:`churnlab.data.validate.check_columns`) names them,
     as it does in a table; a list or object given for a category is one problem here, located
     at its member and field as the other bad values are, and leaves a gap (None) so the rest
     of the request is still checked.

@@ -422,7 +422,7 @@ def mount_dashboard(app: FastAPI, bundle: Any) -> None:
     ----------
     app : fastapi.FastAPI
         The API app (:func:`churnlab.api.create_app`); the page reads its ``/v1`` routes.
-    bundle : churnlab.bundle.Bundle
+    bundle : churnlab.scoring.bundle.Bundle
         The served bundle: its ``lang`` is the page's language.
     """
     page = render_dashboard(getattr(bundle, "lang", "en"))

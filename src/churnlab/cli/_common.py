@@ -17,11 +17,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from churnlab._names import shorten
-from churnlab.datasets import load_gym_churn
+from churnlab.data.datasets import load_gym_churn
+from churnlab.data.io import read_table, source_name
+from churnlab.data.names import shorten
+from churnlab.data.spec import DatasetSpec, infer_spec
 from churnlab.errors import ChurnlabError, UsageError
-from churnlab.io import read_table, source_name
-from churnlab.spec import DatasetSpec, infer_spec
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -265,7 +265,7 @@ def record_run(
 
 def check_output_format(option: str, path: Path) -> None:
     """Refuse, before any work, an output file whose format churnlab cannot write."""
-    from churnlab.io import WRITE_SUFFIXES
+    from churnlab.data.io import WRITE_SUFFIXES
 
     if path.suffix.lower() not in WRITE_SUFFIXES:
         raise UsageError(

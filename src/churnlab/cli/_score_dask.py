@@ -6,11 +6,11 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from churnlab.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.cli._common import check_output_format, open_store, progress, record_run
+from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
+from churnlab.data.io import source_name, write_table
 from churnlab.errors import UsageError
-from churnlab.io import source_name, write_table
-from churnlab.persist import load_scorer
+from churnlab.model.persist import load_scorer
 
 
 def score_with_dask(
@@ -27,7 +27,7 @@ def score_with_dask(
 ) -> None:
     """Score DATA (Parquet) on the cluster into the folder --out, then record the run."""
     from churnlab.cli.score import say_scored
-    from churnlab.distributed import dask_client, score_on_dask
+    from churnlab.scoring.distributed import dask_client, score_on_dask
 
     if data is None:
         raise UsageError(

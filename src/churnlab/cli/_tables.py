@@ -9,11 +9,11 @@ from rich.table import Table
 from churnlab.cli._common import out
 
 if TYPE_CHECKING:
-    from churnlab.evaluate import Evaluation
+    from churnlab.model.evaluate import Evaluation
 
 
 def metrics_table(metrics: dict[str, float], *, title: str) -> None:
-    from churnlab.evaluate import METRICS
+    from churnlab.model.evaluate import METRICS
 
     out.print(title)
     table = Table()
@@ -25,7 +25,7 @@ def metrics_table(metrics: dict[str, float], *, title: str) -> None:
 
 
 def evaluation_table(evaluation: Evaluation, *, title: str) -> None:
-    from churnlab.evaluate import METRICS
+    from churnlab.model.evaluate import METRICS
 
     summary = evaluation.summary
     out.print(title)

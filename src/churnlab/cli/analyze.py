@@ -10,7 +10,6 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from churnlab.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.cli._common import (
     BUNDLED,
     DataArg,
@@ -34,6 +33,7 @@ from churnlab.cli._common import (
     record_run,
     spec_for,
 )
+from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.errors import UsageError
 
 
@@ -96,9 +96,9 @@ def analyze(
     month: MonthOpt = None,
 ) -> None:
     """Why members leave, who they are, whom to call with what: the report and its exports."""
-    from churnlab.analysis import STEPS
-    from churnlab.analysis import analyze as run_analysis
-    from churnlab.plan import builtin_playbook, default_playbook, load_playbook
+    from churnlab.analysis.analyze import STEPS
+    from churnlab.analysis.analyze import analyze as run_analysis
+    from churnlab.plan.campaign import builtin_playbook, default_playbook, load_playbook
     from churnlab.report.export import OUTPUTS, write_outputs
 
     started = time.perf_counter()

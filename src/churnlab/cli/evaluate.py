@@ -52,9 +52,9 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Measure the model out of fold on DATA: repeated stratified k-fold plus the 80/20 split."""
-    from churnlab.evaluate import cross_evaluate
-    from churnlab.model import ChurnModel
-    from churnlab.validate import check_training_table
+    from churnlab.data.validate import check_training_table
+    from churnlab.model.churn_model import ChurnModel
+    from churnlab.model.evaluate import cross_evaluate
 
     frame, source = read_members(data, query=query, table=table)
     spec = spec_for(frame, source, target=target, positive=positive, id_col=id_col, keep=keep)

@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from churnlab.atomic import outputs_together
 from churnlab.cli._common import MAX_SEED, err, handles_errors, progress
-from churnlab.datasets import write_members
+from churnlab.data.atomic import outputs_together
+from churnlab.data.datasets import write_members
 
 
 @handles_errors

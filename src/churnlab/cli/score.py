@@ -12,7 +12,6 @@ import typer
 from rich.markup import escape
 from sqlalchemy.engine import make_url
 
-from churnlab.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.cli._common import (
     BUNDLED,
     DataArg,
@@ -33,9 +32,10 @@ from churnlab.cli._common import (
     read_members,
     record_run,
 )
-from churnlab.datasets import bundled_path
+from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
+from churnlab.data.datasets import bundled_path
+from churnlab.data.io import source_name, write_sql_table, write_table
 from churnlab.errors import UsageError
-from churnlab.io import source_name, write_sql_table, write_table
 
 _OUTPUTS = (".csv", ".parquet")
 
@@ -90,7 +90,7 @@ def score(
 
     Files are read and written in batches, so their size does not matter.
     """
-    from churnlab.persist import load_model, load_scorer
+    from churnlab.model.persist import load_model, load_scorer
 
     if engine is Engine.dask:
         from churnlab.cli._score_dask import score_with_dask
@@ -199,7 +199,7 @@ class _Scored:
 
 def _score_into_table(run: _Run, out: Path | None, rejects: Path, out_table: str) -> _Scored:
     """Score the whole table into --out-table (one transaction) and, if given, --out."""
-    from churnlab.scoring import score_members
+    from churnlab.scoring.members import score_members
 
     frame, source = read_members(run.data, query=run.query, table=run.table)
     with progress(f"scoring {len(frame):,} members"):
@@ -233,7 +233,7 @@ STORE_MEMBERS = 100_000
 
 def _stream(run: _Run, out: Path, rejects: Path, *, with_reasons: bool) -> _Scored:
     """Score a file batch by batch into ``out`` (any size), the rejects into ``rejects``."""
-    from churnlab.streaming import score_file
+    from churnlab.scoring.streaming import score_file
 
     source = BUNDLED if run.data is None else source_name(run.data)
     with progress(f"scoring {source}", unit="rows") as advance:

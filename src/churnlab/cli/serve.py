@@ -58,7 +58,7 @@ def serve(
     import uvicorn
 
     from churnlab.api import create_app
-    from churnlab.bundle import load_bundle
+    from churnlab.scoring.bundle import load_bundle
     from churnlab.store import Store
 
     api_key = os.environ.get(API_KEY_VARIABLE) or None

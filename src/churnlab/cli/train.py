@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from churnlab.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.cli._common import (
     DataArg,
     Engine,
@@ -36,6 +35,7 @@ from churnlab.cli._common import (
     spec_for,
 )
 from churnlab.cli._tables import metrics_table
+from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.errors import UsageError
 
 
@@ -66,11 +66,11 @@ def train(
             help="On larger tables, choose, tune and calibrate on a stratified sample of this "
             "many members; the final fit uses every row.",
         ),
-    ] = 100_000,  # churnlab.model.TUNE_ROWS, not imported: that would load scikit-learn
+    ] = 100_000,  # churnlab.model.churn_model.TUNE_ROWS, not imported: that would load scikit-learn
 ) -> None:
     """Train a calibrated churn model on DATA and save it to --model."""
-    from churnlab.model import ChurnModel
-    from churnlab.validate import check_training_table
+    from churnlab.data.validate import check_training_table
+    from churnlab.model.churn_model import ChurnModel
 
     if model_path.is_dir():
         raise UsageError(
@@ -120,7 +120,7 @@ def train(
 
 def _save_and_record(store: Any, model: Any, model_path: Path, source: str, rows: int) -> None:
     """Write the model file and record the run: the file appears only once the run is in."""
-    from churnlab.persist import save_model
+    from churnlab.model.persist import save_model
 
     with outputs_together([model_path]) as staged:
         save_model(model, staged[model_path])
@@ -144,7 +144,12 @@ def _train_on_dask(
     traits: list[str] | None,
 ) -> None:
     """`train --engine dask`: LightGBM on the cluster, calibrated on held-out rows."""
-    from churnlab.distributed import HOLDOUT, dask_client, read_parquet_partitions, train_on_dask
+    from churnlab.scoring.distributed import (
+        HOLDOUT,
+        dask_client,
+        read_parquet_partitions,
+        train_on_dask,
+    )
 
     if data is None or "://" in data:
         raise UsageError(

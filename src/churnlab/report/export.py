@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from churnlab.analysis import Analysis
-from churnlab.bundle import save_bundle
-from churnlab.io import write_bytes, write_table
-from churnlab.persist import save_model
+from churnlab.analysis.analyze import Analysis
+from churnlab.data.io import write_bytes, write_table
+from churnlab.model.persist import save_model
 from churnlab.report.html import render_html
+from churnlab.scoring.bundle import save_bundle
 
 __all__ = ["OUTPUTS", "write_outputs"]
 
@@ -29,10 +29,10 @@ OUTPUTS = {
 
 def write_outputs(analysis: Analysis, folder: str | os.PathLike[str]) -> dict[str, Path]:
     """Write the report, the summary, the member scores, the plan, the model, what serving it
-    needs (segments, playbook; see :mod:`churnlab.bundle`) and the rejects.
+    needs (segments, playbook; see :mod:`churnlab.scoring.bundle`) and the rejects.
 
     Spreadsheet exports (every CSV and ``plan.xlsx``) have cells and headers that start with
-    ``=``, ``+``, ``-`` or ``@`` neutralised by :func:`~churnlab.io.write_table`, so a crafted
+    ``=``, ``+``, ``-`` or ``@`` neutralised by :func:`~churnlab.data.io.write_table`, so a crafted
     id or column name cannot run as a formula in Excel.
 
     Returns

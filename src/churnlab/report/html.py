@@ -1,6 +1,6 @@
 """``report.html``: the analysis as one self-contained page a manager can read.
 
-:func:`render_html` turns a :class:`~churnlab.report.summary.Summary` (and, when given, the
+:func:`render_html` turns a :class:`~churnlab.analysis.summary.Summary` (and, when given, the
 per-member table and the campaign list) into one HTML file that opens offline: inline CSS, charts
 as inline SVG, one small inline script for the table filter, nothing loaded from anywhere. The
 template (``templates/report.html.j2``) escapes every value; the UI strings and number formats
@@ -22,10 +22,10 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from churnlab._names import shorten
+from churnlab.analysis.summary import FeatureProfile, Summary
+from churnlab.data.names import shorten
 from churnlab.report import charts
 from churnlab.report.i18n import TEXT, num, pct, t
-from churnlab.report.summary import FeatureProfile, Summary
 
 __all__ = ["render_html"]
 
@@ -60,7 +60,8 @@ def render_html(
     Parameters
     ----------
     summary : Summary
-        What :func:`churnlab.analysis.analyze` found; ``summary.meta["lang"]`` picks the language.
+        What :func:`churnlab.analysis.analyze.analyze` found; ``summary.meta["lang"]`` picks the
+        language.
     members : pandas.DataFrame, optional
         The per-member table (``Analysis.members``): adds the table of members most at risk.
     campaign : pandas.DataFrame, optional

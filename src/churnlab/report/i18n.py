@@ -3,9 +3,10 @@
 :data:`TEXT` maps a language to its UI strings; :func:`t` looks one up (English when the language
 is unknown). The strings are plain text — the template escapes them — and some hold ``{fields}``
 for :meth:`str.format`. A key with a ``_club`` twin (``levers`` / ``levers_club``) is worded for
-any business, the twin for a fitness club's table (:attr:`churnlab.spec.DatasetSpec.is_club_table`);
-:func:`t` picks the twin when given ``club=True``. Numbers follow the language: ``1,234.5`` and
-``26.5%`` in English, ``1 234,5`` and ``26,5 %`` in Russian (no-break spaces).
+any business, the twin for a fitness club's table
+(:attr:`churnlab.data.spec.DatasetSpec.is_club_table`); :func:`t` picks the twin when given
+``club=True``. Numbers follow the language: ``1,234.5`` and ``26.5%`` in English, ``1 234,5`` and
+``26,5 %`` in Russian (no-break spaces).
 
 Examples
 --------

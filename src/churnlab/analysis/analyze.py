@@ -1,0 +1,396 @@
+"""The main job: from a member table to the drivers, the portraits, the plan and the summary.
+
+:func:`analyze` runs every step once and returns an :class:`Analysis`: the :class:`Summary` that
+every output renders, the per-member table (``scores.csv``), the campaign list and the model.
+Each step is a plain function of what came before; none reaches back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import precision_recall_curve, roc_curve
+
+from churnlab._version import __version__
+from churnlab.analysis.conclusions import write_conclusions
+from churnlab.analysis.summary import DataSummary, FeatureProfile, ModelQuality, Summary
+from churnlab.data.spec import DatasetSpec
+from churnlab.data.validate import check_members
+from churnlab.errors import ValidationError
+from churnlab.insight.binning import group_label, value_groups
+from churnlab.insight.explain import contributions, drivers, reasons
+from churnlab.insight.segment import Segmenter, describe_segments
+from churnlab.model.churn_model import ChurnModel
+from churnlab.model.evaluate import METRICS, classification_metrics
+from churnlab.plan.campaign import Economics, Plan, Playbook, build_plan, default_playbook
+
+__all__ = ["STEPS", "Analysis", "analyze", "model_quality", "profile_data"]
+
+#: The steps of :func:`analyze`, in order, as reported to ``on_step``.
+STEPS = (
+    "checking the data",
+    "training the model",
+    "explaining",
+    "finding segments",
+    "building the plan",
+)
+
+#: Above this out-of-fold ROC-AUC a score is too good to be true for next month's churn.
+SUSPICIOUS_AUC = 0.995
+#: Pairs of features correlated at least this much are named.
+CORRELATED = 0.7
+
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What :func:`analyze` returns.
+
+    Attributes
+    ----------
+    summary : Summary
+        Everything found, for the report, ``summary.json`` and the API.
+    members : pandas.DataFrame
+        One row per analysed member, in input order: ``row``, the id, ``churn_probability``,
+        ``risk_tier``, ``segment``, ``segment_name``, ``reason_1`` … ``reason_3``,
+        ``recommended_measure``.
+    plan : Plan
+        The retention plan; ``plan.campaign`` is the ranked call list.
+    rejects : pandas.DataFrame
+        Input rows that could not be used, with the reason.
+    model : ChurnModel
+        The fitted model.
+    segmenter : Segmenter
+        The fitted segments, to place new members in them.
+    playbook : Playbook
+        The playbook the plan was built from.
+    """
+
+    summary: Summary
+    members: pd.DataFrame
+    plan: Plan
+    rejects: pd.DataFrame
+    model: ChurnModel
+    segmenter: Segmenter
+    playbook: Playbook
+
+
+def analyze(
+    frame: pd.DataFrame,
+    spec: DatasetSpec,
+    *,
+    source: str = "table",
+    lang: str = "en",
+    playbook: Playbook | None = None,
+    economics: Economics | None = None,
+    folds: int = 5,
+    random_state: int = 0,
+    on_step: Step | None = None,
+) -> Analysis:
+    """Analyse a member table: model, drivers, reasons, segments, plan and conclusions.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The members with their outcome (the spec's target column).
+    spec : DatasetSpec
+        What the columns mean (:func:`churnlab.infer_spec`).
+    source : str
+        The table's name, for the report.
+    lang : {"en", "ru"}
+        The language of every text.
+    playbook : Playbook, optional
+        The measures. Default: the built-in playbook that fits the table
+        (:func:`churnlab.plan.campaign.default_playbook`): the fitness-club one for a club's table,
+        the subscription-business one for any other.
+    economics : Economics, optional
+        Fee, months kept, costs and budget (default: the playbook's).
+    folds, random_state : int
+    on_step : callable, optional
+        Called with the name of each step as it starts, for progress displays.
+
+    Returns
+    -------
+    Analysis
+
+    Raises
+    ------
+    ValidationError
+        No row can be used: every row has an impossible value or no outcome.
+    """
+    step = on_step or (lambda name: None)
+    playbook = default_playbook(spec) if playbook is None else playbook
+    economics = economics or playbook.economics
+
+    step(STEPS[0])
+    checked = check_members(frame, spec, source=source, with_target=True)
+    usable = checked.members
+    if usable.empty:
+        raise ValidationError(
+            checked.failures, file=source, fix="no row can be used; correct the values above"
+        )
+    X, y = usable[spec.feature_names], usable[spec.target_col].astype(int).to_numpy()
+    if min(np.bincount(y, minlength=2)) < 2 and len(checked.failures):
+        raise ValidationError(
+            checked.failures,
+            file=source,
+            fix="too few usable rows are left (a model needs two members who left and two who "
+            "stayed); correct the values above",
+        )
+
+    step(STEPS[1])
+    model = ChurnModel(spec, folds=folds, random_state=random_state).fit(X, y)
+    proba = model.predict_proba(X)[:, 1]
+
+    step(STEPS[2])
+    contrib = contributions(model, X)
+    found_drivers = drivers(contrib, model, lang=lang)
+    member_reasons = reasons(contrib, model, lang=lang)
+
+    step(STEPS[3])
+    segmenter = Segmenter(spec, random_state=random_state).fit(X, y)
+    portraits = describe_segments(X, segmenter.labels_, y, spec, lang=lang)
+
+    step(STEPS[4])
+    plan_input = contrib.features.assign(
+        row=usable.index.to_numpy(), churn_probability=proba, segment=segmenter.labels_
+    )
+    if spec.id_col is not None and spec.id_col in usable.columns:
+        plan_input[spec.id_col] = usable[spec.id_col]
+    plan = build_plan(
+        plan_input, contrib.values, playbook, economics, lang=lang, id_col=spec.id_col
+    )
+
+    members = _members_table(
+        usable,
+        spec,
+        model,
+        proba,
+        segmenter.labels_,
+        portraits,
+        member_reasons,
+        plan,
+        playbook,
+        lang,
+    )
+    data = profile_data(
+        usable, y, spec, source=source, rows=len(frame), rejected=len(checked.rejects), lang=lang
+    )
+    quality = model_quality(model, y)
+    driver_dicts = [d.to_dict() for d in found_drivers]
+    segment_dicts = [p.to_dict() for p in portraits]
+    plan_dict = plan.to_dict()
+    summary = Summary(
+        meta={
+            "source": source,
+            "lang": lang,
+            "churnlab_version": __version__,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "data_hash": model.data_hash_,
+            "target": spec.target_col,
+            "positive_label": spec.positive_label,
+            "club_table": spec.is_club_table,
+        },
+        data=data,
+        quality=quality,
+        drivers=driver_dicts,
+        segments=segment_dicts,
+        segmentation={
+            "method": "k-means on standardised features (target excluded)",
+            "chosen_k": int(segmenter.n_segments_),
+            "k_scores": {int(k): float(v) for k, v in segmenter.scores_.items()},
+            "stability": float(segmenter.stability_),
+            "dendrogram": segmenter.linkage_.tolist(),
+        },
+        plan=plan_dict,
+        conclusions=write_conclusions(
+            data,
+            quality,
+            driver_dicts,
+            segment_dicts,
+            plan_dict,
+            lang=lang,
+            club=spec.is_club_table,
+        ),
+    )
+    return Analysis(
+        summary=summary,
+        members=members,
+        plan=plan,
+        rejects=checked.rejects,
+        model=model,
+        segmenter=segmenter,
+        playbook=playbook,
+    )
+
+
+def _members_table(
+    usable: pd.DataFrame,
+    spec: DatasetSpec,
+    model: ChurnModel,
+    proba: np.ndarray,
+    labels: np.ndarray,
+    portraits: list[Any],
+    member_reasons: pd.DataFrame,
+    plan: Plan,
+    playbook: Playbook,
+    lang: str,
+) -> pd.DataFrame:
+    names = {p.id: p.name for p in portraits}
+    table = pd.DataFrame({"row": usable.index.to_numpy()}, index=usable.index)
+    if spec.id_col is not None and spec.id_col in usable.columns:
+        table[spec.id_col] = usable[spec.id_col]
+    table["churn_probability"] = proba
+    table["risk_tier"] = model.risk_tier(proba)
+    table["segment"] = labels
+    table["segment_name"] = [names[s] for s in labels]
+    for column in [
+        c for c in member_reasons.columns if c.startswith("reason_") and c[-1].isdigit()
+    ]:
+        table[column] = member_reasons[column]
+    titles = {m.id: m.title.get(lang, m.title["en"]) for m in playbook.measures}
+    table["recommended_measure"] = plan.recommendations.map(titles)
+    return table.reset_index(drop=True)
+
+
+def profile_data(
+    usable: pd.DataFrame,
+    y: np.ndarray,
+    spec: DatasetSpec,
+    *,
+    source: str,
+    rows: int,
+    rejected: int,
+    lang: str = "en",
+) -> DataSummary:
+    """The table at a glance: churn by each feature's values, means, correlations."""
+    left = y == 1
+    profiles = []
+    for feature in spec.features:
+        values = usable[feature.name]
+        numeric = feature.kind != "categorical"
+        profiles.append(
+            FeatureProfile(
+                feature=feature.name,
+                label=feature.title(lang),
+                kind=feature.kind,
+                role=feature.role,
+                stayers_mean=float(values[~left].mean()) if numeric else None,
+                leavers_mean=float(values[left].mean()) if numeric else None,
+                churn_by_value=_churn_by_value(values, y),
+                values=None if feature.values is None else list(feature.values),
+            )
+        )
+    numeric_columns = [f.name for f in spec.features if f.kind != "categorical"]
+    matrix = usable[numeric_columns].astype(float).assign(**{spec.target_col: y}).corr()
+    matrix = matrix.fillna(0.0)
+    pairs = [
+        {"a": a, "b": b, "r": float(matrix.loc[a, b])}
+        for i, a in enumerate(numeric_columns)
+        for b in numeric_columns[i + 1 :]
+        if abs(matrix.loc[a, b]) >= CORRELATED
+    ]
+    return DataSummary(
+        source=source,
+        rows=rows,
+        rejected=rejected,
+        members=len(usable),
+        leavers=int(left.sum()),
+        churn_rate=float(left.mean()),
+        id_col=spec.id_col,
+        set_aside=[
+            {"column": s.column, "kind": s.kind, "reason": s.text(lang)} for s in spec.set_aside
+        ],
+        features=profiles,
+        correlations={
+            "columns": list(matrix.columns),
+            "values": np.round(matrix.to_numpy(), 4).tolist(),
+        },
+        correlated_pairs=sorted(pairs, key=lambda p: -abs(p["r"])),
+    )
+
+
+def _churn_by_value(values: pd.Series, y: np.ndarray, bins: int = 8) -> list[dict[str, Any]]:
+    groups = value_groups(values, bins=bins)
+    table = pd.Series(y, index=values.index).groupby(groups, observed=True).agg(["size", "mean"])
+    return [
+        {
+            "value": group_label(value),
+            "members": int(row["size"]),
+            "churn_rate": float(row["mean"]),
+        }
+        for value, row in table.iterrows()
+    ]
+
+
+def model_quality(model: ChurnModel, y: np.ndarray) -> ModelQuality:
+    """Out-of-fold metrics with their spread across folds, the curves, and warnings."""
+    proba, y = model.oof_proba_, y[model.oof_rows_]  # every row, or the tuning sample
+    per_fold = pd.DataFrame(
+        [
+            classification_metrics(
+                y[model.oof_fold_ == k], proba[model.oof_fold_ == k], threshold=model.threshold_
+            )
+            for k in np.unique(model.oof_fold_)
+        ]
+    )
+    warnings = []
+    if model.oof_metrics_["roc_auc"] > SUSPICIOUS_AUC:
+        warnings.append("too_good")
+    leaks = [s.column for s in model.spec_.set_aside if s.kind == "leakage"]
+    if leaks:
+        warnings.append("leakage_set_aside:" + ",".join(leaks))
+    return ModelQuality(
+        learner=model.learner_,
+        params=dict(model.params_),
+        candidates=dict(model.candidates_),
+        folds=int(model.oof_fold_.max() + 1),
+        threshold=float(model.threshold_),
+        metrics={m: float(model.oof_metrics_[m]) for m in METRICS},
+        spread={m: float(per_fold[m].std()) for m in METRICS},
+        curves=_curves(y, proba),
+        warnings=warnings,
+    )
+
+
+def _curves(y: np.ndarray, proba: np.ndarray) -> dict[str, Any]:
+    fpr, tpr, _ = roc_curve(y, proba)
+    precision, recall, _ = precision_recall_curve(y, proba)
+    keep_roc = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), 200)).astype(int))
+    keep_pr = np.unique(np.linspace(0, len(recall) - 1, min(len(recall), 200)).astype(int))
+    bins = np.minimum((proba * 10).astype(int), 9)
+    calibration = [
+        {
+            "predicted": float(proba[bins == b].mean()),
+            "observed": float(y[bins == b].mean()),
+            "members": int((bins == b).sum()),
+        }
+        for b in range(10)
+        if (bins == b).any()
+    ]
+    order = np.argsort(-proba, kind="stable")
+    deciles = np.array_split(order, 10)
+    base = float(y.mean())
+    lift = [
+        {
+            "decile": i + 1,
+            "churn_rate": float(y[d].mean()),
+            "lift": float(y[d].mean() / base) if base else None,
+        }
+        for i, d in enumerate(deciles)
+    ]
+    return {
+        "roc": {"fpr": fpr[keep_roc].round(4).tolist(), "tpr": tpr[keep_roc].round(4).tolist()},
+        "pr": {
+            "recall": recall[keep_pr].round(4).tolist(),
+            "precision": precision[keep_pr].round(4).tolist(),
+        },
+        "calibration": calibration,
+        "lift": lift,
+    }

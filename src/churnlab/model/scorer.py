@@ -1,0 +1,71 @@
+"""A fitted model reduced to what scoring needs, read from a model file without scikit-learn.
+
+``churnlab score`` spends most of a small run importing scikit-learn and rebuilding the
+pipeline (about two seconds) before it scores a single member. A spline-logistic model is plain
+arithmetic (:mod:`churnlab.model.compiled`), and its model file carries that arithmetic as data:
+:class:`ScoringModel` holds it with the spec, calibration and thresholds, and answers what
+:func:`~churnlab.scoring.members.score_members`, the streaming scorer and the run history ask of a
+:class:`~churnlab.model.churn_model.ChurnModel`, with the same probabilities to the last bit.
+
+Read one with :func:`churnlab.model.persist.load_scorer`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from churnlab.data.spec import DatasetSpec
+from churnlab.model.compiled import CompiledModel
+
+__all__ = ["TIERS", "ScoringModel", "risk_codes"]
+
+#: Risk tiers by code: 0 low, 1 medium, 2 high.
+TIERS = np.array(["low", "medium", "high"], dtype=object)
+
+
+def risk_codes(proba: np.ndarray, *, base_rate: float, threshold: float) -> np.ndarray:
+    """0 (low) below the base churn rate, 2 (high) from ``threshold`` up, else 1 (medium).
+
+    Examples
+    --------
+    >>> risk_codes(np.array([0.1, 0.3, 0.7]), base_rate=0.25, threshold=0.5).tolist()
+    [0, 1, 2]
+    """
+    medium = min(base_rate, threshold)
+    proba = np.asarray(proba)
+    return (proba >= medium).astype(np.int8) + (proba >= threshold).astype(np.int8)
+
+
+@dataclass(frozen=True, eq=False)
+class ScoringModel:
+    """The scoring half of a fitted :class:`~churnlab.model.churn_model.ChurnModel`.
+
+    ``arithmetic`` is the model as :meth:`CompiledModel.from_dict
+    <churnlab.model.compiled.CompiledModel.from_dict>` rebuilt it; the other attribute names are the
+    fitted model's, so either can be scored and recorded.
+    """
+
+    arithmetic: CompiledModel = field(repr=False)
+    spec_: DatasetSpec
+    learner_: str
+    calibration_: tuple[float, float]
+    threshold_: float
+    base_rate_: float
+    data_hash_: str
+    oof_metrics_: dict[str, float]
+    params_: dict[str, Any] = field(default_factory=dict)
+
+    def compiled(self) -> CompiledModel:
+        """The model's arithmetic form, as :meth:`ChurnModel.compiled` returns it."""
+        return self.arithmetic
+
+    def risk_tier(self, proba: np.ndarray) -> np.ndarray:
+        """``high``, ``medium`` or ``low``, as :meth:`ChurnModel.risk_tier`."""
+        return TIERS[self.risk_codes(proba)]
+
+    def risk_codes(self, proba: np.ndarray) -> np.ndarray:
+        """:meth:`risk_tier` as codes: 0 low, 1 medium, 2 high."""
+        return risk_codes(proba, base_rate=self.base_rate_, threshold=self.threshold_)
