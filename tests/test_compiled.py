@@ -10,15 +10,17 @@ import pandas as pd
 import pytest
 
 from churnlab.data.spec import encode_target, gym_spec
-from churnlab.insight.explain import contributions, pipeline_contributions
+from churnlab.insight.explain import contributions
 from churnlab.model import compiled as compiled_module
+from churnlab.model.calibration import calibrate
 from churnlab.model.churn_model import ChurnModel
 from churnlab.model.compiled import compile_model
+from churnlab.model.contributions import pipeline_contributions
 
 
 def _pipeline_probability(model: ChurnModel, X: pd.DataFrame) -> np.ndarray:
     features = model._features(X, model.spec_)
-    return model._calibrate(model.estimator_.predict_proba(features)[:, 1])
+    return calibrate(model.estimator_.predict_proba(features)[:, 1], model.calibration_)
 
 
 @pytest.fixture(scope="module")

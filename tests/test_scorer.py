@@ -14,6 +14,7 @@ import pytest
 
 from churnlab.data.spec import encode_target, gym_spec
 from churnlab.errors import ModelFileError
+from churnlab.model.calibration import calibrate
 from churnlab.model.churn_model import ChurnModel
 from churnlab.model.persist import load_model, load_scorer, save_model
 from churnlab.model.scorer import ScoringModel
@@ -78,7 +79,7 @@ def test_category_weights_follow_the_encoder(
     regression = telco_logistic.estimator_[-1]
     raw = 1 / (1 + np.exp(-(np.asarray(features, dtype=float) @ regression.coef_[0]
                             + regression.intercept_[0])))  # fmt: skip
-    expected = telco_logistic._calibrate(raw)
+    expected = calibrate(raw, telco_logistic.calibration_)
     from_data = type(telco_logistic.compiled()).from_dict(telco_logistic.compiled().to_dict())
     np.testing.assert_allclose(from_data.probability(X), expected, rtol=0, atol=1e-12)
 

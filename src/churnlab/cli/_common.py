@@ -277,3 +277,17 @@ def check_output_format(option: str, path: Path) -> None:
 def default_rejects_path(out: Path) -> Path:
     """``scores.jan.csv`` -> ``scores.jan.rejects.csv``, beside the output."""
     return out.with_name(out.stem + ".rejects.csv")
+
+
+def say_scored(
+    scored: int, rows: int, source: str, target: str, rejected: int, rejects_path: Path
+) -> None:
+    """Tell how many rows were scored into ``target`` (markup) and where the rejects went."""
+    err.print(f"scored {scored:,} of {rows:,} rows from {escape(source)} -> [bold]{target}[/]")
+    if rejected:
+        err.print(
+            f"[yellow]{rejected:,} rows rejected[/] (row, column and reason) "
+            f"-> [bold]{escape(str(rejects_path))}[/]"
+        )
+    else:
+        err.print("0 rows rejected")

@@ -6,7 +6,13 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from churnlab.cli._common import check_output_format, open_store, progress, record_run
+from churnlab.cli._common import (
+    check_output_format,
+    open_store,
+    progress,
+    record_run,
+    say_scored,
+)
 from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.data.io import source_name, write_table
 from churnlab.errors import UsageError
@@ -26,7 +32,6 @@ def score_with_dask(
     with_reasons: bool,
 ) -> None:
     """Score DATA (Parquet) on the cluster into the folder --out, then record the run."""
-    from churnlab.cli.score import say_scored
     from churnlab.scoring.distributed import dask_client, score_on_dask
 
     if data is None:

@@ -31,6 +31,7 @@ from churnlab.cli._common import (
     progress,
     read_members,
     record_run,
+    say_scored,
 )
 from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.data.datasets import bundled_path
@@ -211,20 +212,6 @@ def _score_into_table(run: _Run, out: Path | None, rejects: Path, out_table: str
     scored_at = datetime.now(UTC).replace(microsecond=0)
     write_sql_table(result.scores.assign(scored_at=scored_at), run.data, out_table)
     return _Scored(source, result.n_input, len(result.scores), len(result.rejects), result.scores)
-
-
-def say_scored(
-    scored: int, rows: int, source: str, target: str, rejected: int, rejects_path: Path
-) -> None:
-    """Tell how many rows were scored into ``target`` (markup) and where the rejects went."""
-    err.print(f"scored {scored:,} of {rows:,} rows from {escape(source)} -> [bold]{target}[/]")
-    if rejected:
-        err.print(
-            f"[yellow]{rejected:,} rows rejected[/] (row, column and reason) "
-            f"-> [bold]{escape(str(rejects_path))}[/]"
-        )
-    else:
-        err.print("0 rows rejected")
 
 
 #: Runs of at most this many rows keep each member's score in the run history.

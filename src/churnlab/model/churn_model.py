@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
@@ -16,10 +15,10 @@ from threadpoolctl import threadpool_limits
 from churnlab.data.spec import DatasetSpec, infer_spec
 from churnlab.data.validate import check_members, coerce_members, require_columns
 from churnlab.errors import SchemaError, UsageError, ValidationError
-from churnlab.model.compiled import CompiledModel, calibrate, compile_model, logit
+from churnlab.model.calibration import TIERS, calibrate, fit_platt, risk_codes
+from churnlab.model.compiled import CompiledModel, compile_model
 from churnlab.model.evaluate import best_threshold, classification_metrics
 from churnlab.model.learners import LEARNERS
-from churnlab.model.scorer import TIERS, risk_codes
 
 __all__ = ["MIN_TUNE_ROWS", "TUNE_ROWS", "ChurnModel", "data_hash"]
 
@@ -191,34 +190,68 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         self.candidates_ = {
             n: float(log_loss(tune_y, s.oof_proba, labels=[0, 1])) for n, s in searches.items()
         }
-        self.learner_ = min(self.candidates_, key=self.candidates_.__getitem__)
-        chosen = searches[self.learner_]
-        self.params_ = chosen.params
-
-        platt = LogisticRegression(C=1e6).fit(logit(chosen.oof_proba)[:, None], tune_y)
-        self.calibration_ = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
-        self.oof_proba_ = self._calibrate(chosen.oof_proba)
+        learner = min(self.candidates_, key=self.candidates_.__getitem__)
+        chosen = searches[learner]
+        self.held_out(chosen.oof_proba, tune_y)
         self.oof_fold_ = np.zeros(len(tune_y), dtype=int)
         for k, (_, test) in enumerate(folds):
             self.oof_fold_[test] = k
-        self.threshold_ = best_threshold(tune_y, self.oof_proba_)
-        self.oof_metrics_ = classification_metrics(
-            tune_y, self.oof_proba_, threshold=self.threshold_
-        )
-        self.base_rate_ = float(y.mean())
 
-        self.estimator_ = LEARNERS[self.learner_].build(spec, chosen.params, self.random_state)
-        self.estimator_.fit(X, y)
-        self.encoded_mean_ = (
-            np.asarray(self.estimator_[:-1].transform(X), dtype=float).mean(axis=0)
-            if self.learner_ == "logistic"
-            else None
+        estimator = LEARNERS[learner].build(spec, chosen.params, self.random_state).fit(X, y)
+        return self.fitted_as(
+            spec=spec,
+            learner=learner,
+            params=chosen.params,
+            estimator=estimator,
+            base_rate=float(y.mean()),
+            data_hash=data_hash(X, y),
+            encoded_mean=(
+                np.asarray(estimator[:-1].transform(X), dtype=float).mean(axis=0)
+                if learner == "logistic"
+                else None
+            ),
         )
+
+    def held_out(self, raw: np.ndarray, y: np.ndarray) -> ChurnModel:
+        """Calibrate on raw out-of-fold (or held-out) probabilities ``raw`` of outcomes ``y``:
+        sets ``calibration_`` (Platt scaling), ``oof_proba_``, ``threshold_`` and
+        ``oof_metrics_``. The one place these are computed, for every way a model is trained."""
+        self.calibration_ = fit_platt(raw, y)
+        self.oof_proba_ = calibrate(raw, self.calibration_)
+        self.threshold_ = best_threshold(y, self.oof_proba_)
+        self.oof_metrics_ = classification_metrics(y, self.oof_proba_, threshold=self.threshold_)
+        return self
+
+    def fitted_as(
+        self,
+        *,
+        spec: DatasetSpec,
+        learner: str,
+        params: dict[str, Any],
+        estimator: Any,
+        base_rate: float,
+        data_hash: str,
+        encoded_mean: np.ndarray | None,
+        **recorded: Any,
+    ) -> ChurnModel:
+        """Set the fitted attributes that make this a fitted model: the one place they are
+        assembled, whether the model was fitted here, on a Dask cluster, or read from a file.
+
+        ``recorded`` are attributes a model file carries instead of :meth:`held_out`'s
+        (``calibration_``, ``threshold_``, ``oof_metrics_``, ``candidates_``), by name.
+        """
+        for name, value in recorded.items():
+            setattr(self, name, value)
         self.spec_ = spec
+        self.learner_ = learner
+        self.params_ = dict(params)
+        self.estimator_ = estimator
+        self.base_rate_ = float(base_rate)
+        self.data_hash_ = data_hash
+        self.encoded_mean_ = encoded_mean
         self.feature_names_in_ = np.asarray(spec.feature_names, dtype=object)
         self.n_features_in_ = len(spec.feature_names)
         self.classes_ = np.array([0, 1])
-        self.data_hash_ = data_hash(X, y)
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
@@ -266,9 +299,6 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
     def risk_codes(self, proba: np.ndarray) -> np.ndarray:
         """:meth:`risk_tier` as codes: 0 low, 1 medium, 2 high."""
         return risk_codes(proba, base_rate=self.base_rate_, threshold=self.threshold_)
-
-    def _calibrate(self, raw: np.ndarray) -> np.ndarray:
-        return calibrate(raw, self.calibration_)
 
     @staticmethod
     def _features(X: pd.DataFrame, spec: DatasetSpec, *, check: bool = False) -> pd.DataFrame:

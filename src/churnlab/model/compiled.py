@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import numpy as np
 import pandas as pd
 
+from churnlab.model.calibration import calibrate
 from churnlab.model.derived import DERIVED_METRICS
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 
     from churnlab.model.churn_model import ChurnModel
 
-__all__ = ["EPS", "TOLERANCE", "CompiledModel", "LogOdds", "calibrate", "compile_model", "logit"]
+__all__ = ["TOLERANCE", "CompiledModel", "LogOdds", "compile_model"]
 
 _LOG = logging.getLogger(__name__)
 _METRICS = {m.name: m for m in DERIVED_METRICS}
@@ -44,22 +45,7 @@ _METRICS = {m.name: m for m in DERIVED_METRICS}
 #: Largest difference in probability allowed between the compiled path and the pipeline.
 TOLERANCE = 1e-9
 
-#: Raw probabilities are clipped to [EPS, 1 - EPS] before Platt scaling.
-EPS = 1e-6
-
 Columns = dict[str, np.ndarray]
-
-
-def logit(p: np.ndarray) -> np.ndarray:
-    """The log-odds of probabilities clipped to [EPS, 1 - EPS] (what Platt scaling is fitted on)."""
-    p = np.clip(p, EPS, 1 - EPS)
-    return np.log(p / (1 - p))
-
-
-def calibrate(raw: np.ndarray, calibration: tuple[float, float]) -> np.ndarray:
-    """Platt scaling: ``1 / (1 + exp(-(slope * logit(raw) + intercept)))``."""
-    slope, intercept = calibration
-    return 1.0 / (1.0 + np.exp(-(slope * logit(raw) + intercept)))
 
 
 @dataclass(frozen=True)
@@ -282,16 +268,15 @@ def compile_model(model: ChurnModel) -> CompiledModel:
 
     Examples
     --------
-    >>> from churnlab.data.datasets import load_gym_churn
-    >>> from churnlab.model.churn_model import ChurnModel
-    >>> members = load_gym_churn().head(600)
-    >>> model = ChurnModel(learner="logistic", folds=3).fit(members.drop(columns="Churn"),
-    ...                                                     members["Churn"])
+    >>> import churnlab
+    >>> members = churnlab.load_gym_churn().head(600)
+    >>> model = churnlab.ChurnModel(learner="logistic", folds=3).fit(
+    ...     members.drop(columns="Churn"), members["Churn"])
     >>> fast = compile_model(model)
     >>> fast.kind
     'linear'
     >>> X = model._features(members, model.spec_)
-    >>> slow = model._calibrate(model.estimator_.predict_proba(X)[:, 1])
+    >>> slow = calibrate(model.estimator_.predict_proba(X)[:, 1], model.calibration_)
     >>> bool(np.abs(fast.probability(X) - slow).max() < 1e-12)
     True
     """
@@ -706,13 +691,13 @@ class _Trees:
 
 
 class _Pipeline:
-    """The fitted pipeline, through :func:`churnlab.insight.explain.pipeline_contributions`."""
+    """The fitted pipeline, through :func:`churnlab.model.contributions.pipeline_contributions`."""
 
     def __init__(self, model: ChurnModel) -> None:
         self.model = model
 
     def parts(self, values: Columns) -> tuple[np.ndarray, float]:
-        from churnlab.insight.explain import pipeline_contributions
+        from churnlab.model.contributions import pipeline_contributions
 
         members = pd.DataFrame({c: values[c] for c in self.model.spec_.feature_names})
         contrib = pipeline_contributions(self.model, members)
@@ -729,7 +714,7 @@ class _Pipeline:
 def _gap_to_pipeline(compiled: CompiledModel, model: ChurnModel) -> float:
     probe = _probe_members(model)
     fast = compiled.probability(probe)
-    slow = model._calibrate(model.estimator_.predict_proba(probe)[:, 1])
+    slow = calibrate(model.estimator_.predict_proba(probe)[:, 1], model.calibration_)
     if isinstance(compiled._form, _Linear):  # the plain data a model file carries, read back
         again = CompiledModel.from_dict(json.loads(json.dumps(compiled.to_dict())))
         fast = np.append(fast, again.probability(probe))

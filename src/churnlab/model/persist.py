@@ -494,16 +494,20 @@ def _rebuild(manifest: dict[str, Any], estimator: Any) -> ChurnModel:
         random_state=settings["random_state"],
         tune_rows=settings.get("tune_rows"),  # files from before tuning on a sample: every row
     )
-    for name, value in fitted.items():
-        setattr(model, name, value)
-    model.estimator_ = estimator
-    model.candidates_ = manifest["candidates"]
     mean = manifest.get("encoded_mean")
-    model.encoded_mean_ = None if mean is None else np.asarray(mean, dtype=float)
-    model.feature_names_in_ = np.asarray(spec.feature_names, dtype=object)
-    model.n_features_in_ = len(spec.feature_names)
-    model.classes_ = np.array([0, 1])
-    return model
+    return model.fitted_as(
+        spec=spec,
+        learner=fitted["learner_"],
+        params=fitted["params_"],
+        estimator=estimator,
+        base_rate=fitted["base_rate_"],
+        data_hash=fitted["data_hash_"],
+        encoded_mean=None if mean is None else np.asarray(mean, dtype=float),
+        calibration_=fitted["calibration_"],
+        threshold_=fitted["threshold_"],
+        oof_metrics_=fitted["oof_metrics_"],
+        candidates_=manifest["candidates"],
+    )
 
 
 def _fitted(manifest: dict[str, Any]) -> dict[str, Any]:

@@ -18,25 +18,10 @@ from typing import Any
 import numpy as np
 
 from churnlab.data.spec import DatasetSpec
+from churnlab.model.calibration import TIERS, risk_codes
 from churnlab.model.compiled import CompiledModel
 
-__all__ = ["TIERS", "ScoringModel", "risk_codes"]
-
-#: Risk tiers by code: 0 low, 1 medium, 2 high.
-TIERS = np.array(["low", "medium", "high"], dtype=object)
-
-
-def risk_codes(proba: np.ndarray, *, base_rate: float, threshold: float) -> np.ndarray:
-    """0 (low) below the base churn rate, 2 (high) from ``threshold`` up, else 1 (medium).
-
-    Examples
-    --------
-    >>> risk_codes(np.array([0.1, 0.3, 0.7]), base_rate=0.25, threshold=0.5).tolist()
-    [0, 1, 2]
-    """
-    medium = min(base_rate, threshold)
-    proba = np.asarray(proba)
-    return (proba >= medium).astype(np.int8) + (proba >= threshold).astype(np.int8)
+__all__ = ["ScoringModel"]
 
 
 @dataclass(frozen=True, eq=False)

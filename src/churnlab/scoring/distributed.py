@@ -334,15 +334,12 @@ def train_on_dask(
     """
     import dask
     from lightgbm.dask import DaskLGBMClassifier
-    from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import log_loss
     from sklearn.pipeline import Pipeline
 
     from churnlab.data.spec import SetAside, encode_target, infer_spec
     from churnlab.errors import ValidationError
     from churnlab.model.churn_model import ChurnModel, data_hash
-    from churnlab.model.compiled import logit
-    from churnlab.model.evaluate import best_threshold, classification_metrics
     from churnlab.model.learners import Boosting, CategoryColumns
 
     name = source_name(source)
@@ -417,30 +414,21 @@ def train_on_dask(
     )
     held_y = held_y.to_numpy()
     raw = np.asarray(trees.predict_proba(held_X))[:, 1]
-    platt = LogisticRegression(C=1e6).fit(logit(raw)[:, None], held_y)
 
     model = ChurnModel(spec, learner="boosting", folds=3, random_state=random_state)
-    model.spec_ = spec
-    model.learner_ = "boosting"
-    model.params_ = dict(tuned.params_)
-    model.estimator_ = estimator
-    model.calibration_ = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
-    model.oof_proba_ = model._calibrate(raw)
+    model.held_out(raw, held_y)
     model.oof_fold_ = np.zeros(len(held_y), dtype=int)
     model.candidates_ = {"boosting": float(log_loss(held_y, model.oof_proba_, labels=[0, 1]))}
-    model.threshold_ = best_threshold(held_y, model.oof_proba_)
-    model.oof_metrics_ = classification_metrics(
-        held_y, model.oof_proba_, threshold=model.threshold_
-    )
-    model.base_rate_ = float(
-        frame.map_partitions(target, meta=pd.Series(dtype=int)).mean().compute()
-    )
-    model.encoded_mean_ = None
-    model.feature_names_in_ = np.asarray(spec.feature_names, dtype=object)
-    model.n_features_in_ = len(spec.feature_names)
-    model.classes_ = np.array([0, 1])
     parts = frame.map_partitions(lambda p: pd.Series([data_hash(p)]), meta=pd.Series(dtype=str))
-    model.data_hash_ = data_hash(pd.DataFrame({"parts": parts.compute().tolist()}))
+    model.fitted_as(
+        spec=spec,
+        learner="boosting",
+        params=tuned.params_,
+        estimator=estimator,
+        base_rate=float(frame.map_partitions(target, meta=pd.Series(dtype=int)).mean().compute()),
+        data_hash=data_hash(pd.DataFrame({"parts": parts.compute().tolist()})),
+        encoded_mean=None,
+    )
     model.compiled()  # checked against the pipeline now, not at the first scoring
     return model
 

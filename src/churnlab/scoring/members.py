@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from churnlab.data.validate import check_members, require_columns
-from churnlab.model.scorer import TIERS
+from churnlab.model.calibration import TIERS
 
 if TYPE_CHECKING:
     from churnlab.model.churn_model import ChurnModel
