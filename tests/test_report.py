@@ -13,7 +13,7 @@ from markupsafe import escape
 
 from _wording import fitness_words
 from churnlab.analysis.analyze import Analysis, analyze
-from churnlab.analysis.summary import Summary
+from churnlab.analysis.summary import QualityWarning, Summary
 from churnlab.data.datasets import load_gym_churn
 from churnlab.data.names import shorten
 from churnlab.data.spec import gym_spec, infer_spec
@@ -235,16 +235,13 @@ def test_without_members_or_campaign_those_parts_are_left_out(en: Analysis) -> N
 
 
 def test_a_warning_box_shows_leakage(en: Analysis) -> None:
-    quality = dataclasses.replace(
-        en.summary.quality, warnings=["too_good", "leakage_set_aside:Cancel_date,Last, bill"]
-    )
     long_name = "Naive_Bayes_" + "x" * 120
-    aside = [
-        {"column": name, "kind": "leakage", "reason": "probable leakage"}
-        for name in ("Cancel_date", "Last, bill", long_name)  # a comma in a name, a long one
-    ]
-    data = dataclasses.replace(en.summary.data, set_aside=aside)
-    html = render_html(dataclasses.replace(en.summary, quality=quality, data=data))
+    leaks = ("Cancel_date", "Last, bill", long_name)  # a comma in a name, a long one
+    quality = dataclasses.replace(
+        en.summary.quality,
+        warnings=[QualityWarning("too_good"), QualityWarning("leakage", leaks)],
+    )
+    html = render_html(dataclasses.replace(en.summary, quality=quality))
     quality_part = html[html.index('id="quality"') : html.index('id="drivers"')]
     assert 'class="warning"' in quality_part
     assert str(escape(t("warn_too_good", "en"))) in quality_part

@@ -18,7 +18,13 @@ from sklearn.metrics import precision_recall_curve, roc_curve
 
 from churnlab._version import __version__
 from churnlab.analysis.conclusions import write_conclusions
-from churnlab.analysis.summary import DataSummary, FeatureProfile, ModelQuality, Summary
+from churnlab.analysis.summary import (
+    DataSummary,
+    FeatureProfile,
+    ModelQuality,
+    QualityWarning,
+    Summary,
+)
 from churnlab.data.spec import DatasetSpec
 from churnlab.data.validate import check_members
 from churnlab.errors import ValidationError
@@ -342,10 +348,10 @@ def model_quality(model: ChurnModel, y: np.ndarray) -> ModelQuality:
     )
     warnings = []
     if model.oof_metrics_["roc_auc"] > SUSPICIOUS_AUC:
-        warnings.append("too_good")
-    leaks = [s.column for s in model.spec_.set_aside if s.kind == "leakage"]
+        warnings.append(QualityWarning("too_good"))
+    leaks = tuple(s.column for s in model.spec_.set_aside if s.kind == "leakage")
     if leaks:
-        warnings.append("leakage_set_aside:" + ",".join(leaks))
+        warnings.append(QualityWarning("leakage", leaks))
     return ModelQuality(
         learner=model.learner_,
         params=dict(model.params_),

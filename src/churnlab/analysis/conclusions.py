@@ -166,7 +166,7 @@ business can move is not known: no feature was given a role. Mark the columns it
     )
     if club:
         quality_text += t["public"].format(public=_dec(PUBLIC_AUC, 2, lang))
-    if "too_good" in quality.warnings:
+    if quality.warned("too_good"):
         quality_text += " " + t["too_good"]
     out.append(quality_text)
 

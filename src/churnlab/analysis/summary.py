@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 __all__ = ["DataSummary", "FeatureProfile", "ModelQuality", "Summary"]
 
@@ -47,6 +47,28 @@ class DataSummary:
 
 
 @dataclass(frozen=True)
+class QualityWarning:
+    """Something to check before trusting the model, as a code the report words.
+
+    Attributes
+    ----------
+    code : {"too_good", "leakage"}
+        ``too_good``: out-of-fold ROC-AUC so high that a column probably gives the outcome away;
+        ``leakage``: columns set aside for predicting the outcome almost perfectly on their own.
+    columns : tuple of str
+        The columns concerned (``leakage``), whole.
+
+    Examples
+    --------
+    >>> QualityWarning("leakage", ("Cancel_date",)).columns
+    ('Cancel_date',)
+    """
+
+    code: Literal["too_good", "leakage"]
+    columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ModelQuality:
     """How far the probabilities can be trusted, out of fold."""
 
@@ -58,7 +80,11 @@ class ModelQuality:
     metrics: dict[str, float]
     spread: dict[str, float]
     curves: dict[str, Any]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[QualityWarning] = field(default_factory=list)
+
+    def warned(self, code: str) -> QualityWarning | None:
+        """The warning of ``code``, if there is one."""
+        return next((w for w in self.warnings if w.code == code), None)
 
 
 @dataclass(frozen=True)

@@ -326,16 +326,11 @@ class _Page:
         q = self.summary.quality
         warnings = []
         for warning in q.warnings:
-            if warning == "too_good":
+            if warning.code == "too_good":
                 warnings.append(self.t("warn_too_good"))
-            elif warning.startswith("leakage_set_aside:"):
-                # named from the set-aside columns: a name may hold a comma, or be 130 long
-                aside = self.summary.data.set_aside
-                leaks = [a["column"] for a in aside if a.get("kind") == "leakage"]
-                columns = ", ".join(shorten(str(c)) for c in leaks)
+            elif warning.code == "leakage":  # a name may hold a comma, or be 130 long
+                columns = ", ".join(shorten(str(c)) for c in warning.columns)
                 warnings.append(self.t("warn_leakage", cols=columns))
-            else:
-                warnings.append(warning)
         digits = {"lift_top_decile": 2}
         metrics = [
             {
