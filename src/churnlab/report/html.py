@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -25,7 +23,16 @@ from markupsafe import Markup
 from churnlab.analysis.summary import FeatureProfile, Summary
 from churnlab.data.names import shorten
 from churnlab.report import charts
-from churnlab.report.i18n import TEXT, num, pct, t
+from churnlab.report.formats import (
+    PageFormats,
+    date_text,
+    finite,
+    param_text,
+    sort_key,
+    whole_number,
+    width,
+)
+from churnlab.report.i18n import TEXT
 
 __all__ = ["render_html"]
 
@@ -80,88 +87,8 @@ def render_html(
 
 
 @dataclass
-class _Page:
-    summary: Summary
-    lang: str
-
-    # --- formats ---------------------------------------------------------------------------------
-
-    @property
-    def club(self) -> bool:
-        """Whether the table is a fitness club's: the club's wording, else any business's."""
-        return bool(self.summary.meta.get("club_table", False))
-
-    def t(self, key: str, **fields: Any) -> str:
-        return t(key, self.lang, club=self.club, **fields)
-
-    def role_text(self, role: str) -> str:
-        """A feature's role in words: lever, trait, or role not given."""
-        known = charts.known_role(role)
-        return self.t("role_unknown" if known == "unknown" else known)
-
-    def num(self, value: Any, digits: int = 0) -> str:
-        return num(value, digits, self.lang)
-
-    def pct(self, value: Any, digits: int = 1, *, strip: bool = True) -> str:
-        if strip or not _finite(value):
-            return pct(value, self.lang, digits)
-        text = self.num(100 * float(value), digits)
-        return f"{text}\u00a0%" if self.lang == "ru" else f"{text}%"
-
-    @property
-    def currency(self) -> str:
-        return str(self.summary.plan.get("economics", {}).get("currency") or "")
-
-    def money(self, value: Any, *, exact: bool = False) -> str:
-        """An amount in whole units, or (``exact``) with its cents when it has any."""
-        fractional = _finite(value) and float(value) != round(float(value))
-        text = self.num(value, 2 if exact and fractional else 0)
-        return f"{text}\u00a0{self.currency}" if self.currency and text != "—" else text
-
-    def row(self, value: Any) -> str:
-        """A row number as written in the files: no digit groups."""
-        return str(int(value)) if _finite(value) else str(value)
-
-    def points(self, value: Any) -> str:
-        digits = 1 if not _finite(value) or abs(float(value)) >= 0.1 else 2
-        return self.t("points", value=self.num(value, digits))
-
-    def short(self, value: float, *, strip: bool = True) -> str:
-        """A bin edge or a mean: three significant figures at most (no trailing zeros)."""
-        if not _finite(value):
-            return "—"
-        size = abs(value)
-        digits = 0 if size >= 100 else 1 if size >= 10 else 2
-        text = self.num(value, digits)
-        if digits and strip:
-            mark = "," if self.lang == "ru" else "."
-            text = text.rstrip("0").rstrip(mark)
-        return text
-
-    def value_label(self, value: Any, kind: str | None, words: Sequence[str] | None = None) -> str:
-        """A value or range of a feature as people write it: yes/no (or a binary's own
-        ``words`` for 0 and 1, such as Female/Male), 1–2, 0.35–0.79."""
-        if words is not None and _finite(value) and float(value) in (0.0, 1.0):
-            return str(words[int(value)])
-        if isinstance(value, bool) or (
-            kind == "binary" and _finite(value) and float(value) in (0.0, 1.0)
-        ):
-            return self.t("yes") if float(value) else self.t("no")
-        if isinstance(value, (int, float)):
-            return self.short(float(value))
-        text = str(value)
-        parts = re.fullmatch(r"\s*(-?[\d.,eE+]+)\s*[–-]\s*(-?[\d.,eE+]+)\s*", text)
-        if parts:  # a bin's edges, thousands grouped by commas ("1,130–1,380")
-            low, high = (float(part.replace(",", "")) for part in parts.groups())
-            if -0.01 < low < 0:
-                low = 0.0
-            return f"{self.short(low)}–{self.short(high)}"
-        return text
-
-    def mean_text(self, value: float | None, kind: str) -> str:
-        if value is None or not _finite(value):
-            return "—"
-        return self.pct(value, strip=False) if kind == "binary" else self.short(value, strip=False)
+class _Page(PageFormats):
+    """The report's sections, each as the template's context."""
 
     # --- context ---------------------------------------------------------------------------------
 
@@ -170,7 +97,7 @@ class _Page:
         sections = ["conclusions", "data", "quality", "drivers", "segments", "plan"]
         if members is not None and len(members):
             sections.append("members")
-        created = _date(str(s.meta.get("created", "")))
+        created = date_text(str(s.meta.get("created", "")))
         return {
             "lang": self.lang,
             "t": self.t,
@@ -283,7 +210,7 @@ class _Page:
             "set_aside": d.set_aside,
             "features": features,
             "average": self.pct(d.churn_rate),
-            "average_width": _width(d.churn_rate),
+            "average_width": width(d.churn_rate),
             "means": means,
             "heatmap": _markup(heatmap),
             "pairs": pairs,
@@ -298,7 +225,7 @@ class _Page:
                 {
                     "value": self.value_label(item.get("value"), f.kind, f.values),
                     "rate": self.pct(rate, 0 if rate >= 0.1 else 1),
-                    "width": _width(rate),
+                    "width": width(rate),
                     "members": self.num(item.get("members")),
                     "level": level,
                 }
@@ -315,7 +242,7 @@ class _Page:
         if f.stayers_mean is None or f.leavers_mean is None:
             return "—"
         diff = f.leavers_mean - f.stayers_mean
-        if not _finite(diff):
+        if not finite(diff):
             return "—"
         sign = "+" if diff > 0 else ""
         if f.kind == "binary":
@@ -342,7 +269,7 @@ class _Page:
             for m, v in q.metrics.items()
             if f"m_{m}" in TEXT[self.lang]
         ]
-        params = ", ".join(f"{k} = {_param(v)}" for k, v in q.params.items())
+        params = ", ".join(f"{k} = {param_text(v)}" for k, v in q.params.items())
         chosen = self.t(
             "learner_chosen",
             learner=self.learner_name(q.learner),
@@ -356,7 +283,7 @@ class _Page:
                 "log_loss": self.num(loss, 4),
                 "chosen": name == q.learner,
             }
-            for name, loss in sorted(q.candidates.items(), key=lambda kv: _sort_key(kv[1]))
+            for name, loss in sorted(q.candidates.items(), key=lambda kv: sort_key(kv[1]))
         ]
         curves = q.curves
         base = self.summary.data.churn_rate
@@ -507,7 +434,7 @@ class _Page:
                 for key, svg in chart_list
             ],
             "stability": self.t("stability", value=self.num(stability, 2))
-            if _finite(stability)
+            if finite(stability)
             else self.t("stability_unknown"),
             "method": self.method(str(seg_info.get("method") or "")),
             "dendrogram": _markup(charts.dendrogram_chart(linkage, chosen, self.lang))
@@ -609,8 +536,8 @@ class _Page:
                     "rank": self.num(r.get("rank")),
                     "who": str(r[id_col]) if has_id else self.row(r.get("row")),
                     "probability": self.pct(r.get("churn_probability")),
-                    "width": _width(r.get("churn_probability")),
-                    "segment": names.get(_int(r.get("segment")), str(r.get("segment", ""))),
+                    "width": width(r.get("churn_probability")),
+                    "segment": names.get(whole_number(r.get("segment")), str(r.get("segment", ""))),
                     "measure": str(r.get("measure_title", r.get("measure", ""))),
                     "net": self.money(r.get("expected_net"), exact=True),
                 }
@@ -634,7 +561,7 @@ class _Page:
                 {
                     "who": str(r[id_col]) if has_id else self.row(r.get("row")),
                     "probability": self.pct(r.get("churn_probability")),
-                    "width": _width(r.get("churn_probability")),
+                    "width": width(r.get("churn_probability")),
                     "tier": tier,
                     "tier_text": self.t(f"tier_{tier}")
                     if f"tier_{tier}" in TEXT[self.lang]
@@ -658,43 +585,6 @@ class _Page:
                 for tier in tiers
             ],
         }
-
-
-def _finite(value: Any) -> bool:
-    try:
-        return value is not None and math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _width(share: Any) -> str:
-    """A share as a CSS width, 0–100 %."""
-    value = float(share) if _finite(share) else 0.0
-    return f"{min(max(value, 0.0), 1.0) * 100:.1f}%"
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
-
-
-def _sort_key(value: Any) -> float:
-    return float(value) if _finite(value) else math.inf
-
-
-def _param(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _date(text: str) -> str:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return text
-    zone = " UTC" if moment.utcoffset() is not None and not moment.utcoffset() else ""
-    return moment.strftime("%Y-%m-%d %H:%M") + zone
 
 
 def _markup(svg: str | None) -> Markup | None:
