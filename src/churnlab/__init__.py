@@ -10,6 +10,14 @@ members leave, who they are and whom to call (:func:`analyze`)::
 
 Names are imported on first use (PEP 562), so ``import churnlab`` and the command line start
 without loading what a command does not need (scikit-learn alone takes about a second).
+
+The package is laid out in layers that follow the data's way, bottom to top: ``data`` (read,
+write, what a table means, the checks), ``model`` (the churn model, its calibration, files and
+evaluation), ``insight`` (drivers, reasons, portraits) and ``plan`` (playbooks, the plan),
+``scoring`` (in memory, streamed, on Dask, with a bundle), ``analysis`` (``analyze`` -> a
+``Summary``), ``store`` (the run history), ``report`` (the HTML report and exports), and the
+``api`` and ``cli`` on top. The one rule: a layer imports only the layers below it (checked by
+``lint-imports``, configured in ``pyproject.toml``).
 """
 
 from __future__ import annotations
