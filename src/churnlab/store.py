@@ -58,7 +58,7 @@ from churnlab.data.io import source_name, with_default_driver
 from churnlab.errors import UsageError
 
 if TYPE_CHECKING:
-    from churnlab.model.churn_model import ChurnModel
+    from churnlab.model.scorer import Scorer
 
 __all__ = [
     "READ_WAIT",
@@ -334,12 +334,12 @@ class Store:
     # writing
     # ---------------------------------------------------------------------------------------
 
-    def record_model(self, model: ChurnModel, *, path: str | os.PathLike[str] | None = None) -> str:
+    def record_model(self, model: Scorer, *, path: str | os.PathLike[str] | None = None) -> str:
         """Record a fitted model; the same model recorded again stays one row.
 
         Parameters
         ----------
-        model : ChurnModel
+        model : ChurnModel or ScoringModel (a Scorer)
             A fitted model.
         path : str or path-like, optional
             Where the model file is saved. When given, it replaces the path recorded before.
@@ -870,7 +870,7 @@ def _wait_seconds() -> float:
     return seconds
 
 
-def _model_id(model: ChurnModel) -> str:
+def _model_id(model: Scorer) -> str:
     """The id a model is recorded under (see :meth:`Store.record_model`)."""
     settings = json.dumps(
         _plain({"calibration": list(model.calibration_), "params": model.params_}),

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import pandas as pd
 import typer
@@ -23,6 +23,9 @@ from churnlab.data.names import shorten
 from churnlab.data.spec import DatasetSpec, infer_spec
 from churnlab.errors import ChurnlabError, UsageError
 
+if TYPE_CHECKING:
+    from churnlab.model.scorer import Scorer
+    from churnlab.store import Store
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -226,7 +229,7 @@ def progress(
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def open_store(url: str | None) -> Any:
+def open_store(url: str | None) -> Store:
     """The run history; opened before any work, so a bad URL fails fast."""
     from churnlab.store import Store
 
@@ -234,11 +237,11 @@ def open_store(url: str | None) -> Any:
 
 
 def record_run(
-    store: Any,
+    store: Store,
     *,
     kind: str,
     source: str,
-    model: Any,
+    model: Scorer,
     model_path: Path | None,
     rows: int,
     scored: int,

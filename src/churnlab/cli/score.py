@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
@@ -38,6 +38,9 @@ from churnlab.data.datasets import bundled_path
 from churnlab.data.io import source_name, write_sql_table, write_table
 from churnlab.errors import UsageError
 
+if TYPE_CHECKING:
+    from churnlab.model.scorer import Scorer
+    from churnlab.store import Store
 _OUTPUTS = (".csv", ".parquet")
 
 
@@ -159,9 +162,9 @@ class _Run:
     id_col: str | None
     rejects: Path
     model_path: Path
-    store: Any
+    store: Store
     month: str | None
-    model: Any
+    model: Scorer
 
     def record(
         self, source: str, rows: int, scored: int, rejected: int, scores: pd.DataFrame | None

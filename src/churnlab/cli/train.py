@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -37,6 +37,10 @@ from churnlab.cli._common import (
 from churnlab.cli._tables import metrics_table
 from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.errors import UsageError
+
+if TYPE_CHECKING:
+    from churnlab.model.churn_model import ChurnModel
+    from churnlab.store import Store
 
 
 @handles_errors
@@ -118,7 +122,9 @@ def train(
     err.print(f"model written to [bold]{escape(str(model_path))}[/]")
 
 
-def _save_and_record(store: Any, model: Any, model_path: Path, source: str, rows: int) -> None:
+def _save_and_record(
+    store: Store, model: ChurnModel, model_path: Path, source: str, rows: int
+) -> None:
     """Write the model file and record the run: the file appears only once the run is in."""
     from churnlab.model.persist import save_model
 

@@ -13,7 +13,7 @@ Read one with :func:`churnlab.model.persist.load_scorer`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -21,7 +21,46 @@ from churnlab.data.spec import DatasetSpec
 from churnlab.model.calibration import TIERS, risk_codes
 from churnlab.model.compiled import CompiledModel
 
-__all__ = ["ScoringModel"]
+__all__ = ["Scorer", "ScoringModel"]
+
+
+class Scorer(Protocol):
+    """What scores members and is recorded: a fitted
+    :class:`~churnlab.model.churn_model.ChurnModel`, or the :class:`ScoringModel` read from its
+    file without scikit-learn. Scoring, streaming, the Dask engine and the run history take
+    either."""
+
+    @property
+    def spec_(self) -> DatasetSpec: ...
+
+    @property
+    def learner_(self) -> str: ...
+
+    @property
+    def params_(self) -> dict[str, Any]: ...
+
+    @property
+    def calibration_(self) -> tuple[float, float]: ...
+
+    @property
+    def threshold_(self) -> float: ...
+
+    @property
+    def base_rate_(self) -> float: ...
+
+    @property
+    def data_hash_(self) -> str: ...
+
+    @property
+    def oof_metrics_(self) -> dict[str, float]: ...
+
+    def compiled(self) -> CompiledModel:
+        """The model's arithmetic form."""
+        ...
+
+    def risk_codes(self, proba: np.ndarray) -> np.ndarray:
+        """Risk tiers as codes: 0 low, 1 medium, 2 high."""
+        ...
 
 
 @dataclass(frozen=True, eq=False)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from distributed import Client
 
     from churnlab.model.churn_model import ChurnModel
-    from churnlab.model.scorer import ScoringModel
+    from churnlab.model.scorer import Scorer
 
 __all__ = [
     "DaskScores",
@@ -111,7 +111,7 @@ class DaskScores:
 
 
 def score_on_dask(
-    model: ChurnModel | ScoringModel,
+    model: Scorer,
     source: str | os.PathLike[str],
     out: str | os.PathLike[str],
     *,
@@ -277,7 +277,7 @@ def _read_piece(piece: tuple[str, int, int], wanted: list[str]) -> pd.DataFrame:
 
 def _score_partition(
     part: pd.DataFrame,
-    model: ChurnModel | ScoringModel,
+    model: Scorer,
     offset: int,
     id_col: str | None,
     source: str,

@@ -11,8 +11,7 @@ from churnlab.data.validate import check_members, require_columns
 from churnlab.model.calibration import TIERS
 
 if TYPE_CHECKING:
-    from churnlab.model.churn_model import ChurnModel
-    from churnlab.model.scorer import ScoringModel
+    from churnlab.model.scorer import Scorer
 
 __all__ = ["ScoreResult", "score_members"]
 
@@ -46,7 +45,7 @@ class ScoreResult:
 
 
 def score_members(
-    model: ChurnModel | ScoringModel,
+    model: Scorer,
     frame: pd.DataFrame,
     *,
     source: str | None = None,

@@ -34,8 +34,7 @@ from churnlab.errors import UsageError
 from churnlab.scoring.members import score_members
 
 if TYPE_CHECKING:
-    from churnlab.model.churn_model import ChurnModel
-    from churnlab.model.scorer import ScoringModel
+    from churnlab.model.scorer import Scorer
 
 __all__ = ["BATCH_ROWS", "StreamedScores", "ids_as_text", "score_file"]
 
@@ -67,7 +66,7 @@ class StreamedScores:
 
 
 def score_file(
-    model: ChurnModel | ScoringModel,
+    model: Scorer,
     source: str | os.PathLike[str],
     out: str | os.PathLike[str],
     *,
