@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _reference import pipeline_probability
 from _wording import fitness_words
 from churnlab.analysis.analyze import Analysis, analyze
 from churnlab.data.spec import gym_spec, infer_spec
@@ -58,7 +59,10 @@ def test_members_table(club_analysis: Analysis, gym: pd.DataFrame) -> None:
     assert (members["segment"].map(names) == members["segment_name"]).all()
     assert members["recommended_measure"].notna().all()
     np.testing.assert_allclose(
-        members["churn_probability"], club_analysis.model.predict_proba(gym)[:, 1]
+        members["churn_probability"],
+        pipeline_probability(club_analysis.model, gym),
+        rtol=0,
+        atol=1e-12,
     )
 
 
