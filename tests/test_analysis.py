@@ -70,7 +70,7 @@ def test_summary_json_has_the_documented_shape(club_analysis: Analysis) -> None:
     summary = json.loads(club_analysis.summary.to_json())
     for metric in ("roc_auc", "pr_auc", "brier", "log_loss", "ece"):
         assert 0 <= summary["metrics"][metric] <= 1
-        assert summary["metrics"]["spread"][metric] >= 0
+        assert summary["metrics"]["spread"][metric] > 0  # five folds never agree to the digit
     assert summary["metrics"]["roc_auc"] >= 0.985
     assert summary["data"]["rows"] == 4000 and summary["data"]["rejected"] == 0
     assert summary["data"]["churn_rate"] == pytest.approx(0.26525)
