@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _reference import pipeline_probability
 from _wording import fitness_words
 from churnlab.analysis.analyze import Analysis, analyze
 from churnlab.data.spec import gym_spec, infer_spec
@@ -58,7 +59,10 @@ def test_members_table(club_analysis: Analysis, gym: pd.DataFrame) -> None:
     assert (members["segment"].map(names) == members["segment_name"]).all()
     assert members["recommended_measure"].notna().all()
     np.testing.assert_allclose(
-        members["churn_probability"], club_analysis.model.predict_proba(gym)[:, 1]
+        members["churn_probability"],
+        pipeline_probability(club_analysis.model, gym),
+        rtol=0,
+        atol=1e-12,
     )
 
 
@@ -66,7 +70,7 @@ def test_summary_json_has_the_documented_shape(club_analysis: Analysis) -> None:
     summary = json.loads(club_analysis.summary.to_json())
     for metric in ("roc_auc", "pr_auc", "brier", "log_loss", "ece"):
         assert 0 <= summary["metrics"][metric] <= 1
-        assert summary["metrics"]["spread"][metric] >= 0
+        assert summary["metrics"]["spread"][metric] > 0  # five folds never agree to the digit
     assert summary["metrics"]["roc_auc"] >= 0.985
     assert summary["data"]["rows"] == 4000 and summary["data"]["rejected"] == 0
     assert summary["data"]["churn_rate"] == pytest.approx(0.26525)
