@@ -13,7 +13,14 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import SplineTransformer
 
 from churnlab.data.spec import DatasetSpec, FeatureSpec
-from churnlab.model.learners import LEARNERS, Boosting, CategoryColumns, SplineLogistic
+from churnlab.model.learners import (
+    LEARNERS,
+    STOPPING_SHARE,
+    Boosting,
+    CategoryColumns,
+    SplineLogistic,
+    stopping_rows,
+)
 
 SPEC = DatasetSpec(
     "left",
@@ -148,12 +155,17 @@ def test_boosting_search_is_out_of_fold_with_params_in_its_grid() -> None:
     found = learner.search(X, y, folds, SPEC, random_state=0)
     assert found.params["num_leaves"] in learner.leaves
     assert 10 <= found.params["n_estimators"] <= round(learner.max_trees * 1.1)
-    # each fold's probabilities are those of some number of trees grown on the other rows only
+    # each fold's probabilities are those of some number of trees grown on the other rows only,
+    # and stopped on some of those other rows, never on the fold's own
     for train, test in folds:
+        grow, stop = stopping_rows(y[train], 0)
+        assert len(stop) == round(STOPPING_SHARE * len(train)) and not {*grow} & {*stop}
         booster = learner.build(
             SPEC, {"num_leaves": found.params["num_leaves"], "n_estimators": learner.max_trees}, 0
-        ).fit(X.iloc[train], y[train])
-        rows = booster[:-1].transform(X.iloc[test])
+        )
+        prepare = booster[:-1].fit(X.iloc[train])  # the encoding learns from the whole fold
+        booster[-1].fit(prepare.transform(X.iloc[train]).iloc[grow], y[train][grow])
+        rows = prepare.transform(X.iloc[test])
         by_trees = [
             booster[-1].predict_proba(rows, num_iteration=k)[:, 1]
             for k in range(1, learner.max_trees + 1)

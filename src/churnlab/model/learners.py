@@ -163,6 +163,33 @@ def _known(values: pd.Series, categories: list[str]) -> pd.Series:
     return values.where(values.isin(categories))
 
 
+#: Share of a fold's training rows held back to stop the boosting on (never the fold's test rows).
+STOPPING_SHARE = 0.15
+
+
+def stopping_rows(y: np.ndarray, random_state: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the rows trees grow on and of the rows that stop them (a stratified
+    :data:`STOPPING_SHARE`), among one fold's training rows ``y``.
+
+    Early stopping on the test fold itself would pick the number of trees on the rows they then
+    score, and the out-of-fold figures would flatter the model.
+
+    Examples
+    --------
+    >>> grow, stop = stopping_rows(np.array([0, 1] * 50), 0)
+    >>> len(grow), len(stop), sorted({*grow, *stop}) == list(range(100))
+    (85, 15, True)
+    """
+    from sklearn.model_selection import train_test_split
+
+    rows = np.arange(len(y))
+    stratify = y if min(np.bincount(y, minlength=2)) >= 2 else None
+    grow, stop = train_test_split(
+        rows, test_size=STOPPING_SHARE, stratify=stratify, random_state=random_state
+    )
+    return np.sort(grow), np.sort(stop)
+
+
 class Boosting:
     """LightGBM with the number of trees found by early stopping and the tree size tuned."""
 
@@ -196,16 +223,17 @@ class Boosting:
         oof = np.zeros((len(self.leaves), len(y)))
         trees = np.zeros((len(self.leaves), len(folds)))
         for k, (train, test) in enumerate(folds):
+            grow, stop = stopping_rows(y[train], random_state)  # the test fold stays unseen
             prepare = self._prepare(spec)
             fit_rows = prepare.fit_transform(X.iloc[train])
             test_rows = prepare.transform(X.iloc[test])
             for i, leaves in enumerate(self.leaves):
                 booster = self._booster({"num_leaves": leaves}, random_state)
                 booster.fit(
-                    fit_rows,
-                    y[train],
-                    eval_X=(test_rows,),
-                    eval_y=(y[test],),
+                    fit_rows.iloc[grow],
+                    y[train][grow],
+                    eval_X=(fit_rows.iloc[stop],),
+                    eval_y=(y[train][stop],),
                     callbacks=[lgb.early_stopping(self.patience, verbose=False)],
                 )
                 trees[i, k] = booster.best_iteration_ or self.max_trees
