@@ -11,7 +11,8 @@ import pytest
 
 from _wording import fitness_words
 from churnlab.analysis.analyze import Analysis, analyze
-from churnlab.data.spec import gym_spec, infer_spec
+from churnlab.data.infer import infer_spec
+from churnlab.data.spec import gym_spec
 from churnlab.plan.campaign import builtin_playbook
 
 
