@@ -712,3 +712,21 @@ def test_neutralise_arrow_formulas_matches_the_frame_rule():
     assert out.column_names == list(reference.columns)
     expected = [None if pd.isna(v) else v for v in reference.iloc[:, 0]]
     assert out.column(0).to_pylist() == expected
+
+
+def test_a_failing_sql_read_never_shows_the_password():
+    """data.sql owns the engine and its errors: neither the source shown nor the driver's reason
+    quotes the password (port 1 on localhost refuses at once)."""
+    pytest.importorskip("psycopg")
+    with pytest.raises(ReadError) as info:
+        read_table("postgresql://user:s3cret@127.0.0.1:1/db?connect_timeout=2", table="members")
+    message = str(info.value)
+    assert "s3cret" not in message and "user:***@127.0.0.1:1" in message
+    assert "cannot read from the database" in message
+
+
+def test_a_driver_message_quoting_the_password_is_masked():
+    from churnlab.data.sql import reason
+
+    url = "postgresql://user:s3cret@127.0.0.1:1/db"
+    assert reason(RuntimeError("password 's3cret' refused"), url=url) == "password '***' refused"

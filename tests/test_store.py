@@ -594,3 +594,13 @@ def test_4000_scores_are_written_quickly(backend: str, tmp_path: Path) -> None:
         assert _count(store, "scores") == n
         assert store.latest_scores(limit=1)[1] == n
     assert elapsed < 2.0, f"{n} scores took {elapsed:.2f} s on {backend}"
+
+
+def test_a_failing_store_open_never_shows_the_password() -> None:
+    """The store opens its engine through data.sql, as SQL sources do: the same masking."""
+    pytest.importorskip("psycopg")
+    with pytest.raises(UsageError) as caught:
+        Store("postgresql://user:s3cret@127.0.0.1:1/db?connect_timeout=2")
+    message = str(caught.value)
+    assert "s3cret" not in message and "user:***@127.0.0.1:1" in message
+    assert "cannot open the run history" in message
