@@ -30,7 +30,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from churnlab.data.datasets import load_gym_churn, make_members
-from churnlab.data.spec import DatasetSpec, infer_spec
+from churnlab.data.infer import infer_spec
+from churnlab.data.spec import DatasetSpec
 from churnlab.data.validate import check_training_table
 from churnlab.model.churn_model import ChurnModel
 

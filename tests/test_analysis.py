@@ -12,7 +12,8 @@ import pytest
 from _reference import pipeline_probability
 from _wording import fitness_words
 from churnlab.analysis.analyze import Analysis, analyze
-from churnlab.data.spec import gym_spec, infer_spec
+from churnlab.data.infer import infer_spec
+from churnlab.data.spec import gym_spec
 from churnlab.plan.campaign import builtin_playbook
 
 

@@ -348,7 +348,7 @@ def test_a_busy_store_is_a_503_with_retry_after(bundle: Bundle, tmp_path: Path) 
 def test_a_telecom_model_takes_its_yes_no_words(tmp_path: Path) -> None:
     """A model trained on two-valued text is served the same words; a third is named (422)."""
     from churnlab.analysis.analyze import analyze
-    from churnlab.data.spec import infer_spec
+    from churnlab.data.infer import infer_spec
     from churnlab.report.export import write_outputs
     from churnlab.scoring.bundle import load_bundle
     from tables import make_telecom

@@ -203,15 +203,15 @@ def test_analyze_leaves_nothing_when_the_run_cannot_be_recorded(
 def test_analyze_on_a_full_disk_leaves_nothing(
     members: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import churnlab.data.io
+    import churnlab.data.write
 
     def full(*_: Any) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(
-        churnlab.data.io, "_write_excel", full
+        churnlab.data.write, "_write_excel", full
     )  # plan.xlsx comes after several files
-    monkeypatch.setitem(churnlab.data.io._WRITERS, ".xlsx", full)
+    monkeypatch.setitem(churnlab.data.write._WRITERS, ".xlsx", full)
     result = invoke("analyze", members, "--out", "report")
     assert_user_error(result, "plan.xlsx: cannot write the file: the disk is full")
     assert [p.name for p in tmp_path.iterdir()] == ["members.csv"]  # not even the folder

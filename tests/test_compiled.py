@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from churnlab.data.spec import encode_target, gym_spec
+from churnlab.data.infer import encode_target
+from churnlab.data.spec import gym_spec
 from churnlab.insight.explain import contributions
 from churnlab.model import compiled as compiled_module
 from churnlab.model.calibration import calibrate

@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from churnlab.data.spec import encode_target, gym_spec, infer_spec
+from churnlab.data.infer import encode_target, infer_spec
+from churnlab.data.spec import gym_spec
 from churnlab.insight.explain import contributions, drivers, reasons
 from churnlab.model.churn_model import ChurnModel
 

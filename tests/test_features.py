@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from churnlab.data.spec import infer_spec
+from churnlab.data.infer import infer_spec
 from churnlab.model.features import BehaviourMetrics, derived_metrics_for
 
 

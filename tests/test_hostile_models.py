@@ -140,26 +140,28 @@ EVIL = b"import os; os.system('echo owned')\n"
 
 
 def write_call(target: Path) -> Callable[[dict[str, Any], dict[str, bytes]], None]:
-    """A reduce/constructor node calling ``churnlab.data.io.write_bytes(attacker bytes, target)``:
-    on load, a ``.pth`` file (run by every later Python start) would be written."""
+    """A reduce/constructor node calling
+    ``churnlab.data.write.write_bytes(attacker bytes, target)``: on load, a ``.pth`` file (run by
+    every later Python start) would be written."""
 
     def edit(schema: dict[str, Any], inner: dict[str, bytes]) -> None:
         args = {"__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode",
                 "content": [array_node(inner, np.frombuffer(EVIL, dtype=np.uint8)),
                             json_node(str(target))]}  # fmt: skip
-        inject(schema, {"__class__": "write_bytes", "__module__": "churnlab.data.io",
+        inject(schema, {"__class__": "write_bytes", "__module__": "churnlab.data.write",
                         "__loader__": "ConstructorFromReduceNode", "content": args})  # fmt: skip
 
     return edit
 
 
 def method_call(target: Path) -> Callable[[dict[str, Any], dict[str, bytes]], None]:
-    """``os.system`` reached as a method of ``churnlab.data.io``'s ``os``, used as a dictionary's
-    key type, which skops calls on the key: ``touch target`` would run on load."""
+    """``os.system`` reached as a method of ``churnlab.data.write``'s ``os``, used as a
+    dictionary's key type, which skops calls on the key: ``touch target`` would run on load."""
 
     def edit(schema: dict[str, Any], inner: dict[str, bytes]) -> None:
-        module = {"__class__": "os", "__module__": "churnlab.data.io", "__loader__": "TypeNode"}
-        method = {"__class__": "os", "__module__": "churnlab.data.io", "__loader__": "MethodNode",
+        module = {"__class__": "os", "__module__": "churnlab.data.write", "__loader__": "TypeNode"}
+        method = {"__class__": "os", "__module__": "churnlab.data.write",
+                  "__loader__": "MethodNode",
                   "content": {"func": "system", "obj": module}}  # fmt: skip
         inject(schema, {
             "__class__": "dict", "__module__": "builtins", "__loader__": "DictNode",
@@ -173,7 +175,7 @@ def method_call(target: Path) -> Callable[[dict[str, Any], dict[str, bytes]], No
 
 def function_node(target: Path) -> Callable[[dict[str, Any], dict[str, bytes]], None]:
     def edit(schema: dict[str, Any], inner: dict[str, bytes]) -> None:
-        inject(schema, {"__class__": "write_bytes", "__module__": "churnlab.data.io",
+        inject(schema, {"__class__": "write_bytes", "__module__": "churnlab.data.write",
                         "__loader__": "FunctionNode"})  # fmt: skip
 
     return edit
@@ -186,7 +188,7 @@ def old_protocol_function(target: Path) -> Callable[[dict[str, Any], dict[str, b
     def edit(schema: dict[str, Any], inner: dict[str, bytes]) -> None:
         allowed = next(iter(TRUSTED_FUNCTIONS)).rsplit(".", 1)
         schema["protocol"] = 0
-        content = {"module_path": "churnlab.data.io", "function": "write_bytes"}
+        content = {"module_path": "churnlab.data.write", "function": "write_bytes"}
         inject(schema, {"__class__": allowed[1], "__module__": allowed[0],
                         "__loader__": "FunctionNode", "content": content})  # fmt: skip
 
@@ -196,7 +198,8 @@ def old_protocol_function(target: Path) -> Callable[[dict[str, Any], dict[str, b
 def module_node(target: Path) -> Callable[[dict[str, Any], dict[str, bytes]], None]:
     def edit(schema: dict[str, Any], inner: dict[str, bytes]) -> None:
         inject(
-            schema, {"__class__": "os", "__module__": "churnlab.data.io", "__loader__": "TypeNode"}
+            schema,
+            {"__class__": "os", "__module__": "churnlab.data.write", "__loader__": "TypeNode"},
         )
 
     return edit
@@ -213,17 +216,20 @@ def foreign_class(module: str, name: str) -> Callable[[Path], Callable[..., None
 
 
 NODES: dict[str, tuple[Callable[[Path], Callable[..., None]], str]] = {
-    "reduce call of churnlab.data.io.write_bytes": (
+    "reduce call of churnlab.data.write.write_bytes": (
         write_call,
-        "call of churnlab.data.io.write_bytes",
+        "call of churnlab.data.write.write_bytes",
     ),
-    "method os.system via churnlab.data.io": (method_call, "method churnlab.data.io.os.system"),
-    "function churnlab.data.io.write_bytes": (
+    "method os.system via churnlab.data.write": (
+        method_call,
+        "method churnlab.data.write.os.system",
+    ),
+    "function churnlab.data.write.write_bytes": (
         function_node,
-        "function churnlab.data.io.write_bytes",
+        "function churnlab.data.write.write_bytes",
     ),
     "protocol-0 function node": (old_protocol_function, "skops protocol 0"),
-    "module os via churnlab.data.io": (module_node, "type churnlab.data.io.os"),
+    "module os via churnlab.data.write": (module_node, "type churnlab.data.write.os"),
     "churnlab class outside the list": (
         foreign_class("churnlab.model.learners", "SplineLogistic"),
         "class churnlab.model.learners.SplineLogistic",
@@ -254,8 +260,8 @@ def test_crafted_nodes_are_refused_and_nothing_runs(
 
 
 SEGMENT_CASES = [
-    "reduce call of churnlab.data.io.write_bytes",
-    "method os.system via churnlab.data.io",
+    "reduce call of churnlab.data.write.write_bytes",
+    "method os.system via churnlab.data.write",
     "churnlab class outside the list",
 ]
 
@@ -317,7 +323,7 @@ def test_the_allow_list_names_the_classes_churnlab_uses() -> None:
 
 def test_genuine_files_of_every_kind_load(telco: pd.DataFrame, tmp_path: Path) -> None:
     """Categories, missing values, both learners and the segments: all within the allow-list."""
-    from churnlab.data.spec import infer_spec
+    from churnlab.data.infer import infer_spec
     from churnlab.insight.segment import Segmenter
     from churnlab.model.persist import load_trusted
     from churnlab.plan.campaign import load_playbook

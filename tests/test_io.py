@@ -1,4 +1,5 @@
-"""Tests for churnlab.data.io: reading member tables and writing outputs."""
+"""Tests for reading member tables and writing outputs (churnlab.data.read, .csv_reader, .sql,
+.write, .formulas)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from churnlab.data.io import neutralise_formulas, read_batches, read_table, source_name, write_table
+from churnlab.data.formulas import neutralise_formulas
+from churnlab.data.read import read_batches, read_table
+from churnlab.data.sources import source_name
 from churnlab.data.validate import READ_FAILURES
+from churnlab.data.write import write_table
 from churnlab.errors import ChurnlabError, ReadError, SchemaError, UsageError
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02" + bytes(
@@ -516,7 +520,7 @@ def test_trailing_separators_are_dropped(tmp_path):
 
 
 def test_mixed_encodings_beyond_the_sample(tmp_path, monkeypatch):
-    monkeypatch.setattr("churnlab.data.io._SAMPLE_BYTES", 64)
+    monkeypatch.setattr("churnlab.data.csv_reader._SAMPLE_BYTES", 64)
     text = "id,city\n" + "1,Москва\n" * 10
     path = tmp_path / "mixed.csv"
     path.write_bytes(text.encode() + "2,Казань\n".encode("cp1251"))
@@ -699,7 +703,7 @@ def test_write_table_parquet_keeps_values_as_they_are(tmp_path):
 def test_neutralise_arrow_formulas_matches_the_frame_rule():
     import pyarrow as pa
 
-    from churnlab.data.io import neutralise_arrow_formulas
+    from churnlab.data.formulas import neutralise_arrow_formulas
 
     values = ["=SUM(A1)", "+1", "-2+3", "@x", "\tcmd", "plain", None, "-1.5e3"]
     table = pa.table({"@id": values, "n": list(range(len(values)))})
@@ -708,3 +712,21 @@ def test_neutralise_arrow_formulas_matches_the_frame_rule():
     assert out.column_names == list(reference.columns)
     expected = [None if pd.isna(v) else v for v in reference.iloc[:, 0]]
     assert out.column(0).to_pylist() == expected
+
+
+def test_a_failing_sql_read_never_shows_the_password():
+    """data.sql owns the engine and its errors: neither the source shown nor the driver's reason
+    quotes the password (port 1 on localhost refuses at once)."""
+    pytest.importorskip("psycopg")
+    with pytest.raises(ReadError) as info:
+        read_table("postgresql://user:s3cret@127.0.0.1:1/db?connect_timeout=2", table="members")
+    message = str(info.value)
+    assert "s3cret" not in message and "user:***@127.0.0.1:1" in message
+    assert "cannot read from the database" in message
+
+
+def test_a_driver_message_quoting_the_password_is_masked():
+    from churnlab.data.sql import reason
+
+    url = "postgresql://user:s3cret@127.0.0.1:1/db"
+    assert reason(RuntimeError("password 's3cret' refused"), url=url) == "password '***' refused"

@@ -4,7 +4,8 @@ import pytest
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
-from churnlab.data.spec import encode_target, gym_spec, infer_spec
+from churnlab.data.infer import encode_target, infer_spec
+from churnlab.data.spec import gym_spec
 from churnlab.errors import SchemaError, UsageError, ValidationError
 from churnlab.model.churn_model import ChurnModel, data_hash
 

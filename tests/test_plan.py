@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 
 from _wording import fitness_words
-from churnlab.data.spec import DatasetSpec, FeatureSpec, gym_spec, infer_spec
+from churnlab.data.feature import FeatureSpec
+from churnlab.data.infer import infer_spec
+from churnlab.data.spec import DatasetSpec, gym_spec
 from churnlab.errors import DataError, UsageError
 from churnlab.model.features import DERIVED_METRICS
 from churnlab.plan.campaign import (

@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
 
-import churnlab.store as store_module
+import churnlab.store.schema as store_schema
 from churnlab.cli import app
 from churnlab.data.datasets import load_gym_churn
-from churnlab.data.io import read_table
+from churnlab.data.read import read_table
 from churnlab.store import Store
 from postgres import PASSWORD, PASSWORD_ROLE
 
@@ -226,7 +226,7 @@ def test_out_table_never_replaces_the_run_history(club: dict[str, Any], model: P
 
 def test_the_run_history_on_postgresql(club: dict[str, Any], model: Path) -> None:
     url = club["url"]
-    store_module._METADATA.drop_all(sa.create_engine(url))  # also an earlier --out-table scores
+    store_schema._METADATA.drop_all(sa.create_engine(url))  # also an earlier --out-table scores
     result = invoke(
         "score", url, "--table", "members", "--model", model, "--out-table", "member_scores",
         "--store", url, "--month", "2026-11",

@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from churnlab.data.spec import GYM_COLUMNS
+from churnlab.data.club import GYM_COLUMNS
 from churnlab.model.churn_model import ChurnModel
 from churnlab.scoring.members import score_members
 

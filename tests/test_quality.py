@@ -13,7 +13,7 @@ from sklearn.model_selection import StratifiedKFold
 from typer.testing import CliRunner
 
 from churnlab.cli import app
-from churnlab.data.spec import infer_spec
+from churnlab.data.infer import infer_spec
 from churnlab.data.validate import check_training_table
 from churnlab.model.churn_model import ChurnModel
 from peers import tuned_lightgbm

@@ -14,8 +14,9 @@ from _wording import fitness_words
 from churnlab.analysis.analyze import Analysis, analyze
 from churnlab.analysis.summary import QualityWarning, Summary
 from churnlab.data.datasets import load_gym_churn
+from churnlab.data.infer import infer_spec
 from churnlab.data.names import shorten
-from churnlab.data.spec import gym_spec, infer_spec
+from churnlab.data.spec import gym_spec
 from churnlab.report.html import render_html
 from churnlab.report.i18n import TEXT, num, pct, t
 

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from _reference import pipeline_probability
-from churnlab.data.spec import encode_target, gym_spec
+from churnlab.data.infer import encode_target
+from churnlab.data.spec import gym_spec
 from churnlab.errors import ModelFileError
 from churnlab.model.calibration import calibrate
 from churnlab.model.churn_model import ChurnModel

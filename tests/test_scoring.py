@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 
 from _reference import pipeline_probability
-from churnlab.data.spec import encode_target, infer_spec
+from churnlab.data.infer import encode_target, infer_spec
 from churnlab.model.churn_model import ChurnModel
 from churnlab.scoring.members import score_members
 

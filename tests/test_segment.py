@@ -11,7 +11,10 @@ import pytest
 from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
-from churnlab.data.spec import GYM_COLUMNS, DatasetSpec, FeatureSpec, gym_spec, infer_spec
+from churnlab.data.club import GYM_COLUMNS
+from churnlab.data.feature import FeatureSpec
+from churnlab.data.infer import infer_spec
+from churnlab.data.spec import DatasetSpec, gym_spec
 from churnlab.data.validate import check_training_table
 from churnlab.errors import SchemaError
 from churnlab.insight import segment_text as _segment_text

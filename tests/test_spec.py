@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from churnlab.data.spec import DatasetSpec, encode_target, gym_spec, infer_spec
+from churnlab.data.infer import encode_target, infer_spec
+from churnlab.data.spec import DatasetSpec, gym_spec
 from churnlab.errors import SchemaError
 
 
@@ -208,7 +209,7 @@ def test_raw_bytes_are_set_aside_and_refused_when_asked_for() -> None:
 
 
 def test_titles_are_words_not_column_names() -> None:
-    from churnlab.data.spec import FeatureSpec
+    from churnlab.data.feature import FeatureSpec
 
     assert FeatureSpec("IsActiveMember", "binary").title("ru") == "is active member"
     assert FeatureSpec("Total_Trans_Amt", "numeric").title() == "total trans amt"
@@ -354,7 +355,8 @@ def test_roles_for_columns_that_are_not_features_are_refused(
 
 
 def test_club_wording_and_derived_metrics_only_where_the_club_meaning_holds() -> None:
-    from churnlab.data.spec import GYM_COLUMNS, FeatureSpec
+    from churnlab.data.club import GYM_COLUMNS
+    from churnlab.data.feature import FeatureSpec
     from churnlab.insight.reason_text import reason_sentence
     from churnlab.model.derived import derived_metrics_for
 

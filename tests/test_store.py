@@ -17,7 +17,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-import churnlab.store as store_module
+import churnlab.store.connect as store_connect
+import churnlab.store.history as store_history
+import churnlab.store.schema as store_schema
 from churnlab.data.datasets import load_gym_churn
 from churnlab.errors import UsageError
 from churnlab.model.churn_model import ChurnModel
@@ -43,7 +45,7 @@ def _url(backend: str, folder: Path) -> str:
 
 def _drop_tables(url: str) -> None:
     engine = sa.create_engine(url)
-    store_module._METADATA.drop_all(engine)
+    store_schema._METADATA.drop_all(engine)
     engine.dispose()
 
 
@@ -325,7 +327,7 @@ def test_a_failed_run_leaves_nothing(store: Store, monkeypatch: pytest.MonkeyPat
     def fail(*args: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(store_module, "_insert_scores", fail)
+    monkeypatch.setattr(store_history, "_insert_scores", fail)
     with pytest.raises(RuntimeError, match="disk full"):
         _record(store, _scores([0.9, 0.8], ids=["a", "b"]), month="2024-04")
     # no new run, and the scores the failed run would have replaced are still there
@@ -338,7 +340,7 @@ def test_a_failed_first_run_leaves_no_rows(store: Store, monkeypatch: pytest.Mon
     def fail(*args: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(store_module, "_insert_scores", fail)
+    monkeypatch.setattr(store_history, "_insert_scores", fail)
     with pytest.raises(RuntimeError):
         _record(store, _scores([0.9], ids=["a"]), month="2024-04")
     assert _count(store, "runs") == 0 and _count(store, "scores") == 0
@@ -507,7 +509,7 @@ def test_default_store_is_duckdb_in_the_user_data_folder(
         asked.append(appname)
         return str(folder)
 
-    monkeypatch.setattr(store_module.platformdirs, "user_data_dir", user_data_dir)
+    monkeypatch.setattr(store_connect.platformdirs, "user_data_dir", user_data_dir)
     url = default_store_url()
     assert asked == ["churnlab"]
     assert url == f"duckdb:///{folder.as_posix()}/churnlab.duckdb"
@@ -560,7 +562,7 @@ def test_display_url_masks_the_password(tmp_path: Path, monkeypatch: pytest.Monk
         assert plain.display_url == plain.url
     pytest.importorskip("psycopg")
     # no server here: skip creating the tables, which is the only thing that connects at once
-    monkeypatch.setattr(store_module._METADATA, "create_all", lambda bind: None)
+    monkeypatch.setattr(store_schema._METADATA, "create_all", lambda bind: None)
     store = Store("postgresql+psycopg://analyst:s3cret@db.example.org/club")
     assert store.url == "postgresql+psycopg://analyst:s3cret@db.example.org/club"
     assert store.display_url == "postgresql+psycopg://analyst:***@db.example.org/club"
@@ -594,3 +596,13 @@ def test_4000_scores_are_written_quickly(backend: str, tmp_path: Path) -> None:
         assert _count(store, "scores") == n
         assert store.latest_scores(limit=1)[1] == n
     assert elapsed < 2.0, f"{n} scores took {elapsed:.2f} s on {backend}"
+
+
+def test_a_failing_store_open_never_shows_the_password() -> None:
+    """The store opens its engine through data.sql, as SQL sources do: the same masking."""
+    pytest.importorskip("psycopg")
+    with pytest.raises(UsageError) as caught:
+        Store("postgresql://user:s3cret@127.0.0.1:1/db?connect_timeout=2")
+    message = str(caught.value)
+    assert "s3cret" not in message and "user:***@127.0.0.1:1" in message
+    assert "cannot open the run history" in message

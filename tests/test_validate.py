@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from churnlab.data.spec import gym_spec, infer_spec
+from churnlab.data.infer import infer_spec
+from churnlab.data.spec import gym_spec
 from churnlab.data.validate import check_members, check_training_table
 from churnlab.errors import SchemaError, ValidationError
 
@@ -89,7 +90,7 @@ def test_training_table_gives_features_and_01_target(telco: pd.DataFrame) -> Non
 def test_training_names_infinite_values_read_from_a_file(
     text: str, gym: pd.DataFrame, tmp_path
 ) -> None:
-    from churnlab.data.io import read_table
+    from churnlab.data.read import read_table
 
     path = tmp_path / "m.csv"
     frame = gym.head(40).astype({"Avg_additional_charges_total": object})
@@ -113,7 +114,7 @@ def _short_row_csv(gym: pd.DataFrame, path, rows: dict[int, int]) -> None:
 
 
 def test_short_rows_are_rejected_with_their_reason(gym: pd.DataFrame, tmp_path) -> None:
-    from churnlab.data.io import read_table
+    from churnlab.data.read import read_table
 
     _short_row_csv(gym, tmp_path / "m.csv", {3: 5, 20: 13})
     checked = check_members(read_table(tmp_path / "m.csv"), gym_spec())
@@ -125,7 +126,7 @@ def test_short_rows_are_rejected_with_their_reason(gym: pd.DataFrame, tmp_path) 
 
 
 def test_training_refuses_short_rows_naming_them(gym: pd.DataFrame, tmp_path) -> None:
-    from churnlab.data.io import read_table
+    from churnlab.data.read import read_table
 
     _short_row_csv(gym, tmp_path / "m.csv", {7: 9})
     with pytest.raises(
@@ -158,7 +159,7 @@ def test_an_integer_too_large_for_a_float_is_not_a_finite_number(
     ]
     assert checked.failures["value"].tolist() == [huge]  # the value as given, not inf
     frame.to_csv(tmp_path / "m.csv", index=False)
-    from churnlab.data.io import read_table
+    from churnlab.data.read import read_table
 
     with pytest.raises(ValidationError, match=r"column 'Age', row 2"):
         check_training_table(read_table(tmp_path / "m.csv"), gym_spec(), source="m.csv")

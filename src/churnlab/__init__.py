@@ -38,9 +38,12 @@ if TYPE_CHECKING:
     from churnlab.analysis.analyze import Analysis, analyze
     from churnlab.analysis.summary import Summary
     from churnlab.data.datasets import load_gym_churn, make_members
-    from churnlab.data.io import read_table, write_table
-    from churnlab.data.spec import DatasetSpec, FeatureSpec, gym_spec, infer_spec
+    from churnlab.data.feature import FeatureSpec
+    from churnlab.data.infer import infer_spec
+    from churnlab.data.read import read_table
+    from churnlab.data.spec import DatasetSpec, gym_spec
     from churnlab.data.validate import check_members
+    from churnlab.data.write import write_table
     from churnlab.errors import (
         ChurnlabError,
         DataError,
@@ -91,8 +94,8 @@ _EXPORTS = {
     "contributions": "churnlab.insight.explain",
     "drivers": "churnlab.insight.explain",
     "reasons": "churnlab.insight.explain",
-    "read_table": "churnlab.data.io",
-    "write_table": "churnlab.data.io",
+    "read_table": "churnlab.data.read",
+    "write_table": "churnlab.data.write",
     "ChurnModel": "churnlab.model.churn_model",
     "load_model": "churnlab.model.persist",
     "save_model": "churnlab.model.persist",
@@ -109,9 +112,9 @@ _EXPORTS = {
     "Segmenter": "churnlab.insight.segment",
     "describe_segments": "churnlab.insight.segment",
     "DatasetSpec": "churnlab.data.spec",
-    "FeatureSpec": "churnlab.data.spec",
+    "FeatureSpec": "churnlab.data.feature",
     "gym_spec": "churnlab.data.spec",
-    "infer_spec": "churnlab.data.spec",
+    "infer_spec": "churnlab.data.infer",
     "check_members": "churnlab.data.validate",
 }
 

@@ -18,9 +18,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from churnlab.data.datasets import load_gym_churn
-from churnlab.data.io import read_table, source_name
+from churnlab.data.infer import infer_spec
 from churnlab.data.names import shorten
-from churnlab.data.spec import DatasetSpec, infer_spec
+from churnlab.data.read import read_table
+from churnlab.data.sources import source_name
+from churnlab.data.spec import DatasetSpec
 from churnlab.errors import ChurnlabError, UsageError
 
 if TYPE_CHECKING:
@@ -268,7 +270,7 @@ def record_run(
 
 def check_output_format(option: str, path: Path) -> None:
     """Refuse, before any work, an output file whose format churnlab cannot write."""
-    from churnlab.data.io import WRITE_SUFFIXES
+    from churnlab.data.write import WRITE_SUFFIXES
 
     if path.suffix.lower() not in WRITE_SUFFIXES:
         raise UsageError(

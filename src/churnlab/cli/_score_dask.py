@@ -14,7 +14,8 @@ from churnlab.cli._common import (
     say_scored,
 )
 from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
-from churnlab.data.io import source_name, write_table
+from churnlab.data.sources import source_name
+from churnlab.data.write import write_table
 from churnlab.errors import UsageError
 from churnlab.model.persist import load_scorer
 

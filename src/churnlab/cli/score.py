@@ -35,7 +35,9 @@ from churnlab.cli._common import (
 )
 from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.data.datasets import bundled_path
-from churnlab.data.io import source_name, write_sql_table, write_table
+from churnlab.data.sources import source_name
+from churnlab.data.sql import write_sql_table
+from churnlab.data.write import write_table
 from churnlab.errors import UsageError
 
 if TYPE_CHECKING:

@@ -15,14 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from churnlab.data.spec import (
-    DatasetSpec,
-    FeatureSpec,
-    bytes_error,
-    encode_target,
-    holds_bytes,
-    parse_numbers,
-)
+from churnlab.data.feature import FeatureSpec, parse_numbers
+from churnlab.data.infer import bytes_error, encode_target, holds_bytes
+from churnlab.data.spec import DatasetSpec
 from churnlab.errors import SchemaError, ValidationError
 
 __all__ = [
@@ -180,7 +175,8 @@ def check_columns(
 
     Examples
     --------
-    >>> from churnlab.data.spec import FeatureSpec, DatasetSpec
+    >>> from churnlab.data.feature import FeatureSpec
+    >>> from churnlab.data.spec import DatasetSpec
     >>> spec = DatasetSpec("left", 1, (FeatureSpec("visits", "numeric", 0, None),))
     >>> values, failures = check_columns({"visits": np.array([2, -1, None], dtype=object)}, spec)
     >>> values["visits"].tolist(), failures[0][["row", "reason"]].values.tolist()
@@ -233,7 +229,7 @@ def coerce_members(
 
     Examples
     --------
-    >>> from churnlab.data.spec import FeatureSpec
+    >>> from churnlab.data.feature import FeatureSpec
     >>> spec = DatasetSpec("left", 1, (FeatureSpec("plan", "categorical"),
     ...                                FeatureSpec("visits", "numeric", 0, None)))
     >>> coerce_members(pd.DataFrame({"plan": [" gold ", " "], "visits": ["2", 3]}), spec)

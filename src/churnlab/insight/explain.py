@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from churnlab.data.spec import DatasetSpec, Role
+from churnlab.data.feature import Role
+from churnlab.data.spec import DatasetSpec
 from churnlab.data.validate import coerce_members
 from churnlab.insight.binning import group_label, value_groups
 from churnlab.insight.reason_text import reason_sentence

@@ -1,7 +1,7 @@
 """Plain sentences for a member's reasons to leave, in English and Russian.
 
 The club's columns (where they hold the club's meaning, see
-:func:`churnlab.data.spec.club_definition`) and the derived metrics have their own sentences
+:func:`churnlab.data.club.club_definition`) and the derived metrics have their own sentences
 ("contract ends in 1 month"); any other feature gets "label: value", the value as the table spells
 it ("gender: Female") or a number written for reading ("total trans amt: 8,526"). Each sentence
 ends with the reason's effect on the member's probability, in percentage points.
@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from churnlab.data.spec import DatasetSpec, FeatureSpec, club_definition
+from churnlab.data.club import club_definition
+from churnlab.data.feature import FeatureSpec
+from churnlab.data.spec import DatasetSpec
 from churnlab.model.derived import DERIVED_METRICS
 
 Member = Mapping[str, Any]
@@ -141,7 +143,8 @@ def reason_sentence(
     'contract ends in 1 month (+21 pts)'
     >>> reason_sentence("Lifetime", {"Lifetime": 0}, 9.6, gym_spec(), "ru")
     'клиент меньше месяца (+10 п.п.)'
-    >>> from churnlab.data.spec import DatasetSpec, FeatureSpec
+    >>> from churnlab.data.feature import FeatureSpec
+    >>> from churnlab.data.spec import DatasetSpec
     >>> bank = DatasetSpec("Exited", 1, (FeatureSpec("Total_Trans_Amt", "numeric"),
     ...                                  FeatureSpec("Gender", "binary", 0, 1, values=("F", "M"))))
     >>> reason_sentence("Total_Trans_Amt", {"Total_Trans_Amt": 8526.0}, 4.2, bank)

@@ -332,7 +332,7 @@ def describe_segments(
     Examples
     --------
     >>> X = pd.DataFrame({"tenure": [1, 2, 3, 30, 40, 50], "plan": list("aabbbb")})
-    >>> from churnlab.data.spec import FeatureSpec
+    >>> from churnlab.data.feature import FeatureSpec
     >>> spec = DatasetSpec("Churn", 1, (FeatureSpec("tenure", "numeric"),
     ...                                 FeatureSpec("plan", "categorical")))
     >>> first, second = describe_segments(X, [1, 1, 1, 2, 2, 2], [1, 1, 0, 0, 0, 0], spec)

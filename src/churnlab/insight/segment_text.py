@@ -1,7 +1,7 @@
 """Words for member portraits: phrase tables, number formatting, segment names and descriptions.
 
 Private to :mod:`churnlab.insight.segment`. The club's columns
-(:data:`churnlab.data.spec.GYM_COLUMNS`) have hand-written phrases in English and Russian for both
+(:data:`churnlab.data.club.GYM_COLUMNS`) have hand-written phrases in English and Russian for both
 directions (above / below the average member); any other feature gets a generic phrase built from
 its label.
 """
@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from churnlab.data.spec import YES_WORDS, FeatureSpec, club_definition
+from churnlab.data.club import club_definition
+from churnlab.data.feature import YES_WORDS, FeatureSpec
 
 __all__ = ["LANGS", "Phrase", "check_lang", "describe", "name_segments", "phrase_for"]
 
@@ -247,7 +248,8 @@ def phrase_for(
 
     Examples
     --------
-    >>> from churnlab.data.spec import GYM_COLUMNS, FeatureSpec
+    >>> from churnlab.data.club import GYM_COLUMNS
+    >>> from churnlab.data.feature import FeatureSpec
     >>> phrase_for(GYM_COLUMNS["Lifetime"], "low", "ru").noun
     'новички'
     >>> phrase_for(FeatureSpec("tenure", "numeric"), "high", "en").qualifier

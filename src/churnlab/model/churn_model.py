@@ -12,7 +12,8 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from churnlab.data.spec import DatasetSpec, infer_spec
+from churnlab.data.infer import infer_spec
+from churnlab.data.spec import DatasetSpec
 from churnlab.data.validate import check_members, coerce_members, require_columns
 from churnlab.errors import SchemaError, UsageError, ValidationError
 from churnlab.model.calibration import TIERS, calibrate, fit_platt, risk_codes
@@ -161,7 +162,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         if not set(np.unique(y)) <= {0, 1}:
             raise SchemaError(
                 "y must hold 0 (stayed) and 1 (left)",
-                fix="encode the target first, e.g. with churnlab.data.spec.encode_target",
+                fix="encode the target first, e.g. with churnlab.data.infer.encode_target",
             )
         y = y.astype(int)
         if self.tune_rows is not None and self.tune_rows < MIN_TUNE_ROWS:

@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from churnlab.data.spec import DatasetSpec, Role, club_definition
+from churnlab.data.club import club_definition
+from churnlab.data.feature import Role
+from churnlab.data.spec import DatasetSpec
 
 __all__ = [
     "DERIVED_METRICS",
@@ -118,7 +120,7 @@ DERIVED_METRICS: tuple[DerivedMetric, ...] = (
 
 def derived_metrics_for(spec: DatasetSpec) -> tuple[DerivedMetric, ...]:
     """The metrics whose inputs are all features of ``spec`` that hold the club's meaning
-    (:func:`churnlab.data.spec.club_definition`: a ``Lifetime`` in days is not the club's).
+    (:func:`churnlab.data.club.club_definition`: a ``Lifetime`` in days is not the club's).
 
     Examples
     --------

@@ -14,7 +14,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from churnlab.data.spec import Role
+from churnlab.data.feature import Role
 from churnlab.model.derived import (
     DERIVED_METRICS,
     VISITS_AVERAGE,

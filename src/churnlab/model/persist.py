@@ -61,8 +61,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from churnlab._version import __version__
-from churnlab.data.io import write_bytes
 from churnlab.data.spec import DatasetSpec
+from churnlab.data.write import write_bytes
 from churnlab.errors import ModelFileError
 from churnlab.model.compiled import CompiledModel
 from churnlab.model.scorer import ScoringModel

@@ -46,7 +46,8 @@ import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from churnlab.data.spec import GYM_COLUMNS, DatasetSpec
+from churnlab.data.club import GYM_COLUMNS
+from churnlab.data.spec import DatasetSpec
 from churnlab.errors import DataError, UsageError
 from churnlab.model.derived import DERIVED_METRICS
 
@@ -513,7 +514,8 @@ def default_playbook(spec: DatasetSpec) -> Playbook:
 
     Examples
     --------
-    >>> from churnlab.data.spec import FeatureSpec, gym_spec
+    >>> from churnlab.data.feature import FeatureSpec
+    >>> from churnlab.data.spec import gym_spec
     >>> default_playbook(gym_spec()).builtin
     'fitness'
     >>> telco = DatasetSpec("Churn", "Yes", (FeatureSpec("tenure", "numeric"),))

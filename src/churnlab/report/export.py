@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from churnlab.analysis.analyze import Analysis
-from churnlab.data.io import write_bytes, write_table
+from churnlab.data.write import write_bytes, write_table
 from churnlab.model.persist import save_model
 from churnlab.report.html import render_html
 from churnlab.scoring.bundle import save_bundle
@@ -32,8 +32,8 @@ def write_outputs(analysis: Analysis, folder: str | os.PathLike[str]) -> dict[st
     needs (segments, playbook; see :mod:`churnlab.scoring.bundle`) and the rejects.
 
     Spreadsheet exports (every CSV and ``plan.xlsx``) have cells and headers that start with
-    ``=``, ``+``, ``-`` or ``@`` neutralised by :func:`~churnlab.data.io.write_table`, so a crafted
-    id or column name cannot run as a formula in Excel.
+    ``=``, ``+``, ``-`` or ``@`` neutralised by :func:`~churnlab.data.write.write_table`, so a
+    crafted id or column name cannot run as a formula in Excel.
 
     Returns
     -------

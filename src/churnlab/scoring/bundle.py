@@ -24,8 +24,8 @@ import pandas as pd
 import skops.io as sio
 import yaml
 
-from churnlab.data.io import write_bytes
 from churnlab.data.validate import check_columns, failures_table, reject_rows, require_columns
+from churnlab.data.write import write_bytes
 from churnlab.errors import ModelFileError, UsageError
 from churnlab.insight.explain import member_reasons
 from churnlab.insight.segment import Segmenter

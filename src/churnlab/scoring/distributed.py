@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from churnlab.data.io import parquet_files, source_name
-from churnlab.data.spec import bytes_error
+from churnlab.data.infer import bytes_error
+from churnlab.data.read import parquet_files
+from churnlab.data.sources import source_name
 from churnlab.data.validate import check_members, require_columns
 from churnlab.errors import ReadError, UsageError
 from churnlab.scoring.members import score_members
@@ -337,7 +338,8 @@ def train_on_dask(
     from sklearn.metrics import log_loss
     from sklearn.pipeline import Pipeline
 
-    from churnlab.data.spec import SetAside, encode_target, infer_spec
+    from churnlab.data.infer import encode_target, infer_spec
+    from churnlab.data.spec import SetAside
     from churnlab.errors import ValidationError
     from churnlab.model.churn_model import ChurnModel, data_hash
     from churnlab.model.learners import Boosting, CategoryColumns

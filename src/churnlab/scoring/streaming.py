@@ -1,6 +1,6 @@
 """Score a file of any size batch by batch: memory stays flat, output is written as it goes.
 
-:func:`score_file` reads CSV or Parquet in batches (:func:`churnlab.data.io.read_batches`), scores
+:func:`score_file` reads CSV or Parquet in batches (:func:`churnlab.data.read.read_batches`), scores
 each with :func:`churnlab.score_members` — so rejects and row numbers are exactly those of a
 whole-table run — and appends the scores to a CSV or Parquet file that appears, whole, only when
 the last batch is written. Two batches are scored at a time (NumPy and Arrow release the GIL),
@@ -22,14 +22,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from churnlab.data.io import (
-    atomic_output,
-    is_csv,
-    neutralise_arrow_formulas,
-    parquet_files,
-    read_batches,
-    source_name,
-)
+from churnlab.data.atomic import atomic_output
+from churnlab.data.formulas import neutralise_arrow_formulas
+from churnlab.data.read import is_csv, parquet_files, read_batches
+from churnlab.data.sources import source_name
 from churnlab.errors import UsageError
 from churnlab.scoring.members import score_members
 

@@ -1,0 +1,265 @@
+"""The run history's tables, and the rows they hold.
+
+``models``, ``runs`` and ``scores`` (described in :mod:`churnlab.store`) are portable SQLAlchemy
+Core tables; the helpers here turn a model, a run's scores and query rows into what those
+tables take and give.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from churnlab.errors import UsageError
+
+if TYPE_CHECKING:
+    from churnlab.model.scorer import Scorer
+
+__all__ = ["RUN_KINDS", "check_month"]
+
+#: The kinds of run the store records.
+RUN_KINDS = ("train", "analyze", "score")
+
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_ONE_TICK = timedelta(microseconds=1)
+
+_METADATA = sa.MetaData()
+
+_models = sa.Table(
+    "models",
+    _METADATA,
+    sa.Column("id", sa.String(16), primary_key=True),
+    sa.Column("created", sa.DateTime(), nullable=False),
+    sa.Column("data_hash", sa.String(64), nullable=False),
+    sa.Column("learner", sa.String(32), nullable=False),
+    sa.Column("metrics", sa.Text(), nullable=False),
+    sa.Column("target", sa.Text()),
+    sa.Column("path", sa.Text()),
+)
+
+_runs = sa.Table(
+    "runs",
+    _METADATA,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("created", sa.DateTime(), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("source", sa.Text(), nullable=False),
+    sa.Column("month", sa.String(7), nullable=False),
+    sa.Column("rows", sa.Integer(), nullable=False),
+    sa.Column("scored", sa.Integer(), nullable=False),
+    sa.Column("rejected", sa.Integer(), nullable=False),
+    sa.Column("model_id", sa.String(16)),
+    sa.Index("ix_churnlab_runs_month_source", "month", "source"),
+)
+
+_scores = sa.Table(
+    "scores",
+    _METADATA,
+    sa.Column("run_id", sa.String(32), sa.ForeignKey("runs.id"), primary_key=True),
+    sa.Column("row", sa.Integer(), primary_key=True),
+    sa.Column("month", sa.String(7), nullable=False),
+    sa.Column("member", sa.Text(), nullable=False),
+    sa.Column("churn_probability", sa.Double(), nullable=False),
+    sa.Column("risk_tier", sa.String(16), nullable=False),
+    sa.Column("segment", sa.Integer()),
+    sa.Column("reasons", sa.Text()),
+    sa.Column("action", sa.Text()),
+    sa.Index("ix_churnlab_scores_month_member", "month", "member"),
+    sa.Index("ix_churnlab_scores_member", "member"),
+)
+
+_SCORE_COLUMNS = [
+    "member",
+    "row",
+    "churn_probability",
+    "risk_tier",
+    "segment",
+    "reasons",
+    "action",
+    "month",
+    "run_id",
+    "created",
+]
+_HISTORY_COLUMNS = [
+    "month",
+    "run_id",
+    "created",
+    "churn_probability",
+    "risk_tier",
+    "segment",
+    "reasons",
+    "action",
+]
+
+
+def _model_id(model: Scorer) -> str:
+    """The id a model is recorded under (see :meth:`Store.record_model`)."""
+    settings = json.dumps(
+        _plain({"calibration": list(model.calibration_), "params": model.params_}),
+        sort_keys=True,
+    )
+    text = f"{model.data_hash_}\n{model.learner_}\n{settings}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _insert_scores(connection: sa.Connection, records: Sequence[dict[str, Any]]) -> None:
+    """Insert the score rows in one executemany (4,000 rows: about 0.5 s on DuckDB)."""
+    if records:
+        connection.execute(_scores.insert(), list(records))
+
+
+def _latest_per(key: sa.ColumnElement[Any], where: sa.ColumnElement[bool]) -> sa.Subquery:
+    """Scores matching `where`, ranked within each `key` from the latest run (rank 1) down."""
+    rank = (
+        sa.func.row_number()
+        .over(partition_by=key, order_by=(_runs.c.created.desc(), _runs.c.id.desc()))
+        .label("rank")
+    )
+    return (
+        sa.select(*_scores.columns, _runs.c.created, rank)
+        .join(_runs, _runs.c.id == _scores.c.run_id)
+        .where(where)
+        .subquery()
+    )
+
+
+def _score_records(
+    scores: pd.DataFrame, id_col: str | None, run_id: str, month: str
+) -> list[dict[str, Any]]:
+    """The rows of the ``scores`` table for one run, checked before anything is written."""
+    needed = ["row", "churn_probability", "risk_tier"] + ([id_col] if id_col else [])
+    missing = [column for column in needed if column not in scores.columns]
+    if missing:
+        raise UsageError(
+            f"the scores to record lack the column{'s' if len(missing) > 1 else ''} "
+            + ", ".join(map(repr, missing)),
+            fix="pass the scores of churnlab.score_members, and --id only for a column the "
+            "table has",
+        )
+    rows = [int(r) for r in scores["row"].tolist()]
+    probability = pd.to_numeric(scores["churn_probability"], errors="coerce")
+    if probability.isna().any() or not probability.between(0, 1).all():
+        raise ValueError("churn_probability must be a number from 0 to 1 in every row")
+    if id_col:
+        members = [_member_key(v, r) for v, r in zip(scores[id_col].tolist(), rows, strict=True)]
+    else:
+        members = [f"row:{r}" for r in rows]
+    n = len(scores)
+    segment = _optional(scores, "segment", int, n)
+    reasons = _optional(scores, "reasons", str, n)
+    action = _optional(scores, "action", str, n)
+    return [
+        {
+            "run_id": run_id,
+            "month": month,
+            "member": member,
+            "row": row,
+            "churn_probability": p,
+            "risk_tier": str(t),
+            "segment": s,
+            "reasons": why,
+            "action": what,
+        }
+        for member, row, p, t, s, why, what in zip(
+            members,
+            rows,
+            probability.astype(float).tolist(),
+            scores["risk_tier"].tolist(),
+            segment,
+            reasons,
+            action,
+            strict=True,
+        )
+    ]
+
+
+def _optional(scores: pd.DataFrame, column: str, kind: type, n: int) -> list[Any]:
+    if column not in scores.columns:
+        return [None] * n
+    return [None if _missing(v) else kind(v) for v in scores[column].tolist()]
+
+
+def _member_key(value: Any, row: int) -> str:
+    """A member id as text: ``12`` (not ``12.0``) for whole numbers; ``row:<n>`` when missing."""
+    if _missing(value):
+        return f"row:{row}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # array-like values
+        return False
+
+
+def check_month(month: str | None) -> str:
+    """The month as ``YYYY-MM`` (this month, UTC, when None).
+
+    Raises
+    ------
+    UsageError
+        It is not a month.
+
+    Examples
+    --------
+    >>> check_month("2024-06")
+    '2024-06'
+    >>> check_month("2024-13")
+    Traceback (most recent call last):
+    ...
+    churnlab.errors.UsageError: the month '2024-13' is not a month
+      fix: write it as YYYY-MM, e.g. 2024-06
+    """
+    if month is None:
+        return datetime.now(UTC).strftime("%Y-%m")
+    if not isinstance(month, str) or not _MONTH.fullmatch(month):
+        raise UsageError(
+            f"the month {month!r} is not a month", fix="write it as YYYY-MM, e.g. 2024-06"
+        )
+    return month
+
+
+def _utcnow() -> datetime:
+    """Now in UTC, without the time zone (stored so in every database)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _plain(value: Any) -> Any:
+    """`value` with numpy numbers as Python ones and NaN as None, ready for strict JSON."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _frame(rows: Sequence[sa.Row[Any]], columns: list[str]) -> pd.DataFrame:
+    """Query rows as a frame: ``created`` as UTC timestamps, ``segment`` as nullable integers."""
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
+    if "created" in frame:
+        frame["created"] = pd.to_datetime(frame["created"], utc=True)
+    if "segment" in frame:
+        frame["segment"] = frame["segment"].astype("Int64")
+    for name in ("row", "rows", "scored", "rejected"):
+        if name in frame:
+            frame[name] = frame[name].astype("int64")
+    if "churn_probability" in frame:
+        frame["churn_probability"] = frame["churn_probability"].astype(float)
+    return frame
