@@ -53,7 +53,7 @@ def genuine(small_gym: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -
     """A spline-logistic model file, the members it scores, and a genuine segments payload."""
     from churnlab.data.spec import gym_spec
     from churnlab.insight.segment import Segmenter
-    from churnlab.plan.campaign import load_playbook
+    from churnlab.plan.playbook import load_playbook
     from churnlab.scoring.bundle import save_bundle
 
     folder = tmp_path_factory.mktemp("genuine")
@@ -320,7 +320,7 @@ def test_genuine_files_of_every_kind_load(telco: pd.DataFrame, tmp_path: Path) -
     from churnlab.data.spec import infer_spec
     from churnlab.insight.segment import Segmenter
     from churnlab.model.persist import load_trusted
-    from churnlab.plan.campaign import load_playbook
+    from churnlab.plan.playbook import load_playbook
     from churnlab.scoring.bundle import save_bundle
 
     frame = telco.head(600)

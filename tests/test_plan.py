@@ -16,15 +16,14 @@ from _wording import fitness_words
 from churnlab.data.spec import DatasetSpec, FeatureSpec, gym_spec, infer_spec
 from churnlab.errors import DataError, UsageError
 from churnlab.model.features import DERIVED_METRICS
-from churnlab.plan.campaign import (
+from churnlab.plan.campaign import build_plan, recommend
+from churnlab.plan.playbook import (
     BUILTIN_PLAYBOOKS,
     Economics,
     Playbook,
-    build_plan,
     builtin_playbook,
     default_playbook,
     load_playbook,
-    recommend,
 )
 
 CYRILLIC = re.compile("[а-яА-ЯёЁ]")
