@@ -30,7 +30,8 @@ from churnlab.errors import ModelFileError, UsageError
 from churnlab.insight.explain import member_reasons
 from churnlab.insight.segment import Segmenter
 from churnlab.model.churn_model import ChurnModel
-from churnlab.model.persist import load_model, load_trusted
+from churnlab.model.persist import load_model
+from churnlab.model.trusted import load_trusted
 from churnlab.plan.campaign import recommend
 from churnlab.plan.playbook import Economics, Playbook, default_playbook, load_playbook
 
