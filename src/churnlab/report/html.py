@@ -103,7 +103,7 @@ class _Page:
         return num(value, digits, self.lang)
 
     def pct(self, value: Any, digits: int = 1, *, strip: bool = True) -> str:
-        if strip or not _finite(value):
+        if strip or not _finite_float(value):
             return pct(value, self.lang, digits)
         text = self.num(100 * float(value), digits)
         return f"{text}\u00a0%" if self.lang == "ru" else f"{text}%"
@@ -114,21 +114,21 @@ class _Page:
 
     def money(self, value: Any, *, exact: bool = False) -> str:
         """An amount in whole units, or (``exact``) with its cents when it has any."""
-        fractional = _finite(value) and float(value) != round(float(value))
+        fractional = _finite_float(value) and float(value) != round(float(value))
         text = self.num(value, 2 if exact and fractional else 0)
         return f"{text}\u00a0{self.currency}" if self.currency and text != "—" else text
 
     def row(self, value: Any) -> str:
         """A row number as written in the files: no digit groups."""
-        return str(int(value)) if _finite(value) else str(value)
+        return str(int(value)) if _finite_float(value) else str(value)
 
     def points(self, value: Any) -> str:
-        digits = 1 if not _finite(value) or abs(float(value)) >= 0.1 else 2
+        digits = 1 if not _finite_float(value) or abs(float(value)) >= 0.1 else 2
         return self.t("points", value=self.num(value, digits))
 
     def short(self, value: float, *, strip: bool = True) -> str:
         """A bin edge or a mean: three significant figures at most (no trailing zeros)."""
-        if not _finite(value):
+        if not _finite_float(value):
             return "—"
         size = abs(value)
         digits = 0 if size >= 100 else 1 if size >= 10 else 2
@@ -141,10 +141,10 @@ class _Page:
     def value_label(self, value: Any, kind: str | None, words: Sequence[str] | None = None) -> str:
         """A value or range of a feature as people write it: yes/no (or a binary's own
         ``words`` for 0 and 1, such as Female/Male), 1–2, 0.35–0.79."""
-        if words is not None and _finite(value) and float(value) in (0.0, 1.0):
+        if words is not None and _finite_float(value) and float(value) in (0.0, 1.0):
             return str(words[int(value)])
         if isinstance(value, bool) or (
-            kind == "binary" and _finite(value) and float(value) in (0.0, 1.0)
+            kind == "binary" and _finite_float(value) and float(value) in (0.0, 1.0)
         ):
             return self.t("yes") if float(value) else self.t("no")
         if isinstance(value, (int, float)):
@@ -159,7 +159,7 @@ class _Page:
         return text
 
     def mean_text(self, value: float | None, kind: str) -> str:
-        if value is None or not _finite(value):
+        if value is None or not _finite_float(value):
             return "—"
         return self.pct(value, strip=False) if kind == "binary" else self.short(value, strip=False)
 
@@ -315,7 +315,7 @@ class _Page:
         if f.stayers_mean is None or f.leavers_mean is None:
             return "—"
         diff = f.leavers_mean - f.stayers_mean
-        if not _finite(diff):
+        if not _finite_float(diff):
             return "—"
         sign = "+" if diff > 0 else ""
         if f.kind == "binary":
@@ -512,7 +512,7 @@ class _Page:
                 for key, svg in chart_list
             ],
             "stability": self.t("stability", value=self.num(stability, 2))
-            if _finite(stability)
+            if _finite_float(stability)
             else self.t("stability_unknown"),
             "method": self.method(str(seg_info.get("method") or "")),
             "dendrogram": _markup(charts.dendrogram_chart(linkage, chosen, self.lang))
@@ -665,7 +665,8 @@ class _Page:
         }
 
 
-def _finite(value: Any) -> bool:
+def _finite_float(value: Any) -> bool:
+    """Whether ``value`` converts to a finite float (a number, or text of one)."""
     try:
         return value is not None and math.isfinite(float(value))
     except (TypeError, ValueError):
@@ -674,7 +675,7 @@ def _finite(value: Any) -> bool:
 
 def _width(share: Any) -> str:
     """A share as a CSS width, 0–100 %."""
-    value = float(share) if _finite(share) else 0.0
+    value = float(share) if _finite_float(share) else 0.0
     return f"{min(max(value, 0.0), 1.0) * 100:.1f}%"
 
 
@@ -686,7 +687,7 @@ def _int(value: Any) -> int:
 
 
 def _sort_key(value: Any) -> float:
-    return float(value) if _finite(value) else math.inf
+    return float(value) if _finite_float(value) else math.inf
 
 
 def _param(value: Any) -> str:
