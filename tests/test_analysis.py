@@ -14,7 +14,7 @@ from _wording import fitness_words
 from churnlab.analysis.analyze import Analysis, analyze
 from churnlab.data.infer import infer_spec
 from churnlab.data.spec import gym_spec
-from churnlab.plan.campaign import builtin_playbook
+from churnlab.plan.playbook import builtin_playbook
 
 
 def test_segments_cover_everyone_and_differ(club_analysis: Analysis) -> None:

@@ -32,15 +32,8 @@ from typer.testing import CliRunner, Result
 from churnlab.cli import app
 from churnlab.errors import ModelFileError
 from churnlab.model.churn_model import ChurnModel
-from churnlab.model.persist import (
-    LIMITS,
-    TRUSTED_CLASSES,
-    TRUSTED_FUNCTIONS,
-    load_model,
-    load_scorer,
-    read_manifest,
-    save_model,
-)
+from churnlab.model.persist import LIMITS, load_model, load_scorer, read_manifest, save_model
+from churnlab.model.trusted import TRUSTED_CLASSES, TRUSTED_FUNCTIONS
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 GiB = 1 << 30
@@ -53,7 +46,7 @@ def genuine(small_gym: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -
     """A spline-logistic model file, the members it scores, and a genuine segments payload."""
     from churnlab.data.spec import gym_spec
     from churnlab.insight.segment import Segmenter
-    from churnlab.plan.campaign import load_playbook
+    from churnlab.plan.playbook import load_playbook
     from churnlab.scoring.bundle import save_bundle
 
     folder = tmp_path_factory.mktemp("genuine")
@@ -325,8 +318,8 @@ def test_genuine_files_of_every_kind_load(telco: pd.DataFrame, tmp_path: Path) -
     """Categories, missing values, both learners and the segments: all within the allow-list."""
     from churnlab.data.infer import infer_spec
     from churnlab.insight.segment import Segmenter
-    from churnlab.model.persist import load_trusted
-    from churnlab.plan.campaign import load_playbook
+    from churnlab.model.trusted import load_trusted
+    from churnlab.plan.playbook import load_playbook
     from churnlab.scoring.bundle import save_bundle
 
     frame = telco.head(600)

@@ -18,15 +18,14 @@ from churnlab.data.infer import infer_spec
 from churnlab.data.spec import DatasetSpec, gym_spec
 from churnlab.errors import DataError, UsageError
 from churnlab.model.features import DERIVED_METRICS
-from churnlab.plan.campaign import (
+from churnlab.plan.campaign import build_plan, recommend
+from churnlab.plan.playbook import (
     BUILTIN_PLAYBOOKS,
     Economics,
     Playbook,
-    build_plan,
     builtin_playbook,
     default_playbook,
     load_playbook,
-    recommend,
 )
 
 CYRILLIC = re.compile("[а-яА-ЯёЁ]")

@@ -63,11 +63,10 @@ if TYPE_CHECKING:
         holdout_evaluate,
     )
     from churnlab.model.persist import load_model, save_model
-    from churnlab.plan.campaign import (
+    from churnlab.plan.campaign import Plan, build_plan
+    from churnlab.plan.playbook import (
         Economics,
-        Plan,
         Playbook,
-        build_plan,
         builtin_playbook,
         default_playbook,
         load_playbook,
@@ -99,13 +98,13 @@ _EXPORTS = {
     "ChurnModel": "churnlab.model.churn_model",
     "load_model": "churnlab.model.persist",
     "save_model": "churnlab.model.persist",
-    "Economics": "churnlab.plan.campaign",
+    "Economics": "churnlab.plan.playbook",
     "Plan": "churnlab.plan.campaign",
-    "Playbook": "churnlab.plan.campaign",
+    "Playbook": "churnlab.plan.playbook",
     "build_plan": "churnlab.plan.campaign",
-    "builtin_playbook": "churnlab.plan.campaign",
-    "default_playbook": "churnlab.plan.campaign",
-    "load_playbook": "churnlab.plan.campaign",
+    "builtin_playbook": "churnlab.plan.playbook",
+    "default_playbook": "churnlab.plan.playbook",
+    "load_playbook": "churnlab.plan.playbook",
     "Summary": "churnlab.analysis.summary",
     "ScoreResult": "churnlab.scoring.members",
     "score_members": "churnlab.scoring.members",

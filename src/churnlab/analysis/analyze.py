@@ -33,7 +33,8 @@ from churnlab.insight.explain import contributions, drivers, reasons
 from churnlab.insight.segment import Segmenter, describe_segments
 from churnlab.model.churn_model import ChurnModel
 from churnlab.model.evaluate import METRICS, classification_metrics
-from churnlab.plan.campaign import Economics, Plan, Playbook, build_plan, default_playbook
+from churnlab.plan.campaign import Plan, build_plan
+from churnlab.plan.playbook import Economics, Playbook, default_playbook
 
 __all__ = ["STEPS", "Analysis", "analyze", "model_quality", "profile_data"]
 
@@ -113,7 +114,7 @@ def analyze(
         The language of every text.
     playbook : Playbook, optional
         The measures. Default: the built-in playbook that fits the table
-        (:func:`churnlab.plan.campaign.default_playbook`): the fitness-club one for a club's table,
+        (:func:`churnlab.plan.playbook.default_playbook`): the fitness-club one for a club's table,
         the subscription-business one for any other.
     economics : Economics, optional
         Fee, months kept, costs and budget (default: the playbook's).

@@ -8,9 +8,10 @@ drivers, the segments, the plan and the conclusions — as plain values. ``repor
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+from churnlab.data.jsonable import strict
 
 __all__ = ["DataSummary", "FeatureProfile", "ModelQuality", "Summary"]
 
@@ -125,19 +126,7 @@ class Summary:
         """The JSON form (``summary.json``): plain values, NaN written as null."""
         out = asdict(self)
         out["metrics"] = {**self.quality.metrics, "spread": self.quality.spread}
-        return _clean(out)
+        return strict(out)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item"):  # numpy scalars
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from churnlab._version import __version__
 from churnlab.api.dashboard import mount_dashboard
+from churnlab.data.jsonable import python_scalar
 from churnlab.data.spec import DatasetSpec
 from churnlab.data.validate import require_columns
 from churnlab.errors import ChurnlabError
@@ -437,9 +438,6 @@ def _problem(member: int, field: str, reason: str) -> dict[str, Any]:
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [
-        {
-            k: (None if _missing(v) else (v.item() if hasattr(v, "item") else v))
-            for k, v in row.items()
-        }
+        {k: None if _missing(v) else python_scalar(v) for k, v in row.items()}
         for row in frame.astype(object).to_dict("records")
     ]

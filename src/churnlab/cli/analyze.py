@@ -98,7 +98,7 @@ def analyze(
     """Why members leave, who they are, whom to call with what: the report and its exports."""
     from churnlab.analysis.analyze import STEPS
     from churnlab.analysis.analyze import analyze as run_analysis
-    from churnlab.plan.campaign import builtin_playbook, default_playbook, load_playbook
+    from churnlab.plan.playbook import builtin_playbook, default_playbook, load_playbook
     from churnlab.report.export import OUTPUTS, write_outputs
 
     started = time.perf_counter()

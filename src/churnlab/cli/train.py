@@ -37,6 +37,7 @@ from churnlab.cli._common import (
 from churnlab.cli._tables import metrics_table
 from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.errors import UsageError
+from churnlab.model.settings import MIN_TUNE_ROWS, TUNE_ROWS
 
 if TYPE_CHECKING:
     from churnlab.model.churn_model import ChurnModel
@@ -66,11 +67,11 @@ def train(
     tune_rows: Annotated[
         int,
         typer.Option(
-            min=1000,
+            min=MIN_TUNE_ROWS,
             help="On larger tables, choose, tune and calibrate on a stratified sample of this "
             "many members; the final fit uses every row.",
         ),
-    ] = 100_000,  # churnlab.model.churn_model.TUNE_ROWS, not imported: that would load scikit-learn
+    ] = TUNE_ROWS,
 ) -> None:
     """Train a calibrated churn model on DATA and save it to --model."""
     from churnlab.data.validate import check_training_table

@@ -179,7 +179,7 @@ class Segmenter(BaseEstimator):
         for k in candidates:
             fits[k] = KMeans(k, n_init=self.n_init, random_state=self.random_state).fit(Z)
             self.scores_[k] = _silhouette(Z[sample], fits[k].labels_[sample])
-        best = max(candidates, key=lambda k: (_finite(self.scores_[k]), -k))
+        best = max(candidates, key=lambda k: (_nan_lowest(self.scores_[k]), -k))
         self.kmeans_ = fits[best]
         self.n_segments_ = best
         raw = self.kmeans_.labels_
@@ -493,5 +493,6 @@ def _silhouette(Z: np.ndarray, labels: np.ndarray) -> float:
     return float(silhouette_score(Z, labels))
 
 
-def _finite(value: float) -> float:
+def _nan_lowest(value: float) -> float:
+    """A score to rank by: NaN (and the infinities) below every number."""
     return value if math.isfinite(value) else -math.inf

@@ -20,14 +20,9 @@ from churnlab.model.calibration import TIERS, calibrate, fit_platt, risk_codes
 from churnlab.model.compiled import CompiledModel, compile_model
 from churnlab.model.evaluate import best_threshold, classification_metrics
 from churnlab.model.learners import LEARNERS
+from churnlab.model.settings import MIN_TUNE_ROWS, TUNE_ROWS
 
 __all__ = ["MIN_TUNE_ROWS", "TUNE_ROWS", "ChurnModel", "data_hash"]
-
-
-#: Largest number of members to choose, tune and calibrate on; the refit sees every row.
-TUNE_ROWS = 100_000
-#: The smallest ``tune_rows`` allowed.
-MIN_TUNE_ROWS = 1_000
 
 
 def data_hash(X: pd.DataFrame, y: Any = None) -> str:

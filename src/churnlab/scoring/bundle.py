@@ -7,7 +7,7 @@ the cluster-to-segment map, in the skops format with churnlab's allow-list), the
 :func:`load_bundle` reads them back; :meth:`Bundle.score` gives each member's probability, risk
 tier, segment, reasons and recommended measure. A bundle from a bare model file scores too, with
 no segments, and the built-in playbook that fits its table
-(:func:`churnlab.plan.campaign.default_playbook`).
+(:func:`churnlab.plan.playbook.default_playbook`).
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ from churnlab.errors import ModelFileError, UsageError
 from churnlab.insight.explain import member_reasons
 from churnlab.insight.segment import Segmenter
 from churnlab.model.churn_model import ChurnModel
-from churnlab.model.persist import load_model, load_trusted
-from churnlab.plan.campaign import Economics, Playbook, default_playbook, load_playbook, recommend
+from churnlab.model.persist import load_model
+from churnlab.model.trusted import load_trusted
+from churnlab.plan.campaign import recommend
+from churnlab.plan.playbook import Economics, Playbook, default_playbook, load_playbook
 
 __all__ = ["Bundle", "BundleScores", "ScoredColumns", "load_bundle", "save_bundle"]
 

@@ -27,6 +27,7 @@ from churnlab.data.read import parquet_files
 from churnlab.data.sources import source_name
 from churnlab.data.validate import check_members, require_columns
 from churnlab.errors import ReadError, UsageError
+from churnlab.model.settings import TUNE_ROWS
 from churnlab.scoring.members import score_members
 
 if TYPE_CHECKING:
@@ -293,8 +294,6 @@ def _score_partition(
 
 # --- training ------------------------------------------------------------------------------------
 
-#: Rows read onto this machine to infer the spec and tune the trees.
-TUNING_ROWS = 100_000
 #: Share of the rows held out to calibrate the model and measure it.
 HOLDOUT = 0.2
 
@@ -318,7 +317,7 @@ def train_on_dask(
 
     1. The spec is inferred, and the tree size and number of trees are tuned
        (:class:`ChurnModel` with ``learner="boosting"``, 3 folds), on the first
-       :data:`TUNING_ROWS` rows, read onto this machine.
+       :data:`~churnlab.model.settings.TUNE_ROWS` rows, read onto this machine.
     2. Every row is checked on the cluster; any impossible value stops the training, as on one
        machine. Each category seen anywhere is kept.
     3. ``lightgbm.dask.DaskLGBMClassifier`` learns from a random 80 % of the rows, on the workers.
@@ -350,7 +349,7 @@ def train_on_dask(
     for column in binary:
         if column == id_col or column in keep:
             raise bytes_error(column, name, "--id" if column == id_col else "--keep")
-    sample = _head(frame, lengths, TUNING_ROWS)
+    sample = _head(frame, lengths, TUNE_ROWS)
     spec = infer_spec(
         sample,
         target_col=target_col,
