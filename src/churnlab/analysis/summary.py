@@ -126,7 +126,8 @@ class Summary:
         """The JSON form (``summary.json``): plain values, NaN written as null."""
         out = asdict(self)
         out["metrics"] = {**self.quality.metrics, "spread": self.quality.spread}
-        return strict(out)
+        cleaned: dict[str, Any] = strict(out)
+        return cleaned
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)

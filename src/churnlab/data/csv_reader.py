@@ -170,7 +170,7 @@ def _reads_as_cyrillic(text: str) -> bool:
         and (len(word) == 1 or word.isupper() or word[1:].islower())
         for word in words
     )
-    return good >= 0.8 * len(words)
+    return bool(good >= 0.8 * len(words))
 
 
 def _guess_legacy_encoding(sample: bytes) -> str:

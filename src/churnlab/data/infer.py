@@ -431,7 +431,7 @@ def holds_bytes(column: pd.Series | np.ndarray) -> bool:
     kind = pd.api.types.infer_dtype(column, skipna=True)
     if kind == "mixed":  # text and bytes together, say
         return any(isinstance(value, bytes | bytearray | memoryview) for value in column)
-    return kind == "bytes"
+    return bool(kind == "bytes")
 
 
 def bytes_error(name: str, source: str | None, wanted: str) -> SchemaError:
@@ -455,7 +455,7 @@ def bytes_error(name: str, source: str | None, wanted: str) -> SchemaError:
 
 
 def _is_text(column: pd.Series) -> bool:
-    return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
+    return bool(pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column))
 
 
 def _share_parsed(column: pd.Series) -> float:

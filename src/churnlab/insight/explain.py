@@ -186,7 +186,9 @@ def _direction(values: pd.Series, effect: pd.Series, bins: int = 10) -> str:
     return "mixed"
 
 
-def _shape(values: pd.Series, effect: pd.Series, base: float, bins: int = 10) -> list[dict]:
+def _shape(
+    values: pd.Series, effect: pd.Series, base: float, bins: int = 10
+) -> list[dict[str, Any]]:
     table = effect.groupby(value_groups(values, bins=bins), observed=True).agg(["mean", "size"])
     return [
         {

@@ -386,7 +386,9 @@ def describe_segments(
     return portraits
 
 
-def _ranked(frame: pd.DataFrame, rows: np.ndarray, spec: DatasetSpec, lang: str) -> list[dict]:
+def _ranked(
+    frame: pd.DataFrame, rows: np.ndarray, spec: DatasetSpec, lang: str
+) -> list[dict[str, Any]]:
     """Every feature's difference between the segment and all members, largest first."""
     items = []
     for feature in spec.features:

@@ -25,7 +25,7 @@ def logit(p: np.ndarray) -> np.ndarray:
     [0.0, -13.82]
     """
     p = np.clip(p, EPS, 1 - EPS)
-    return np.log(p / (1 - p))
+    return np.asarray(np.log(p / (1 - p)))
 
 
 def calibrate(raw: np.ndarray, calibration: tuple[float, float]) -> np.ndarray:

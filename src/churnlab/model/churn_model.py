@@ -290,7 +290,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         >>> m.risk_tier(np.array([0.1, 0.3, 0.7])).tolist()
         ['low', 'medium', 'high']
         """
-        return TIERS[self.risk_codes(proba)]
+        return np.asarray(TIERS[self.risk_codes(proba)])
 
     def risk_codes(self, proba: np.ndarray) -> np.ndarray:
         """:meth:`risk_tier` as codes: 0 low, 1 medium, 2 high."""

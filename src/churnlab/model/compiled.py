@@ -324,7 +324,7 @@ class _Pipeline:
         members = pd.DataFrame({c: values[c] for c in self.model.spec_.feature_names})
         raw = self.model.estimator_.predict_proba(members)[:, 1]
         raw = np.clip(raw, 1e-15, 1 - 1e-15)
-        return np.log(raw / (1 - raw))
+        return np.asarray(np.log(raw / (1 - raw)))
 
 
 def _gap_to_pipeline(compiled: CompiledModel, model: ChurnModel) -> float:

@@ -30,7 +30,7 @@ __all__ = [
 
 
 def sigmoid(x: np.ndarray | float) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+    return np.asarray(1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float))))
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Contributions:
     @property
     def logit(self) -> np.ndarray:
         """Each member's calibrated log-odds: ``base`` plus the sum of the contributions."""
-        return self.base + self.values.to_numpy().sum(axis=1)
+        return np.asarray(self.base + self.values.to_numpy().sum(axis=1))
 
     @property
     def probability(self) -> np.ndarray:
@@ -98,7 +98,7 @@ def probability_points(values: np.ndarray, logit: np.ndarray, base: float) -> np
         (sigmoid(logit) - sigmoid(base)) / np.where(rise == 0, 1.0, rise),
         sigmoid(base) * (1 - sigmoid(base)),
     )
-    return 100 * values * slope[:, None]
+    return np.asarray(100 * values * slope[:, None])
 
 
 def pipeline_contributions(model: ChurnModel, X: pd.DataFrame) -> Contributions:

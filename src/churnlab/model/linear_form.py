@@ -111,7 +111,7 @@ class _Indicator(_Term):
     type: ClassVar[str] = "missing"
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        return self.weight * np.isnan(np.asarray(x, dtype=float))
+        return np.asarray(self.weight * np.isnan(np.asarray(x, dtype=float)))
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ class _Category(_Term):
         weights = np.append(np.asarray(self.weights, dtype=float), self.unseen)
         result = weights[position]  # -1 picks the unseen weight
         result[text.isna().to_numpy()] = self.missing
-        return result
+        return np.asarray(result)
 
 
 _TERMS: dict[str, type[_Term]] = {t.type: t for t in (_Spline, _Indicator, _Binary, _Category)}

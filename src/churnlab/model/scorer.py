@@ -88,7 +88,7 @@ class ScoringModel:
 
     def risk_tier(self, proba: np.ndarray) -> np.ndarray:
         """``high``, ``medium`` or ``low``, as :meth:`ChurnModel.risk_tier`."""
-        return TIERS[self.risk_codes(proba)]
+        return np.asarray(TIERS[self.risk_codes(proba)])
 
     def risk_codes(self, proba: np.ndarray) -> np.ndarray:
         """:meth:`risk_tier` as codes: 0 low, 1 medium, 2 high."""

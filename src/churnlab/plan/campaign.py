@@ -385,7 +385,7 @@ def _probabilities(members: pd.DataFrame) -> np.ndarray:
             rows=_rows(members, bad),
             fix="plan from the probabilities churnlab score writes",
         )
-    return p
+    return np.asarray(p)
 
 
 def _rows(members: pd.DataFrame, mask: np.ndarray) -> list[int]:

@@ -38,7 +38,8 @@ import yaml
 from pydantic import Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from churnlab.data.spec import GYM_COLUMNS, DatasetSpec
+from churnlab.data.club import GYM_COLUMNS
+from churnlab.data.spec import DatasetSpec
 from churnlab.errors import UsageError
 from churnlab.model.derived import DERIVED_METRICS
 from churnlab.plan.fields import (
@@ -132,7 +133,7 @@ class Trigger(StrictModel):
         column = members[self.feature]
         if isinstance(self.equals, str):
             text = pd.Series(column, copy=False).astype("string")
-            return (text == self.equals).fillna(False).to_numpy(dtype=bool)
+            return np.asarray((text == self.equals).fillna(False).to_numpy(dtype=bool))
         values = np.asarray(column)
         numbers = (
             values.astype(float, copy=False)

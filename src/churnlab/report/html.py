@@ -92,7 +92,9 @@ class _Page(PageFormats):
 
     # --- context ---------------------------------------------------------------------------------
 
-    def context(self, members: pd.DataFrame | None, campaign: pd.DataFrame | None) -> dict:
+    def context(
+        self, members: pd.DataFrame | None, campaign: pd.DataFrame | None
+    ) -> dict[str, Any]:
         s = self.summary
         sections = ["conclusions", "data", "quality", "drivers", "segments", "plan"]
         if members is not None and len(members):
@@ -124,7 +126,9 @@ class _Page(PageFormats):
         campaign = s.plan.get("campaign", {})
         metrics, spread = s.quality.metrics, s.quality.spread
 
-        def kpi(label: str, value: str, note: str, tone: str = "", extra: str = "") -> dict:
+        def kpi(
+            label: str, value: str, note: str, tone: str = "", extra: str = ""
+        ) -> dict[str, str]:
             return {"label": label, "value": value, "note": note, "tone": tone, "extra": extra}
 
         return [

@@ -255,7 +255,7 @@ def _bernoulli(rng: np.random.Generator, logit: np.ndarray) -> np.ndarray:
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     """The logistic function ``1 / (1 + exp(-x))``."""
-    return 1.0 / (1.0 + np.exp(-x))
+    return np.asarray(1.0 / (1.0 + np.exp(-x)))
 
 
 def _categorical(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
