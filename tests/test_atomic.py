@@ -165,6 +165,21 @@ def test_outputs_together_removes_a_killed_runs_staging_folder(tmp_path: Path) -
     assert sorted(os.listdir(tmp_path)) == ["report.html"]
 
 
+def test_a_staging_folder_killed_before_it_was_locked_is_removed_once_old(tmp_path: Path) -> None:
+    """kill -9 between making the staging folder and locking it leaves a folder without a
+    lock: a later run removes it once it is older than a live writer could be unlocked."""
+    target = tmp_path / "report.html"
+    young = tmp_path / ".churnlab-staging-0a0b0c0d.churnlab-tmp"
+    old = tmp_path / ".churnlab-staging-01020304.churnlab-tmp"
+    for folder in (young, old):
+        folder.mkdir()
+        (folder / "report.html").write_text("half")
+    _age(old)
+    with outputs_together([target]) as staged:
+        staged[target].write_text("whole")
+    assert sorted(os.listdir(tmp_path)) == [young.name, "report.html"]  # young: maybe alive
+
+
 @pytest.mark.parametrize("how", ["same", "relative", "symlink", "hardlink"])
 def test_refuse_overwriting_inputs(tmp_path: Path, how: str) -> None:
     data = tmp_path / "members.csv"

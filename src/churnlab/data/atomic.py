@@ -270,6 +270,10 @@ def remove_stale(folder: Path, prefix: str) -> None:
         path = folder / name
         lock = path / _LOCK if path.is_dir() else path
         try:
+            if path.is_dir() and not lock.exists():  # its writer died before it locked it
+                if time.time() - path.stat().st_mtime >= _STALE_AFTER_SECONDS:
+                    shutil.rmtree(path, ignore_errors=True)
+                continue
             if time.time() - lock.stat().st_mtime < _STALE_AFTER_SECONDS:
                 continue
             descriptor = os.open(lock, os.O_RDONLY)
