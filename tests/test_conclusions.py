@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from churnlab.analysis.conclusions import write_conclusions
-from churnlab.analysis.summary import DataSummary, FeatureProfile, ModelQuality
+from churnlab.analysis.summary import DataSummary, FeatureProfile, ModelQuality, QualityWarning
 
 NBSP = "\u00a0"
 
@@ -23,7 +23,7 @@ def _data(roles: dict[str, str]) -> DataSummary:
     return DataSummary("m.csv", 1240, 7, 1233, 328, 328 / 1233, None, [], features, {}, [])
 
 
-def _quality(warnings: list[str] | None = None) -> ModelQuality:
+def _quality(warnings: list[QualityWarning] | None = None) -> ModelQuality:
     return ModelQuality(
         "logistic",
         {"C": 1.0},
@@ -179,7 +179,7 @@ def test_lever_wording_only_when_a_lever_exists(
 
 
 def test_too_good_a_score_warns() -> None:
-    quality = _write("en", club=True, quality=_quality(["too_good"]))[1]
+    quality = _write("en", club=True, quality=_quality([QualityWarning("too_good")]))[1]
     assert quality.endswith(
         "reached 0.97. Warning: a score this high is rare for next month's churn — check that no "
         "column records the leaving itself."

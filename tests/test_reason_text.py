@@ -164,11 +164,6 @@ def test_visits_in_russian_words() -> None:
     assert few.replace(",", ".") == "всего 1.9 посещения в неделю за прошлый месяц (+3 п.п.)"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: reason_text writes Russian numbers as English ones (2.1, 8,526), not with "
-    "the decimal comma and digit groups of the rest of the report (2,1, 8 526)",
-)
 @pytest.mark.parametrize(
     ("feature", "member", "spec", "expected"),
     [
@@ -247,7 +242,6 @@ def test_a_missing_value_falls_back_to_the_generic_sentence() -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason='src bug: a value absent from the member reads "None"')
 def test_an_absent_value_reads_as_a_dash() -> None:
     assert reason_sentence("Age", {}, 5.0, CLUB) == "age: — (+5 pts)"
 

@@ -15,6 +15,7 @@ from typing import Any
 from churnlab.data.club import club_definition
 from churnlab.data.feature import FeatureSpec
 from churnlab.data.spec import DatasetSpec
+from churnlab.insight.segment_text import number
 from churnlab.model.derived import DERIVED_METRICS
 
 Member = Mapping[str, Any]
@@ -38,10 +39,10 @@ def _visits(member: Member, lang: str) -> str:
     current, average = member[_CURRENT], member.get(_AVERAGE, float("nan"))
     if average == average and current < 0.8 * average and average - current >= 0.25:
         if lang == "ru":
-            return f"посещения упали с {average:.1f} до {current:.1f} в неделю"
+            return f"посещения упали с {_ru(average, 1)} до {_ru(current, 1)} в неделю"
         return f"visits fell from {average:.1f} to {current:.1f} a week"
     if lang == "ru":
-        return f"всего {current:.1f} посещения в неделю за прошлый месяц"
+        return f"всего {_ru(current, 1)} посещения в неделю за прошлый месяц"
     return f"only {current:.1f} visits a week last month"
 
 
@@ -98,7 +99,7 @@ _SENTENCES: dict[str, dict[str, Sentence]] = {
             else f"клиент всего {_months_ru(m['Lifetime'])}"
         ),
         _CURRENT: lambda m: _visits(m, "ru"),
-        _AVERAGE: lambda m: f"в среднем {m[_AVERAGE]:.1f} посещения в неделю",
+        _AVERAGE: lambda m: f"в среднем {_ru(m[_AVERAGE], 1)} посещения в неделю",
         "Group_visits": lambda m: (
             "не ходит на групповые занятия"
             if m["Group_visits"] == 0
@@ -120,10 +121,10 @@ _SENTENCES: dict[str, dict[str, Sentence]] = {
         "Phone": lambda m: "не оставил телефон" if m["Phone"] == 0 else "оставил телефон",
         "Age": lambda m: f"возраст {int(m['Age'])}",
         "Avg_additional_charges_total": lambda m: (
-            f"потратил на доп. услуги всего {m['Avg_additional_charges_total']:.0f}"
+            f"потратил на доп. услуги всего {_ru(m['Avg_additional_charges_total'], 0)}"
         ),
         "charges_per_month": lambda m: (
-            f"тратит на доп. услуги {m['charges_per_month']:.0f} в месяц"
+            f"тратит на доп. услуги {_ru(m['charges_per_month'], 0)} в месяц"
         ),
     },
 }
@@ -161,7 +162,7 @@ def reason_sentence(
         )
         value = member.get(feature)
         shown = known.value_text(value) if known is not None else None
-        text = f"{label}: {shown if shown is not None else _format(value)}"
+        text = f"{label}: {shown if shown is not None else _format(value, lang)}"
     return f"{text} (+{points:.0f} {_POINTS[lang]})"
 
 
@@ -192,10 +193,18 @@ def _known_sentence(
         return None
 
 
-def _format(value: Any) -> str:
-    """A value for reading: ``8526.0`` -> ``8,526``, ``1039.054`` -> ``1,039.05``."""
+def _format(value: Any, lang: str = "en") -> str:
+    """A value for reading: ``8526.0`` -> ``8,526`` (ru ``8 526``), ``1039.054`` -> ``1,039.05``
+    (ru ``1 039,05``); a value missing or absent -> ``—``."""
+    if value is None:
+        return "—"
     if isinstance(value, float | int) and not isinstance(value, bool):
         if value != value:  # NaN
             return "—"
-        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+        return number(float(value), lang, 0 if float(value).is_integer() else 2)
     return str(value)
+
+
+def _ru(value: float, decimals: int) -> str:
+    """A number in a Russian sentence: decimal comma, digit groups."""
+    return number(value, "ru", decimals)

@@ -275,19 +275,22 @@ def phrase_for(
             if lang == "en"
             else f"чаще {label} «{category}»"
         )
-        return Phrase(feature.name, f"{label}: {category}", predicate, generic=True)
+        return Phrase(_generic_group(feature), f"{label}: {category}", predicate, generic=True)
     high = direction == "high"
     value = _named_value(feature, high)
     if value is not None:  # a binary held as text other than yes/no: "gender: mostly Male"
         if lang == "en":
             return Phrase(
-                feature.name,
+                _generic_group(feature),
                 f"{label}: mostly {value}",
                 f"more often have {label} “{value}”",
                 generic=True,
             )
         return Phrase(
-            feature.name, f"{label}: чаще {value}", f"чаще {label} «{value}»", generic=True
+            _generic_group(feature),
+            f"{label}: чаще {value}",
+            f"чаще {label} «{value}»",
+            generic=True,
         )
     if feature.kind == "binary":
         often = words["more_often" if high else "less_often"]
@@ -295,20 +298,26 @@ def phrase_for(
             f"{'mostly' if high else 'rarely'} {label}" if lang == "en" else f"{often} {label}"
         )
         predicate = f"have {label} = 1 {often}" if lang == "en" else f"{often} {label} = 1"
-        return Phrase(feature.name, qualifier, predicate, generic=True)
+        return Phrase(_generic_group(feature), qualifier, predicate, generic=True)
     if lang == "en":
         return Phrase(
-            feature.name,
+            _generic_group(feature),
             f"{'high' if high else 'low'} {label}",
             f"have {'higher' if high else 'lower'} {label}",
             generic=True,
         )
     return Phrase(
-        feature.name,
+        _generic_group(feature),
         f"{'высокий' if high else 'низкий'} {label}",
         f"{label} {'выше' if high else 'ниже'}",
         generic=True,
     )
+
+
+def _generic_group(feature: FeatureSpec) -> str:
+    """The group of a generic phrase: its column, never the name of a club phrase group (a
+    column called ``tenure`` says something of its own, not what ``Lifetime`` says)."""
+    return f"column {feature.name}"
 
 
 def _named_value(feature: FeatureSpec, high: bool) -> str | None:
@@ -323,26 +332,28 @@ def _named_value(feature: FeatureSpec, high: bool) -> str | None:
 
 
 def number(value: float, lang: str, decimals: int = 0) -> str:
-    """``1,234.5`` in English, ``1 234,5`` in Russian.
+    """``1,234.5`` in English, ``1 234,5`` in Russian (a no-break space between digit groups,
+    as in the rest of the report, so a number never breaks across lines).
 
-    >>> number(1234.5, "ru", 1), number(1234.5, "en", 1)
-    ('1 234,5', '1,234.5')
+    >>> number(1234.5, "ru", 1).replace("\xa0", "_"), number(1234.5, "en", 1)
+    ('1_234,5', '1,234.5')
     """
     text = f"{value:,.{decimals}f}"
     if lang == "ru":
-        text = text.replace(",", " ").replace(".", ",")
+        text = text.replace(",", "\u00a0").replace(".", ",")
     return text
 
 
 def percent(share: float, lang: str) -> str:
     """A share as a percentage: whole percents, one decimal below 10 %.
 
-    >>> percent(0.52, "en"), percent(0.028, "ru"), percent(0.0, "en")
-    ('52 %', '2,8 %', '0 %')
+    >>> percent(0.52, "en"), percent(0.028, "ru").replace("\xa0", "_"), percent(0.0, "en")
+    ('52 %', '2,8_%', '0 %')
     """
     value = 100 * share
     decimals = 1 if 0 < value < 10 and round(value, 1) != round(value) else 0
-    return f"{number(value, lang, decimals)} %"
+    space = "\u00a0" if lang == "ru" else " "
+    return f"{number(value, lang, decimals)}{space}%"
 
 
 def _pair_text(a: float, b: float, kind: str, unit: str, lang: str) -> str:
