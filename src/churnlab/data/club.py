@@ -150,7 +150,7 @@ def unlike_club_reason(name: Any, column: pd.Series) -> str | None:
         low = -np.inf if known.min is None else known.min
         high = np.inf if known.max is None else known.max
         possible = (values >= low) & (values <= high)
-        wanted = f"{_number(known.min)} to {_number(known.max)}"
+        wanted = _range_text(known.min, known.max)
     if possible.sum() >= CLUB_FIT_SHARE * len(values):
         return None
     impossible = values[~possible]
@@ -159,7 +159,12 @@ def unlike_club_reason(name: Any, column: pd.Series) -> str | None:
     return f"its values reach {_number(float(impossible.max()))}, not {wanted}"
 
 
-def _number(value: float | None) -> str:
-    if value is None:
-        return "any"
+def _range_text(low: float | None, high: float | None) -> str:
+    """A range as words: ``0 to 600``, ``0 or more``, ``up to 21``."""
+    if low is None:
+        return "any number" if high is None else f"up to {_number(high)}"
+    return f"{_number(low)} or more" if high is None else f"{_number(low)} to {_number(high)}"
+
+
+def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
