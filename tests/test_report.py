@@ -472,3 +472,14 @@ def test_the_club_report_knows_every_role_and_speaks_of_the_club(
         share=pct(first["share"], "en", 0),
     )
     assert size in page.texts and size.endswith("of the club")
+
+
+def test_no_id_is_used_twice_in_the_page(en: Analysis) -> None:
+    """Fifteen charts on one page: an id matplotlib gives every chart (figure_1, patch_1 ...)
+    would be on the page fifteen times; every id that is left is there once, and every id a
+    chart points to is on the page."""
+    html = render_html(en.summary, members=en.members, campaign=en.plan.campaign)
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) > 20 and len(ids) == len(set(ids))
+    pointed = set(re.findall(r'(?:href="|url\()#([^")]+)', html))
+    assert pointed and pointed <= set(ids)

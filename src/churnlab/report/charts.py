@@ -42,6 +42,7 @@ __all__ = [
     "roc_chart",
     "segments_chart",
     "shape_chart",
+    "without_unused_ids",
 ]
 
 INK = "#1f2933"
@@ -108,6 +109,8 @@ def _figure(name: str, width: float, height: float) -> Iterator[Figure]:
 _HEAD = re.compile(r"^.*?(?=<svg)", re.S)
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
 _SIZE = re.compile(r'<svg([^>]*?) width="[^"]*" height="[^"]*"')
+_ID = re.compile(r'\sid="([^"]*)"')
+_REFERENCE = re.compile(r"#([^\s\"')]+)")
 
 
 def _svg(fig: Figure, label: str) -> str:
@@ -120,6 +123,19 @@ def _svg(fig: Figure, label: str) -> str:
     text = _SIZE.sub(r'<svg\1 class="chart-svg" role="img"', text, count=1)
     label = label.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
     return text.replace("<svg", f'<svg aria-label="{label}"', 1).strip()
+
+
+def without_unused_ids(svg: str) -> str:
+    """``svg`` without the ids nothing in it points to: matplotlib names every element
+    (``figure_1``, ``patch_1`` ...) the same way in every chart, so a page of charts would hold
+    each of those ids many times (the ids that are pointed to are salted per chart). The report
+    drops them when it puts a chart on the page; the charts keep them.
+
+    >>> without_unused_ids('<g id="patch_1"><path id="p1a"/><use href="#p1a"/></g>')
+    '<g><path id="p1a"/><use href="#p1a"/></g>'
+    """
+    used = set(_REFERENCE.findall(svg))
+    return _ID.sub(lambda m: m.group(0) if m.group(1) in used else "", svg)
 
 
 class _Decimal(ScalarFormatter):

@@ -593,4 +593,4 @@ class _Page(PageFormats):
 
 def _markup(svg: str | None) -> Markup | None:
     """A chart made here (matplotlib escapes its text) as trusted markup."""
-    return None if svg is None else Markup(svg)
+    return None if svg is None else Markup(charts.without_unused_ids(svg))
