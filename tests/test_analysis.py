@@ -151,7 +151,7 @@ def test_a_table_unlike_the_club_gets_the_subscription_playbook(telco_analysis: 
     assert plan["playbook"] == {
         "name": subscription.name["en"],
         "builtin": "subscription",
-        "file": "churnlab/playbooks/subscription.yaml",
+        "file": "churnlab/plan/playbooks/subscription.yaml",
     }
     used = {g["measure"] for g in plan["target_groups"]}
     assert len(used) >= 3 and used <= {m.id for m in subscription.measures}

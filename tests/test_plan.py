@@ -636,7 +636,7 @@ def test_the_plan_names_its_playbook(name: str) -> None:
     assert entry == {
         "name": book.name["ru"],
         "builtin": name,
-        "file": f"churnlab/playbooks/{name}.yaml",
+        "file": f"churnlab/plan/playbooks/{name}.yaml",
     }
     own = book.model_copy(update={"name": {"en": "Ours", "ru": "Наш"}})
     assert build_plan(members, pd.DataFrame(index=members.index), own).to_dict()["playbook"] == {

@@ -421,7 +421,7 @@ def test_the_report_names_its_playbook_and_how_to_give_ones_own(
         "playbook_builtin",
         lang,
         name=analysis.playbook.name[lang],
-        file="churnlab/playbooks/subscription.yaml",
+        file="churnlab/plan/playbooks/subscription.yaml",
     )
     assert said in page.texts and "--playbook" in said
     club = Page(render_html(en.summary))
@@ -430,7 +430,7 @@ def test_the_report_names_its_playbook_and_how_to_give_ones_own(
             "playbook_builtin",
             "en",
             name=en.playbook.name["en"],
-            file="churnlab/playbooks/fitness.yaml",
+            file="churnlab/plan/playbooks/fitness.yaml",
         )
         in club.texts
     )

@@ -142,7 +142,9 @@ class Plan:
             "playbook": {
                 "name": self.playbook,
                 "builtin": self.builtin,
-                "file": None if self.builtin is None else f"churnlab/playbooks/{self.builtin}.yaml",
+                "file": None
+                if self.builtin is None
+                else f"churnlab/plan/playbooks/{self.builtin}.yaml",
             },
         }
 

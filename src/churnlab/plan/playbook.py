@@ -7,12 +7,12 @@ would-be leavers it keeps), triggers (conditions on the member's columns that mu
 the measure to apply) and drivers (the features whose push towards leaving makes it the right
 answer). :func:`churnlab.plan.campaign.build_plan` turns a playbook into a plan.
 
-Two playbooks are built in (:data:`BUILTIN_PLAYBOOKS`): ``fitness`` (``churnlab/playbooks/
+Two playbooks are built in (:data:`BUILTIN_PLAYBOOKS`): ``fitness`` (``churnlab/plan/playbooks/
 fitness.yaml``) starts from the measures a fitness club's own documents name and reads the club's
-columns; ``subscription`` (``churnlab/playbooks/subscription.yaml``) is for any other subscription
-business (telecom, bank, streaming, SaaS) and reads only the churn probability, which every scored
-table has. :func:`default_playbook` picks the one that fits a table. Their costs and success rates
-are planning assumptions to be replaced by the business's figures and A/B results.
+columns; ``subscription`` (``churnlab/plan/playbooks/subscription.yaml``) is for any other
+subscription business (telecom, bank, streaming, SaaS) and reads only the churn probability, which
+every scored table has. :func:`default_playbook` picks the one that fits a table. Their costs and
+success rates are planning assumptions to be replaced by the business's figures and A/B results.
 
 >>> playbook = load_playbook()
 >>> playbook.economics.fee, playbook.economics.months_kept
@@ -69,7 +69,7 @@ __all__ = [
     "member_count",
 ]
 
-#: The playbooks shipped with churnlab, by name: each is ``churnlab/playbooks/<name>.yaml``.
+#: The playbooks shipped with churnlab, by name: each is ``churnlab/plan/playbooks/<name>.yaml``.
 BUILTIN_PLAYBOOKS = ("fitness", "subscription")
 
 #: Members as the triggers read them: a DataFrame, or a dict of equally long arrays.
@@ -365,7 +365,7 @@ def load_playbook(path: str | os.PathLike[str] | None = None) -> Playbook:
     ----------
     path : str or path-like, optional
         The YAML file. Default: the built-in fitness-club playbook,
-        ``churnlab/playbooks/fitness.yaml`` (:func:`default_playbook` picks the built-in that
+        ``churnlab/plan/playbooks/fitness.yaml`` (:func:`default_playbook` picks the built-in that
         fits a table instead).
 
     Returns
@@ -425,7 +425,7 @@ def _builtin(name: str) -> Playbook:
     """The built-in playbook ``name``, read once (a playbook is frozen, so it can be shared)."""
     file = f"{name}.yaml"
     text = resources.files("churnlab.plan.playbooks").joinpath(file).read_text(encoding="utf-8")
-    return _parse(text, f"churnlab/playbooks/{file} (built in)")
+    return _parse(text, f"churnlab/plan/playbooks/{file} (built in)")
 
 
 def default_playbook(spec: DatasetSpec) -> Playbook:
@@ -462,13 +462,15 @@ def _parse(text: str, name: str) -> Playbook:
         raise UsageError(
             "the playbook is empty",
             file=name,
-            fix="give the keys name, economics and measures (see churnlab/playbooks/fitness.yaml)",
+            fix="give the keys name, economics and measures "
+            "(see churnlab/plan/playbooks/fitness.yaml)",
         )
     if not isinstance(data, dict):
         raise UsageError(
             f"the playbook must be a mapping of keys to values, not a {type(data).__name__}",
             file=name,
-            fix="give the keys name, economics and measures (see churnlab/playbooks/fitness.yaml)",
+            fix="give the keys name, economics and measures "
+            "(see churnlab/plan/playbooks/fitness.yaml)",
         )
     try:
         return Playbook.model_validate(data)
@@ -485,7 +487,7 @@ def _parse(text: str, name: str) -> Playbook:
             file=name,
             fix="correct the field"
             + ("s" if len(lines) > 1 else "")
-            + " named above; churnlab/playbooks/fitness.yaml shows every key",
+            + " named above; churnlab/plan/playbooks/fitness.yaml shows every key",
         ) from None
 
 

@@ -252,7 +252,7 @@ TEXT: dict[str, dict[str, str]] = {
         "playbook “{name}” ({file} in the churnlab package). To use your own, copy that file, "
         "change it and run churnlab analyze --playbook FILE.yaml.",
         "playbook_own": "The measures, their costs and success rates come from your playbook "
-        "“{name}”. The built-in playbooks (churnlab/playbooks/fitness.yaml and "
+        "“{name}”. The built-in playbooks (churnlab/plan/playbooks/fitness.yaml and "
         "subscription.yaml in the churnlab package) show every key; give a playbook with "
         "churnlab analyze --playbook FILE.yaml.",
         # members
@@ -482,8 +482,9 @@ TEXT: dict[str, dict[str, str]] = {
         "«{name}» (файл {file} в пакете churnlab). Чтобы задать свои, скопируйте этот файл, "
         "измените его и запустите churnlab analyze --playbook ФАЙЛ.yaml.",
         "playbook_own": "Меры, их стоимость и вероятность успеха взяты из вашего плана «{name}». "
-        "Встроенные планы (churnlab/playbooks/fitness.yaml и subscription.yaml в пакете churnlab) "
-        "показывают все ключи; свой план задаётся так: churnlab analyze --playbook ФАЙЛ.yaml.",
+        "Встроенные планы (churnlab/plan/playbooks/fitness.yaml и subscription.yaml в пакете "
+        "churnlab) показывают все ключи; свой план задаётся так: "
+        "churnlab analyze --playbook ФАЙЛ.yaml.",
         "members_note": "{n} клиентов с наибольшей вероятностью ухода и причины, которые называет "
         "модель; все клиенты — в scores.csv.",
         "tier": "Риск",

@@ -83,7 +83,7 @@ def load_gym_churn() -> pd.DataFrame:
     Russian, is in the project's data README. Published results on it (80/20 split): logistic
     regression and random forest both reach a ROC-AUC of about 0.97.
 
-    The file is shipped with the package (``churnlab/datasets/data/gym_churn_us.csv``) and read
+    The file is shipped with the package (``churnlab/data/datasets/data/gym_churn_us.csv``) and read
     on every call; nothing is downloaded.
 
     Examples
