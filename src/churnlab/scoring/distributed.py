@@ -25,7 +25,7 @@ import pandas as pd
 from churnlab.data.infer import bytes_error
 from churnlab.data.read import parquet_files
 from churnlab.data.sources import source_name
-from churnlab.data.validate import check_members, require_columns
+from churnlab.data.validate import check_members, coerce_members, require_columns
 from churnlab.errors import ReadError, UsageError
 from churnlab.model.settings import TUNE_ROWS
 from churnlab.scoring.members import score_members
@@ -392,7 +392,7 @@ def train_on_dask(
 
     def features(part: pd.DataFrame) -> pd.DataFrame:
         # every row passed the checks above: coercing each column to its kind is enough here
-        return prepare.transform(ChurnModel._features(part.reset_index(drop=True), spec))
+        return prepare.transform(coerce_members(part.reset_index(drop=True), spec))
 
     def target(part: pd.DataFrame) -> pd.Series:
         return encode_target(part[spec.target_col], spec.positive_label).astype(int)
