@@ -210,7 +210,11 @@ def check_training_table(
 
 
 def coerce_members(
-    X: pd.DataFrame | Mapping[str, Any], spec: DatasetSpec, *, strict: bool = True
+    X: pd.DataFrame | Mapping[str, Any],
+    spec: DatasetSpec,
+    *,
+    strict: bool = True,
+    what: str = "the model",
 ) -> pd.DataFrame:
     """The spec's features of ``X``, in its order, each coerced to its kind: the one coercion
     every path uses (training, scoring, the API, Dask, segments).
@@ -226,6 +230,8 @@ def coerce_members(
     strict : bool
         Raise :class:`SchemaError` for a value that is not of its column's kind (text in a
         number column); otherwise it becomes missing.
+    what : str
+        Who needs the columns, for the message when some are missing (``"segmenting"``).
 
     Examples
     --------
@@ -237,7 +243,7 @@ def coerce_members(
     0  gold     2.0
     1   NaN     3.0
     """
-    require_columns(X if isinstance(X, pd.DataFrame) else list(X), spec.feature_names)
+    require_columns(X if isinstance(X, pd.DataFrame) else list(X), spec.feature_names, what=what)
     columns = {}
     for feature in spec.features:
         values, wrong = _as_kind(_array(X[feature.name]), feature)

@@ -43,7 +43,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from churnlab.data.spec import DatasetSpec
-from churnlab.data.validate import coerce_members, require_columns
+from churnlab.data.validate import coerce_members
 from churnlab.insight import segment_text as text
 
 __all__ = ["Portrait", "Segmenter", "describe_segments"]
@@ -428,9 +428,7 @@ def _features(X: pd.DataFrame | Mapping[str, Any], spec: DatasetSpec) -> pd.Data
     """The spec's features of ``X``: numbers as floats, categories as text (missing: NaN), as
     every path coerces them (:func:`churnlab.data.validate.coerce_members`); a value not of its
     kind is missing here."""
-    if isinstance(X, pd.DataFrame):
-        require_columns(X, spec.feature_names, what="segmenting")
-    return coerce_members(X, spec, strict=False).reset_index(drop=True)
+    return coerce_members(X, spec, strict=False, what="segmenting").reset_index(drop=True)
 
 
 def _encode(encoder: ColumnTransformer, frame: pd.DataFrame) -> np.ndarray:
