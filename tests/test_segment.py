@@ -18,8 +18,12 @@ from churnlab.data.spec import DatasetSpec, gym_spec
 from churnlab.data.validate import check_training_table
 from churnlab.errors import SchemaError
 from churnlab.insight import segment_text as _segment_text
-from churnlab.insight.segment import Portrait, Segmenter, describe_segments
-from churnlab.insight.segment import _features as segment_features
+from churnlab.insight.segment import (
+    Portrait,
+    Segmenter,
+    _features as segment_features,
+    describe_segments,
+)
 
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 LATIN_WORD = re.compile(r"[A-Za-z]+")

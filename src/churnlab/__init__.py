@@ -26,7 +26,7 @@ import importlib
 import logging
 from typing import TYPE_CHECKING
 
-from churnlab._version import __version__
+from churnlab._version import __version__ as __version__
 
 # A library logs; the application decides where it goes. Without this, Python's last-resort
 # handler would print churnlab's notes for developers on a user's stderr.
@@ -35,43 +35,53 @@ logging.getLogger("churnlab").addHandler(logging.NullHandler())
 if TYPE_CHECKING:
     from typing import Any
 
-    from churnlab.analysis.analyze import Analysis, analyze
-    from churnlab.analysis.summary import Summary
-    from churnlab.data.datasets import load_gym_churn, make_members
-    from churnlab.data.feature import FeatureSpec
-    from churnlab.data.infer import infer_spec
-    from churnlab.data.read import read_table
-    from churnlab.data.spec import DatasetSpec, gym_spec
-    from churnlab.data.validate import check_members
-    from churnlab.data.write import write_table
+    from churnlab.analysis.analyze import Analysis as Analysis, analyze as analyze
+    from churnlab.analysis.summary import Summary as Summary
+    from churnlab.data.datasets import (
+        load_gym_churn as load_gym_churn,
+        make_members as make_members,
+    )
+    from churnlab.data.feature import FeatureSpec as FeatureSpec
+    from churnlab.data.infer import infer_spec as infer_spec
+    from churnlab.data.read import read_table as read_table
+    from churnlab.data.spec import DatasetSpec as DatasetSpec, gym_spec as gym_spec
+    from churnlab.data.validate import check_members as check_members
+    from churnlab.data.write import write_table as write_table
     from churnlab.errors import (
-        ChurnlabError,
-        DataError,
-        ModelFileError,
-        ReadError,
-        SchemaError,
-        UsageError,
-        ValidationError,
+        ChurnlabError as ChurnlabError,
+        DataError as DataError,
+        ModelFileError as ModelFileError,
+        ReadError as ReadError,
+        SchemaError as SchemaError,
+        UsageError as UsageError,
+        ValidationError as ValidationError,
     )
-    from churnlab.insight.explain import contributions, drivers, reasons
-    from churnlab.insight.segment import Segmenter, describe_segments
-    from churnlab.model.churn_model import ChurnModel
+    from churnlab.insight.explain import (
+        contributions as contributions,
+        drivers as drivers,
+        reasons as reasons,
+    )
+    from churnlab.insight.segment import (
+        Segmenter as Segmenter,
+        describe_segments as describe_segments,
+    )
+    from churnlab.model.churn_model import ChurnModel as ChurnModel
     from churnlab.model.evaluate import (
-        Evaluation,
-        classification_metrics,
-        cross_evaluate,
-        holdout_evaluate,
+        Evaluation as Evaluation,
+        classification_metrics as classification_metrics,
+        cross_evaluate as cross_evaluate,
+        holdout_evaluate as holdout_evaluate,
     )
-    from churnlab.model.persist import load_model, save_model
-    from churnlab.plan.campaign import Plan, build_plan
+    from churnlab.model.persist import load_model as load_model, save_model as save_model
+    from churnlab.plan.campaign import Plan as Plan, build_plan as build_plan
     from churnlab.plan.playbook import (
-        Economics,
-        Playbook,
-        builtin_playbook,
-        default_playbook,
-        load_playbook,
+        Economics as Economics,
+        Playbook as Playbook,
+        builtin_playbook as builtin_playbook,
+        default_playbook as default_playbook,
+        load_playbook as load_playbook,
     )
-    from churnlab.scoring.members import ScoreResult, score_members
+    from churnlab.scoring.members import ScoreResult as ScoreResult, score_members as score_members
 
 #: Where each public name lives.
 _EXPORTS = {
@@ -117,49 +127,8 @@ _EXPORTS = {
     "check_members": "churnlab.data.validate",
 }
 
-__all__ = [
-    "Analysis",
-    "ChurnModel",
-    "ChurnlabError",
-    "DataError",
-    "DatasetSpec",
-    "Economics",
-    "Evaluation",
-    "FeatureSpec",
-    "ModelFileError",
-    "Plan",
-    "Playbook",
-    "ReadError",
-    "SchemaError",
-    "ScoreResult",
-    "Segmenter",
-    "Summary",
-    "UsageError",
-    "ValidationError",
-    "__version__",
-    "analyze",
-    "build_plan",
-    "builtin_playbook",
-    "check_members",
-    "classification_metrics",
-    "contributions",
-    "cross_evaluate",
-    "default_playbook",
-    "describe_segments",
-    "drivers",
-    "gym_spec",
-    "holdout_evaluate",
-    "infer_spec",
-    "load_gym_churn",
-    "load_model",
-    "load_playbook",
-    "make_members",
-    "read_table",
-    "reasons",
-    "save_model",
-    "score_members",
-    "write_table",
-]
+#: The public names, in order; the type checker learns them from the imports above.
+__all__ = sorted(["__version__", *_EXPORTS])
 
 
 def __getattr__(name: str) -> Any:

@@ -96,8 +96,7 @@ def analyze(
     month: MonthOpt = None,
 ) -> None:
     """Why members leave, who they are, whom to call with what: the report and its exports."""
-    from churnlab.analysis.analyze import STEPS
-    from churnlab.analysis.analyze import analyze as run_analysis
+    from churnlab.analysis.analyze import STEPS, analyze as run_analysis
     from churnlab.plan.playbook import builtin_playbook, default_playbook, load_playbook
     from churnlab.report.export import OUTPUTS, write_outputs
 

@@ -35,8 +35,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import Field, model_validator
-from pydantic import ValidationError as PydanticValidationError
+from pydantic import Field, ValidationError as PydanticValidationError, model_validator
 
 from churnlab.data.club import GYM_COLUMNS
 from churnlab.data.spec import DatasetSpec
