@@ -25,8 +25,6 @@ from typing import Any
 
 import pandas as pd
 
-from churnlab.data.names import shorten
-
 __all__ = [
     "ChurnlabError",
     "DataError",
@@ -38,6 +36,26 @@ __all__ = [
 ]
 
 _MAX_ROWS_SHOWN = 5
+
+#: The most characters of a name shown in a message, a chart or a sentence.
+LONGEST = 60
+
+
+def shorten(text: object, limit: int = LONGEST) -> str:
+    """``text`` if it is at most ``limit`` characters, else its start and end around "…".
+
+    Examples
+    --------
+    >>> shorten("a" * 100)
+    'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…aaaaaaaaaaaaaa'
+    >>> len(shorten("a" * 100)), shorten("short")
+    (60, 'short')
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    tail = (limit - 1) // 4
+    return text[: limit - 1 - tail] + "…" + text[len(text) - tail :]
 
 
 def _format_rows(rows: Sequence[int]) -> str:

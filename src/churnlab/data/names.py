@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["LONGEST", "humanise", "shorten"]
+# How much of a name is shown belongs to the ground floor, where the error messages are made.
+from churnlab.errors import LONGEST, shorten
 
-#: The most characters of a name shown in a message, a chart or a sentence.
-LONGEST = 60
+__all__ = ["LONGEST", "humanise", "shorten"]
 
 _LOWER_UPPER = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")  # activeMember -> active Member
 _ACRONYM_WORD = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])")  # HTTPServer -> HTTP Server
@@ -32,20 +32,3 @@ def humanise(name: object) -> str:
     words = _ACRONYM_WORD.sub(" ", _LOWER_UPPER.sub(" ", text))
     spoken = _SEPARATORS.sub(" ", words).strip().lower()
     return shorten(spoken or text)
-
-
-def shorten(text: object, limit: int = LONGEST) -> str:
-    """``text`` if it is at most ``limit`` characters, else its start and end around "…".
-
-    Examples
-    --------
-    >>> shorten("a" * 100)
-    'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…aaaaaaaaaaaaaa'
-    >>> len(shorten("a" * 100)), shorten("short")
-    (60, 'short')
-    """
-    text = str(text)
-    if len(text) <= limit:
-        return text
-    tail = (limit - 1) // 4
-    return text[: limit - 1 - tail] + "…" + text[len(text) - tail :]

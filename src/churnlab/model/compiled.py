@@ -23,13 +23,14 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from churnlab.model.calibration import calibrate
 from churnlab.model.derived import DERIVED_METRICS
+from churnlab.model.fitted import FittedPipeline
 from churnlab.model.linear_form import (
     Columns,
     LinearForm,
@@ -37,9 +38,6 @@ from churnlab.model.linear_form import (
     read_names,
     read_numbers,
 )
-
-if TYPE_CHECKING:
-    from churnlab.model.churn_model import ChurnModel
 
 __all__ = ["TOLERANCE", "CompiledModel", "LogOdds", "compile_model"]
 
@@ -124,7 +122,7 @@ class CompiledModel:
         self.calibration = calibration
 
     @classmethod
-    def of(cls, model: ChurnModel, form: _Form, kind: str) -> CompiledModel:
+    def of(cls, model: FittedPipeline, form: _Form, kind: str) -> CompiledModel:
         """``form`` computing ``model``'s log-odds."""
         derive = model.estimator_.named_steps["derive"]
         return cls(
@@ -232,7 +230,7 @@ def _frame(values: Columns, columns: list[str], index: pd.Index) -> pd.DataFrame
     return pd.DataFrame({c: values[c] for c in columns}, index=index)
 
 
-def compile_model(model: ChurnModel) -> CompiledModel:
+def compile_model(model: FittedPipeline) -> CompiledModel:
     """The arithmetic form of a fitted model, checked against its pipeline.
 
     Examples
@@ -274,7 +272,7 @@ def compile_model(model: ChurnModel) -> CompiledModel:
 class _Trees:
     """LightGBM's booster on a float matrix; TreeSHAP values as the parts."""
 
-    def __init__(self, model: ChurnModel) -> None:
+    def __init__(self, model: FittedPipeline) -> None:
         steps = model.estimator_.named_steps
         self.categories: dict[str, list[Any]] = steps["categories"].categories_
         self.booster = steps["model"].booster_
@@ -309,7 +307,7 @@ class _Trees:
 class _Pipeline:
     """The fitted pipeline, through :func:`churnlab.model.contributions.pipeline_contributions`."""
 
-    def __init__(self, model: ChurnModel) -> None:
+    def __init__(self, model: FittedPipeline) -> None:
         self.model = model
 
     def parts(self, values: Columns) -> tuple[np.ndarray, float]:
@@ -327,7 +325,7 @@ class _Pipeline:
         return np.asarray(np.log(raw / (1 - raw)))
 
 
-def _gap_to_pipeline(compiled: CompiledModel, model: ChurnModel) -> float:
+def _gap_to_pipeline(compiled: CompiledModel, model: FittedPipeline) -> float:
     probe = _probe_members(model)
     fast = compiled.probability(probe)
     slow = calibrate(model.estimator_.predict_proba(probe)[:, 1], model.calibration_)
@@ -338,7 +336,7 @@ def _gap_to_pipeline(compiled: CompiledModel, model: ChurnModel) -> float:
     return float(np.max(np.abs(fast - slow)))
 
 
-def _probe_members(model: ChurnModel, n: int = 64) -> pd.DataFrame:
+def _probe_members(model: FittedPipeline, n: int = 64) -> pd.DataFrame:
     """Members spread over and beyond each feature's range, with gaps and unseen categories."""
     rng = np.random.default_rng(0)
     columns: dict[str, Any] = {}
@@ -358,7 +356,7 @@ def _probe_members(model: ChurnModel, n: int = 64) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def _seen_categories(model: ChurnModel, column: str) -> list[Any]:
+def _seen_categories(model: FittedPipeline, column: str) -> list[Any]:
     steps = model.estimator_.named_steps
     if "categories" in steps:
         return list(steps["categories"].categories_.get(column, []))

@@ -9,16 +9,13 @@ reasons.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from churnlab.data.validate import coerce_members
 from churnlab.model.features import group_features
-
-if TYPE_CHECKING:
-    from churnlab.model.churn_model import ChurnModel
+from churnlab.model.fitted import FittedPipeline
 
 __all__ = [
     "Contributions",
@@ -101,7 +98,7 @@ def probability_points(values: np.ndarray, logit: np.ndarray, base: float) -> np
     return np.asarray(100 * values * slope[:, None])
 
 
-def pipeline_contributions(model: ChurnModel, X: pd.DataFrame) -> Contributions:
+def pipeline_contributions(model: FittedPipeline, X: pd.DataFrame) -> Contributions:
     """:func:`contributions` computed through the fitted pipeline itself (the reference)."""
     features = coerce_members(X, model.spec_)
     encode = model.estimator_[:-1]
@@ -118,7 +115,7 @@ def pipeline_contributions(model: ChurnModel, X: pd.DataFrame) -> Contributions:
     )
 
 
-def _linear_contributions(model: ChurnModel, encoded: np.ndarray) -> tuple[np.ndarray, float]:
+def _linear_contributions(model: FittedPipeline, encoded: np.ndarray) -> tuple[np.ndarray, float]:
     regression = model.estimator_.named_steps["model"]
     encoder = model.estimator_.named_steps["encode"]
     coef = regression.coef_[0]
@@ -155,7 +152,7 @@ def _owner(encoded_name: str, columns: list[str], separator: str) -> str:
     return max(owners, key=len)
 
 
-def _tree_contributions(model: ChurnModel, encoded: pd.DataFrame) -> tuple[np.ndarray, float]:
+def _tree_contributions(model: FittedPipeline, encoded: pd.DataFrame) -> tuple[np.ndarray, float]:
     booster = model.estimator_.named_steps["model"]
     shap = np.asarray(booster.predict_proba(encoded, pred_contrib=True), dtype=float)
     return shap[:, :-1], float(shap[0, -1])

@@ -22,7 +22,7 @@ from churnlab.data.jsonable import is_finite_number, plain
 if TYPE_CHECKING:
     from scipy.interpolate import BSpline
 
-    from churnlab.model.churn_model import ChurnModel
+    from churnlab.model.fitted import FittedPipeline
 
 __all__ = ["Columns", "LinearForm", "read_mapping", "read_names", "read_number", "read_numbers"]
 
@@ -194,7 +194,7 @@ class LinearForm:
         self.position = {c: i for i, c in enumerate(columns)}
 
     @classmethod
-    def from_pipeline(cls, model: ChurnModel) -> LinearForm:
+    def from_pipeline(cls, model: FittedPipeline) -> LinearForm:
         derive = model.estimator_.named_steps["derive"]
         encoder = model.estimator_.named_steps["encode"]
         regression = model.estimator_.named_steps["model"]
