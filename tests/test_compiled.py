@@ -9,19 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _reference import pipeline_probability
 from churnlab.data.infer import encode_target
 from churnlab.data.spec import gym_spec
+from churnlab.data.validate import coerce_members
 from churnlab.insight.explain import contributions
 from churnlab.model import compiled as compiled_module
-from churnlab.model.calibration import calibrate
 from churnlab.model.churn_model import ChurnModel
 from churnlab.model.compiled import compile_model
 from churnlab.model.contributions import pipeline_contributions
-
-
-def _pipeline_probability(model: ChurnModel, X: pd.DataFrame) -> np.ndarray:
-    features = model._features(X, model.spec_)
-    return calibrate(model.estimator_.predict_proba(features)[:, 1], model.calibration_)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +42,7 @@ def test_club_model_compiles_to_splines_and_equals_the_pipeline(
     assert fast.kind == "linear"
     X = gym.drop(columns="Churn")
     np.testing.assert_allclose(
-        gym_model.predict_proba(X)[:, 1], _pipeline_probability(gym_model, X), rtol=0, atol=1e-12
+        gym_model.predict_proba(X)[:, 1], pipeline_probability(gym_model, X), rtol=0, atol=1e-12
     )
 
 
@@ -62,7 +58,7 @@ def test_table_with_categories_blanks_and_unseen_values(
     X.loc[20:29, "MonthlyCharges"] = np.nan
     X.loc[30:39, "tenure"] = 10_000  # far beyond the training range
     np.testing.assert_allclose(
-        model.predict_proba(X)[:, 1], _pipeline_probability(model, X), rtol=0, atol=1e-12
+        model.predict_proba(X)[:, 1], pipeline_probability(model, X), rtol=0, atol=1e-12
     )
     fast, slow = contributions(model, X), pipeline_contributions(model, X)
     assert list(fast.values.columns) == list(slow.values.columns)
@@ -76,7 +72,7 @@ def test_boosting_on_the_club_table(gym_boosting: ChurnModel, gym: pd.DataFrame)
     assert gym_boosting.compiled().kind == "trees"
     np.testing.assert_allclose(
         gym_boosting.predict_proba(X)[:, 1],
-        _pipeline_probability(gym_boosting, X),
+        pipeline_probability(gym_boosting, X),
         rtol=0,
         atol=1e-12,
     )
@@ -97,9 +93,9 @@ def test_a_form_that_disagrees_falls_back_to_the_pipeline(
         fallback = compile_model(gym_model)
     assert fallback.kind == "pipeline"
     assert "differs from the pipeline" in caplog.text
-    X = gym_model._features(gym.drop(columns="Churn").head(200), gym_model.spec_)
+    X = coerce_members(gym.drop(columns="Churn").head(200), gym_model.spec_)
     np.testing.assert_allclose(
-        fallback.probability(X), _pipeline_probability(gym_model, X), rtol=0, atol=1e-12
+        fallback.probability(X), pipeline_probability(gym_model, X), rtol=0, atol=1e-12
     )
     np.testing.assert_allclose(
         fallback.log_odds(X).parts, gym_model.compiled().log_odds(X).parts, rtol=0, atol=1e-9

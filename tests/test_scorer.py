@@ -15,6 +15,7 @@ import pytest
 from _reference import pipeline_probability
 from churnlab.data.infer import encode_target
 from churnlab.data.spec import gym_spec
+from churnlab.data.validate import coerce_members
 from churnlab.errors import ModelFileError
 from churnlab.model.calibration import calibrate
 from churnlab.model.churn_model import ChurnModel
@@ -78,7 +79,7 @@ def test_category_weights_follow_the_encoder(
     telco: pd.DataFrame, telco_logistic: ChurnModel
 ) -> None:
     """Each known, unseen and missing category costs what the fitted pipeline says it does."""
-    X = telco_logistic._features(_odd_telco(telco), telco_logistic.spec_)
+    X = coerce_members(_odd_telco(telco), telco_logistic.spec_)
     features = telco_logistic.estimator_[:-1].transform(X)  # the pipeline without the regression
     regression = telco_logistic.estimator_[-1]
     raw = 1 / (1 + np.exp(-(np.asarray(features, dtype=float) @ regression.coef_[0]

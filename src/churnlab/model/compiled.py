@@ -242,7 +242,8 @@ def compile_model(model: FittedPipeline) -> CompiledModel:
     >>> fast = compile_model(model)
     >>> fast.kind
     'linear'
-    >>> X = model._features(members, model.spec_)
+    >>> from churnlab.data.validate import coerce_members
+    >>> X = coerce_members(members, model.spec_)
     >>> slow = calibrate(model.estimator_.predict_proba(X)[:, 1], model.calibration_)
     >>> bool(np.abs(fast.probability(X) - slow).max() < 1e-12)
     True

@@ -220,8 +220,10 @@ def load_scorer(path: str | os.PathLike[str]) -> ScoringModel | ChurnModel:
     ...                                                     members["Churn"])
     >>> path = save_model(model, pathlib.Path(tempfile.mkdtemp()) / "model.churnlab")
     >>> scorer = load_scorer(path)
-    >>> type(scorer).__name__, bool((scorer.compiled().probability(model._features(
-    ...     members, model.spec_)) == model.predict_proba(members)[:, 1]).all())
+    >>> from churnlab.data.validate import coerce_members
+    >>> X = coerce_members(members, model.spec_)
+    >>> same = scorer.compiled().probability(X) == model.predict_proba(members)[:, 1]
+    >>> type(scorer).__name__, bool(same.all())
     ('ScoringModel', True)
     """
     file = _read(path)
