@@ -6,6 +6,7 @@ import analyze_time
 import load
 import quality
 import scale
+import store_write
 import train_time
 
 if __name__ == "__main__":
@@ -14,3 +15,4 @@ if __name__ == "__main__":
     quality.main()
     load.main()
     scale.main()
+    store_write.main()

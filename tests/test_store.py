@@ -577,25 +577,30 @@ def test_arguments_the_driver_refuses_are_a_usage_error(tmp_path: Path) -> None:
     assert "s3cret" not in str(caught.value) and "--store" in str(caught.value)
 
 
-# --- speed ------------------------------------------------------------------------------------
+# --- many members --------------------------------------------------------------------------
+# (how fast: bench/store_write.py, against the databases' own bulk inserts)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_4000_scores_are_written_quickly(backend: str, tmp_path: Path) -> None:
+def test_4000_scores_are_all_recorded_as_given(backend: str, tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     n = 4000
     scores = _scores(
         rng.random(n).round(6).tolist(),
         ids=[f"C{i:05d}" for i in range(n)],
-        segments=rng.integers(1, 6, n).tolist(),
+        segments=[None if i % 7 == 0 else int(s) for i, s in enumerate(rng.integers(1, 6, n))],
     )
     with Store(_url(backend, tmp_path)) as store:
-        start = time.perf_counter()
         _record(store, scores, month="2024-01")
-        elapsed = time.perf_counter() - start
         assert _count(store, "scores") == n
-        assert store.latest_scores(limit=1)[1] == n
-    assert elapsed < 2.0, f"{n} scores took {elapsed:.2f} s on {backend}"
+        page, total = store.latest_scores(limit=n)
+    assert total == n
+    back = page.set_index("member").loc[scores["member_id"]]
+    np.testing.assert_array_equal(back["churn_probability"], scores["churn_probability"])
+    assert back["risk_tier"].tolist() == scores["risk_tier"].tolist()
+    assert back["reasons"].tolist() == scores["reasons"].tolist()
+    expected = scores["segment"].astype("float")
+    np.testing.assert_array_equal(back["segment"].astype("float"), expected)
 
 
 def test_a_failing_store_open_never_shows_the_password() -> None:
