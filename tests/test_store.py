@@ -232,6 +232,9 @@ def test_different_months_make_a_history(store: Store) -> None:
         "segment",
         "reasons",
         "action",
+        "measure",
+        "campaign_rank",
+        "campaign_group",
     ]
     assert history["month"].tolist() == ["2024-01", "2024-02", "2024-03"]
     assert history["churn_probability"].tolist() == [0.1, 0.2, 0.8]
@@ -562,7 +565,7 @@ def test_display_url_masks_the_password(tmp_path: Path, monkeypatch: pytest.Monk
         assert plain.display_url == plain.url
     pytest.importorskip("psycopg")
     # no server here: skip creating the tables, which is the only thing that connects at once
-    monkeypatch.setattr(store_schema._METADATA, "create_all", lambda bind: None)
+    monkeypatch.setattr(Store, "_create_tables", lambda self: None)
     store = Store("postgresql+psycopg://analyst:s3cret@db.example.org/club")
     assert store.url == "postgresql+psycopg://analyst:s3cret@db.example.org/club"
     assert store.display_url == "postgresql+psycopg://analyst:***@db.example.org/club"

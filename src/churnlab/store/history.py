@@ -14,20 +14,23 @@ import sqlalchemy as sa
 from churnlab.data.sources import source_name
 from churnlab.errors import UsageError
 from churnlab.store.connect import _CHOOSE, Connections
+from churnlab.store.contacts import CONTACT_FRAME, contact_rows, contacts_query
 from churnlab.store.schema import (
     _HISTORY_COLUMNS,
-    _METADATA,
     _ONE_TICK,
     _SCORE_COLUMNS,
     RUN_KINDS,
+    _contacts,
+    _create,
     _frame,
     _insert_scores,
     _latest_per,
     _model_id,
     _models,
+    _of_club,
     _plain,
     _runs,
-    _score_records,
+    _score_columns,
     _scores,
     _utcnow,
     check_month,
@@ -48,6 +51,11 @@ class Store(Connections):
         An SQLAlchemy URL (``duckdb:///history.duckdb``, ``sqlite:///history.db``,
         ``postgresql://user:password@host/db``). Default: :func:`default_store_url`.
         The tables are created when missing.
+    club : str, optional
+        The club's folder (:attr:`churnlab.store.folder.ClubFolder.id`) whose history this is:
+        every row written carries it and every read sees only its rows, so several clubs can
+        share one database without mixing. None: the rows of no folder (``churnlab score``
+        without one).
     wait : float, optional
         Seconds a write waits for a DuckDB file another process holds before it gives up with
         :class:`StoreBusyError` (reads wait at most :data:`READ_WAIT`). Default: the
@@ -59,6 +67,8 @@ class Store(Connections):
         The URL as given.
     display_url : str
         The URL with its password masked, for messages.
+    club : str or None
+        The club whose rows are read and written.
     wait : float
         Seconds a write waits for a busy DuckDB file.
 
@@ -92,12 +102,17 @@ class Store(Connections):
     >>> store.close(); shutil.rmtree(folder)
     """
 
-    def __init__(self, url: str | None = None, *, wait: float | None = None) -> None:
+    def __init__(
+        self, url: str | None = None, *, club: str | None = None, wait: float | None = None
+    ) -> None:
+        if club is not None and not (isinstance(club, str) and 0 < len(club) <= 32):
+            raise ValueError("club must be a folder id of 1 to 32 characters, or None")
+        self.club = club
         super().__init__(url, wait=wait)
         try:
             doing = "cannot open the run history"
             with self._errors(doing):
-                self._patiently(lambda: _METADATA.create_all(self._engine), doing, write=True)
+                self._patiently(self._create_tables, doing, write=True)
         except (TypeError, ValueError) as exc:  # the driver refuses the URL's arguments
             self.close()
             raise UsageError(
@@ -121,7 +136,12 @@ class Store(Connections):
         self.close()
 
     def __repr__(self) -> str:
-        return f"Store({self.display_url!r})"
+        club = "" if self.club is None else f", club={self.club!r}"
+        return f"Store({self.display_url!r}{club})"
+
+    def _create_tables(self) -> None:
+        with self._engine.begin() as connection:
+            _create(connection)
 
     # ---------------------------------------------------------------------------------------
     # writing
@@ -203,7 +223,7 @@ class Store(Connections):
 
         Parameters
         ----------
-        kind : {"train", "analyze", "score"}
+        kind : {"train", "analyze", "score", "month"}
             What ran.
         source : str or path-like
             Where the members came from (a database URL is stored with its password masked).
@@ -215,8 +235,10 @@ class Store(Connections):
             The month the scores are for, ``YYYY-MM``. Default: the current month (UTC).
         scores : pandas.DataFrame, optional
             One row per member: ``row``, the id column `id_col` if any, ``churn_probability``,
-            ``risk_tier``, and optionally ``segment``, ``reasons`` and ``action`` (text).
-            They replace the scores this `source` had for this `month`.
+            ``risk_tier``, and optionally ``segment``, ``reasons`` and ``action`` (text), and for
+            the month's campaign members ``measure`` (its id), ``campaign_rank`` and
+            ``campaign_group`` (``contact`` or ``control``). They replace the scores this
+            `source` had for this `month` (a ``month`` run: the club's scores of the month).
         id_col : str, optional
             The column of `scores` that identifies a member; without it, members are known as
             ``row:<n>``.
@@ -251,7 +273,9 @@ class Store(Connections):
         month = check_month(month)
         shown_source = source_name(source)
         run_id = uuid.uuid4().hex
-        records = None if scores is None else _score_records(scores, id_col, run_id, month)
+        records = (
+            None if scores is None else _score_columns(scores, id_col, run_id, month, self.club)
+        )
         doing = "cannot record the run"
         with self._errors(doing), self._connect(doing, write=True) as connection:
             # strictly after every earlier run, so "the latest run" is never a tie
@@ -270,19 +294,57 @@ class Store(Connections):
                     scored=int(scored),
                     rejected=int(rejected),
                     model_id=model_id,
+                    club=self.club,
                 )
             )
             if records is not None:
+                # a month run replaces the club's month; another run, its source's month
+                same = (
+                    _runs.c.kind == "month" if kind == "month" else _runs.c.source == shown_source
+                )
                 earlier_runs = sa.select(_runs.c.id).where(
-                    _runs.c.source == shown_source, _runs.c.id != run_id
+                    same, _of_club(_runs, self.club), _runs.c.id != run_id
                 )
                 connection.execute(
                     _scores.delete().where(
-                        _scores.c.month == month, _scores.c.run_id.in_(earlier_runs)
+                        _scores.c.month == month,
+                        _of_club(_scores, self.club),
+                        _scores.c.run_id.in_(earlier_runs),
                     )
                 )
                 _insert_scores(connection, records)
         return run_id
+
+    def record_contacts(self, contacts: pd.DataFrame, *, source: str = "api") -> int:
+        """Record what came of contacting members; returns how many were recorded.
+
+        Parameters
+        ----------
+        contacts : pandas.DataFrame
+            As :func:`churnlab.store.contacts.check_contacts` returns them: ``member``,
+            ``month``, ``outcome``, ``note``.
+        source : str
+            How they were recorded: ``api``, or the file they were imported from.
+
+        Examples
+        --------
+        >>> from churnlab.store.contacts import check_contacts
+        >>> store = Store("sqlite://", club="north")
+        >>> calls = check_contacts(pd.DataFrame({"member": ["A1"], "month": ["2024-06"],
+        ...                                      "outcome": ["accepted"]}))
+        >>> store.record_contacts(calls, source="calls.csv")
+        1
+        >>> store.contacts(member="A1")[["month", "outcome", "source"]].to_dict("records")
+        [{'month': '2024-06', 'outcome': 'accepted', 'source': 'calls.csv'}]
+        >>> Store(store.url, club="south").contacts().empty  # another club's history
+        True
+        """
+        rows = contact_rows(contacts, club=self.club, source=source_name(source))
+        doing = "cannot record the contacts"
+        if rows:
+            with self._errors(doing), self._connect(doing, write=True) as connection:
+                connection.execute(_contacts.insert(), rows)
+        return len(rows)
 
     # ---------------------------------------------------------------------------------------
     # reading
@@ -294,10 +356,13 @@ class Store(Connections):
         tier: str | None = None,
         segment: int | None = None,
         search: str | None = None,
+        measure: str | None = None,
+        group: str | None = None,
+        order: str = "risk",
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[pd.DataFrame, int]:
-        """One page of the latest month's scores, riskiest first, and how many match in all.
+        """One page of the club's latest month's scores, and how many match in all.
 
         The latest month is the most recent month with scores; within it each member's score
         comes from the latest run that scored them.
@@ -310,6 +375,13 @@ class Store(Connections):
             Only this segment.
         search : str, optional
             Only members whose key contains this text (case-insensitive).
+        measure : str, optional
+            Only the month's campaign members given this measure (its id).
+        group : {"contact", "control"}, optional
+            Only the campaign members in this group.
+        order : {"risk", "campaign"}
+            Riskiest first, or in the campaign's order (best first; others after, riskiest
+            first).
         limit, offset : int
             The page: at most `limit` rows after skipping `offset`.
 
@@ -317,8 +389,8 @@ class Store(Connections):
         -------
         page : pandas.DataFrame
             Columns ``member``, ``row``, ``churn_probability``, ``risk_tier``, ``segment``,
-            ``reasons``, ``action``, ``month``, ``run_id``, ``created``; ordered by
-            ``churn_probability`` descending, then ``member``.
+            ``reasons``, ``action``, ``measure``, ``campaign_rank``, ``campaign_group``,
+            ``month``, ``run_id``, ``created``; in `order`, ties by ``member``.
         total : int
             The number of members matching the filters, over all pages.
 
@@ -339,8 +411,11 @@ class Store(Connections):
         """
         if limit < 0 or offset < 0:
             raise ValueError("limit and offset must not be negative")
-        latest_month = sa.select(sa.func.max(_scores.c.month)).scalar_subquery()
-        latest = _latest_per(_scores.c.member, _scores.c.month == latest_month)
+        if order not in ("risk", "campaign"):
+            raise ValueError(f"order must be risk or campaign, not {order!r}")
+        mine = _of_club(_scores, self.club)
+        latest_month = sa.select(sa.func.max(_scores.c.month)).where(mine).scalar_subquery()
+        latest = _latest_per(_scores.c.member, sa.and_(mine, _scores.c.month == latest_month))
         chosen = sa.select(*(latest.c[name] for name in _SCORE_COLUMNS)).where(latest.c.rank == 1)
         if tier is not None:
             chosen = chosen.where(latest.c.risk_tier == tier)
@@ -350,8 +425,14 @@ class Store(Connections):
             chosen = chosen.where(
                 sa.func.lower(latest.c.member).contains(search.lower(), autoescape=True)
             )
+        if measure is not None:
+            chosen = chosen.where(latest.c.measure == measure)
+        if group is not None:
+            chosen = chosen.where(latest.c.campaign_group == group)
+        riskiest = (latest.c.churn_probability.desc(), latest.c.member)
+        in_campaign_order = (latest.c.campaign_rank.is_(None), latest.c.campaign_rank)
         page = (
-            chosen.order_by(latest.c.churn_probability.desc(), latest.c.member)
+            chosen.order_by(*(in_campaign_order if order == "campaign" else ()), *riskiest)
             .limit(limit)
             .offset(offset)
         )
@@ -373,8 +454,9 @@ class Store(Connections):
         -------
         pandas.DataFrame
             Columns ``month``, ``run_id``, ``created``, ``churn_probability``, ``risk_tier``,
-            ``segment``, ``reasons``, ``action``; one row per month, oldest first. Empty when
-            the member is unknown.
+            ``segment``, ``reasons``, ``action``, ``measure``, ``campaign_rank``,
+            ``campaign_group``; one row per month, oldest first. Empty when the member is
+            unknown.
 
         Examples
         --------
@@ -390,7 +472,9 @@ class Store(Connections):
         >>> len(store.member_history("nobody"))
         0
         """
-        ranked = _latest_per(_scores.c.month, _scores.c.member == str(member))
+        ranked = _latest_per(
+            _scores.c.month, sa.and_(_of_club(_scores, self.club), _scores.c.member == str(member))
+        )
         query = (
             sa.select(*(ranked.c[name] for name in _HISTORY_COLUMNS))
             .where(ranked.c.rank == 1)
@@ -399,6 +483,21 @@ class Store(Connections):
         with self._reading() as connection:
             rows = connection.execute(query).all()
         return _frame(rows, _HISTORY_COLUMNS)
+
+    def contacts(self, *, member: str | None = None, month: str | None = None) -> pd.DataFrame:
+        """The club's recorded contacts, oldest first: ``member``, ``month``, ``outcome``,
+        ``note``, ``created`` (UTC), ``source``, ``id``; of one member or month when given."""
+        with self._reading() as connection:
+            rows = connection.execute(contacts_query(self.club, member, month)).all()
+        return _frame(rows, CONTACT_FRAME)
+
+    def knows(self, member: str) -> bool:
+        """Whether the club's history has scores of this member."""
+        query = sa.select(_scores.c.member).where(
+            _of_club(_scores, self.club), _scores.c.member == str(member)
+        )
+        with self._reading() as connection:
+            return connection.execute(query.limit(1)).first() is not None
 
     def runs(self, limit: int = 20) -> pd.DataFrame:
         """The latest runs, newest first.
@@ -412,7 +511,7 @@ class Store(Connections):
         -------
         pandas.DataFrame
             Columns ``id``, ``created`` (UTC), ``kind``, ``source``, ``month``, ``rows``,
-            ``scored``, ``rejected``, ``model_id``.
+            ``scored``, ``rejected``, ``model_id``, ``club``.
 
         Examples
         --------
@@ -425,7 +524,12 @@ class Store(Connections):
         """
         if limit < 0:
             raise ValueError("limit must not be negative")
-        query = sa.select(_runs).order_by(_runs.c.created.desc(), _runs.c.id).limit(limit)
+        query = (
+            sa.select(_runs)
+            .where(_of_club(_runs, self.club))
+            .order_by(_runs.c.created.desc(), _runs.c.id)
+            .limit(limit)
+        )
         with self._reading() as connection:
             rows = connection.execute(query).all()
         return _frame(rows, [c.name for c in _runs.columns])

@@ -24,10 +24,14 @@ from churnlab.errors import UsageError
 if TYPE_CHECKING:
     from churnlab.model.scorer import Scorer
 
-__all__ = ["RUN_KINDS", "check_month"]
+__all__ = ["CONTACT_OUTCOMES", "GROUPS", "RUN_KINDS", "check_month"]
 
 #: The kinds of run the store records.
-RUN_KINDS = ("train", "analyze", "score")
+RUN_KINDS = ("train", "analyze", "score", "month")
+#: A campaign member's group: contacted, or held back at random to measure what contact does.
+GROUPS = ("contact", "control")
+#: What came of a contact, as staff record it.
+CONTACT_OUTCOMES = ("reached", "no_answer", "declined", "accepted", "not_contacted")
 
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _ONE_TICK = timedelta(microseconds=1)
@@ -58,6 +62,8 @@ _runs = sa.Table(
     sa.Column("scored", sa.Integer(), nullable=False),
     sa.Column("rejected", sa.Integer(), nullable=False),
     sa.Column("model_id", sa.String(16)),
+    # the club's folder that recorded the run (see churnlab.store.folder); NULL: none
+    sa.Column("club", sa.String(32)),
     sa.Index("ix_churnlab_runs_month_source", "month", "source"),
 )
 
@@ -73,9 +79,35 @@ _scores = sa.Table(
     sa.Column("segment", sa.Integer()),
     sa.Column("reasons", sa.Text()),
     sa.Column("action", sa.Text()),
+    sa.Column("club", sa.String(32)),
+    # the month's campaign: the measure's id, the member's place in it, contact or control
+    sa.Column("measure", sa.String(64)),
+    sa.Column("campaign_rank", sa.Integer()),
+    sa.Column("campaign_group", sa.String(8)),
     sa.Index("ix_churnlab_scores_month_member", "month", "member"),
     sa.Index("ix_churnlab_scores_member", "member"),
 )
+
+_contacts = sa.Table(
+    "contacts",
+    _METADATA,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("created", sa.DateTime(), nullable=False),
+    sa.Column("club", sa.String(32)),
+    sa.Column("member", sa.Text(), nullable=False),
+    sa.Column("month", sa.String(7), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("note", sa.Text()),
+    # how it was recorded: "api" (the dashboard) or the file it was imported from
+    sa.Column("source", sa.Text(), nullable=False),
+    sa.Index("ix_churnlab_contacts_member", "member"),
+)
+
+# columns added since the tables were first written: added to an older store when it is opened
+_ADDED = {
+    "runs": ["club"],
+    "scores": ["club", "measure", "campaign_rank", "campaign_group"],
+}
 
 _SCORE_COLUMNS = [
     "member",
@@ -85,6 +117,9 @@ _SCORE_COLUMNS = [
     "segment",
     "reasons",
     "action",
+    "measure",
+    "campaign_rank",
+    "campaign_group",
     "month",
     "run_id",
     "created",
@@ -98,6 +133,9 @@ _HISTORY_COLUMNS = [
     "segment",
     "reasons",
     "action",
+    "measure",
+    "campaign_rank",
+    "campaign_group",
 ]
 
 
@@ -111,20 +149,23 @@ def _model_id(model: Scorer) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _insert_scores(connection: sa.Connection, records: Sequence[dict[str, Any]]) -> None:
-    """Insert the score rows, in the connection's transaction.
+def _insert_scores(connection: sa.Connection, columns: dict[str, list[Any]]) -> None:
+    """Insert a run's score rows (one list per column of ``scores``), in the connection's
+    transaction.
 
     DuckDB takes them as one frame it reads directly (100,000 rows: 0.3 s; its executemany
     took 22 s, see ``bench/store_write.py``); other databases in one executemany.
     """
-    if not records:
+    if not columns["member"]:
         return
     if connection.dialect.name != "duckdb":
-        connection.execute(_scores.insert(), list(records))
+        keys = list(columns)
+        rows = zip(*columns.values(), strict=True)
+        connection.execute(_scores.insert(), [dict(zip(keys, row, strict=True)) for row in rows])
         return
-    columns = [column.name for column in _scores.columns]
-    frame = pd.DataFrame.from_records(records, columns=columns)
-    frame["segment"] = frame["segment"].astype("Int64")
+    frame = pd.DataFrame(columns)
+    for name in ("segment", "campaign_rank"):
+        frame[name] = frame[name].astype("Int64")
     duck = connection.connection.dbapi_connection
     assert duck is not None, "an open SQLAlchemy connection has its driver's connection"
     view = f"churnlab_new_scores_{uuid.uuid4().hex}"
@@ -136,6 +177,32 @@ def _insert_scores(connection: sa.Connection, records: Sequence[dict[str, Any]])
         )
     finally:
         duck.unregister(view)
+
+
+def _upgrade(connection: sa.Connection) -> None:
+    """Add the columns a store written by an older churnlab lacks (each may be NULL there)."""
+    quote = connection.dialect.identifier_preparer.quote
+    for table_name, names in _ADDED.items():
+        # the columns as the database has them (DuckDB's driver cannot inspect them)
+        empty = connection.exec_driver_sql(f"SELECT * FROM {quote(table_name)} WHERE 1 = 0")
+        have = set(empty.keys())
+        for name in names:
+            if name not in have:
+                kind = _METADATA.tables[table_name].c[name].type.compile(connection.dialect)
+                connection.exec_driver_sql(
+                    f"ALTER TABLE {quote(table_name)} ADD COLUMN {quote(name)} {kind}"
+                )
+
+
+def _create(connection: sa.Connection) -> None:
+    """The tables, created where missing and brought up to date where older."""
+    _METADATA.create_all(connection)
+    _upgrade(connection)
+
+
+def _of_club(table: sa.Table, club: str | None) -> sa.ColumnElement[bool]:
+    """The rows of `table` that belong to `club` (the rows of no club when None)."""
+    return table.c.club.is_(None) if club is None else table.c.club == club
 
 
 def _latest_per(key: sa.ColumnElement[Any], where: sa.ColumnElement[bool]) -> sa.Subquery:
@@ -153,10 +220,10 @@ def _latest_per(key: sa.ColumnElement[Any], where: sa.ColumnElement[bool]) -> sa
     )
 
 
-def _score_records(
-    scores: pd.DataFrame, id_col: str | None, run_id: str, month: str
-) -> list[dict[str, Any]]:
-    """The rows of the ``scores`` table for one run, checked before anything is written."""
+def _score_columns(
+    scores: pd.DataFrame, id_col: str | None, run_id: str, month: str, club: str | None
+) -> dict[str, list[Any]]:
+    """The columns of the ``scores`` table for one run, checked before anything is written."""
     needed = ["row", "churn_probability", "risk_tier"] + ([id_col] if id_col else [])
     missing = [column for column in needed if column not in scores.columns]
     if missing:
@@ -175,32 +242,24 @@ def _score_records(
     else:
         members = [f"row:{r}" for r in rows]
     n = len(scores)
-    segment = _optional(scores, "segment", int, n)
-    reasons = _optional(scores, "reasons", str, n)
-    action = _optional(scores, "action", str, n)
-    return [
-        {
-            "run_id": run_id,
-            "month": month,
-            "member": member,
-            "row": row,
-            "churn_probability": p,
-            "risk_tier": str(t),
-            "segment": s,
-            "reasons": why,
-            "action": what,
-        }
-        for member, row, p, t, s, why, what in zip(
-            members,
-            rows,
-            probability.astype(float).tolist(),
-            scores["risk_tier"].tolist(),
-            segment,
-            reasons,
-            action,
-            strict=True,
-        )
-    ]
+    group = _optional(scores, "campaign_group", str, n)
+    if set(group) - {None, *GROUPS}:
+        raise ValueError(f"campaign_group must be one of {', '.join(GROUPS)} or missing")
+    return {
+        "run_id": [run_id] * n,
+        "month": [month] * n,
+        "member": members,
+        "row": rows,
+        "churn_probability": probability.astype(float).tolist(),
+        "risk_tier": [str(t) for t in scores["risk_tier"].tolist()],
+        "segment": _optional(scores, "segment", int, n),
+        "reasons": _optional(scores, "reasons", str, n),
+        "action": _optional(scores, "action", str, n),
+        "club": [club] * n,
+        "measure": _optional(scores, "measure", str, n),
+        "campaign_rank": _optional(scores, "campaign_rank", int, n),
+        "campaign_group": group,
+    }
 
 
 def _optional(scores: pd.DataFrame, column: str, kind: type, n: int) -> list[Any]:
@@ -279,6 +338,8 @@ def _frame(rows: Sequence[sa.Row[Any]], columns: list[str]) -> pd.DataFrame:
         frame["created"] = pd.to_datetime(frame["created"], utc=True)
     if "segment" in frame:
         frame["segment"] = frame["segment"].astype("Int64")
+    if "campaign_rank" in frame:
+        frame["campaign_rank"] = frame["campaign_rank"].astype("Int64")
     for name in ("row", "rows", "scored", "rejected"):
         if name in frame:
             frame[name] = frame[name].astype("int64")
