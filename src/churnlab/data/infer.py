@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -28,6 +28,7 @@ __all__ = [
     "MAX_CATEGORIES",
     "bytes_error",
     "encode_target",
+    "find_member_id",
     "holds_bytes",
     "infer_spec",
 ]
@@ -390,6 +391,28 @@ def _member_id(frame: pd.DataFrame, candidates: list[tuple[str, str]]) -> str:
         return (not names_whom, _is_row_counter(frame[name]))
 
     return min(candidates, key=rank)[0]  # min is stable: table order breaks ties
+
+
+def find_member_id(frame: pd.DataFrame, *, besides: Collection[str] = ()) -> str | None:
+    """The column of `frame` that identifies its members, as :func:`infer_spec` would choose
+    it, among the columns not in `besides` (the model's features); None when there is none.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"visits": range(30), "MemberCode": [f"M{i}" for i in range(30)]})
+    >>> find_member_id(frame, besides=["visits"])
+    'MemberCode'
+    >>> find_member_id(frame[["visits"]], besides=["visits"]) is None
+    True
+    """
+    candidates = [
+        (str(name), kind)
+        for name in frame.columns
+        if name not in besides
+        and not holds_bytes(frame[name])
+        and (kind := _id_kind(str(name), frame[name])) in ("id_name", "id_distinct")
+    ]
+    return _member_id(frame, candidates) if candidates else None
 
 
 def _is_row_counter(column: pd.Series) -> bool:

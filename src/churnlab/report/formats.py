@@ -69,23 +69,35 @@ def date_text(text: str) -> str:
 
 @dataclass
 class PageFormats:
-    """The report's formats for one summary in one language (``en`` or ``ru``).
+    """A page's formats in one language (``en`` or ``ru``).
+
+    Attributes
+    ----------
+    lang : str
+    club : bool
+        Whether the table is a fitness club's: the club's wording, else any business's.
+    currency : str
+        The currency of every sum.
 
     Examples
     --------
-    >>> from churnlab.analysis.summary import Summary
-    >>> page = PageFormats(Summary({}, None, None, [], [], {}, {}, []), "en")
-    >>> page.pct(0.265), page.short(1234.6), page.value_label(1.0, "binary")
-    ('26.5%', '1,235', 'yes')
+    >>> page = PageFormats("en", currency="USD")
+    >>> page.pct(0.265), page.short(1234.6), page.value_label(1.0, "binary"), page.money(1500)
+    ('26.5%', '1,235', 'yes', '1,500\xa0USD')
     """
 
-    summary: Summary
     lang: str
+    club: bool = False
+    currency: str = ""
 
-    @property
-    def club(self) -> bool:
-        """Whether the table is a fitness club's: the club's wording, else any business's."""
-        return bool(self.summary.meta.get("club_table", False))
+    @classmethod
+    def of_summary(cls, summary: Summary, lang: str) -> dict[str, Any]:
+        """The formats' fields for an analysis' summary (its wording and currency)."""
+        return {
+            "lang": lang,
+            "club": bool(summary.meta.get("club_table", False)),
+            "currency": str(summary.plan.get("economics", {}).get("currency") or ""),
+        }
 
     def t(self, key: str, **fields: Any) -> str:
         return t(key, self.lang, club=self.club, **fields)
@@ -103,10 +115,6 @@ class PageFormats:
             return pct(value, self.lang, digits)
         text = self.num(100 * float(value), digits)
         return f"{text}\u00a0%" if self.lang == "ru" else f"{text}%"
-
-    @property
-    def currency(self) -> str:
-        return str(self.summary.plan.get("economics", {}).get("currency") or "")
 
     def money(self, value: Any, *, exact: bool = False) -> str:
         """An amount in whole units, or (``exact``) with its cents when it has any."""

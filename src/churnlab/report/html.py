@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -81,7 +81,7 @@ def render_html(
     """
     lang = str(summary.meta.get("lang", "en"))
     lang = lang if lang in TEXT else "en"
-    page = _Page(summary, lang)
+    page = _Page(**_Page.of_summary(summary, lang), summary=summary)
     context = page.context(members, campaign)
     return _environment().get_template("report.html.j2").render(**context)
 
@@ -89,6 +89,8 @@ def render_html(
 @dataclass
 class _Page(PageFormats):
     """The report's sections, each as the template's context."""
+
+    summary: Summary = field(kw_only=True)
 
     # --- context ---------------------------------------------------------------------------------
 

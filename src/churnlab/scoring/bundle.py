@@ -140,7 +140,7 @@ class Bundle:
         probability = fast.probability_of(features)
         if not len(rows):
             empty = np.zeros(0, dtype=object)
-            return ScoredColumns(rows, probability, empty, None, [], empty, failures)
+            return ScoredColumns(rows, probability, empty, None, [], empty, failures, {}, {})
         parts, base = fast.parts_of(features)
         slope, intercept = model.calibration_
         contrib = dict(zip(fast.columns, (slope * parts).T, strict=True))
@@ -163,6 +163,8 @@ class Bundle:
             [sentences for sentences, _ in told],
             titles[chosen],
             failures,
+            triggers_see,
+            contrib,
         )
 
 
@@ -178,6 +180,12 @@ class ScoredColumns(NamedTuple):
     reasons : list of list of str
     failures : pandas.DataFrame
         One row per failing cell: ``row``, ``column``, ``value``, ``reason``.
+    features : dict of str to ndarray
+        What the measures' triggers look at: each feature and derived metric as the model
+        sees it, ``churn_probability`` and ``segment`` (the plan's members, see
+        :func:`~churnlab.plan.campaign.build_plan`).
+    contributions : dict of str to ndarray
+        Each model column's contribution to the calibrated log-odds of leaving.
     """
 
     rows: np.ndarray
@@ -187,6 +195,8 @@ class ScoredColumns(NamedTuple):
     reasons: list[list[str]]
     action: np.ndarray
     failures: pd.DataFrame
+    features: dict[str, np.ndarray]
+    contributions: dict[str, np.ndarray]
 
 
 def save_bundle(folder: str | os.PathLike[str], segmenter: Segmenter, playbook: Playbook) -> None:
