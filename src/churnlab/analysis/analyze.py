@@ -31,6 +31,7 @@ from churnlab.errors import ValidationError
 from churnlab.insight.binning import group_label, value_groups
 from churnlab.insight.explain import contributions, drivers, reasons
 from churnlab.insight.segment import Segmenter, describe_segments
+from churnlab.insight.segment_text import LANGS
 from churnlab.model.churn_model import ChurnModel
 from churnlab.model.evaluate import METRICS, classification_metrics
 from churnlab.plan.campaign import Plan, build_plan
@@ -214,6 +215,18 @@ def analyze(
             "k_scores": {int(k): float(v) for k, v in segmenter.scores_.items()},
             "stability": float(segmenter.stability_),
             "dendrogram": segmenter.linkage_.tolist(),
+            # the portraits' names in every language, for the months run in another one
+            "names": {
+                other: {
+                    str(p.id): p.name
+                    for p in (
+                        portraits
+                        if other == lang
+                        else describe_segments(X, segmenter.labels_, y, spec, lang=other)
+                    )
+                }
+                for other in LANGS
+            },
         },
         plan=plan_dict,
         conclusions=write_conclusions(
