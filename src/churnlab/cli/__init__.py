@@ -12,19 +12,22 @@ from churnlab.cli._common import err
 from churnlab.cli.analyze import analyze
 from churnlab.cli.evaluate import evaluate
 from churnlab.cli.make_members import make_members
+from churnlab.cli.month import month
 from churnlab.cli.score import score
 from churnlab.cli.serve import serve
 from churnlab.cli.train import train
 
 app = typer.Typer(
     name="churnlab",
-    help="Understand and fight member churn: analyze a member table, train a calibrated model, "
-    "score members, evaluate, serve the API and dashboard.",
+    help="Understand and fight member churn: analyze a member table, run each month's scores "
+    "and campaign, train a calibrated model, score members, evaluate, serve the API and "
+    "dashboard.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 app.command()(analyze)
+app.command()(month)
 app.command()(train)
 app.command()(score)
 app.command()(evaluate)

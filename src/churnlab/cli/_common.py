@@ -231,11 +231,12 @@ def progress(
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def open_store(url: str | None) -> Store:
-    """The run history; opened before any work, so a bad URL fails fast."""
+def open_store(url: str | None, *, club: str | None = None) -> Store:
+    """The run history (of one club's folder, when given); opened before any work, so a bad
+    URL fails fast."""
     from churnlab.store import Store
 
-    return Store(url)
+    return Store(url, club=club)
 
 
 def record_run(

@@ -99,6 +99,7 @@ def analyze(
     from churnlab.analysis.analyze import STEPS, analyze as run_analysis
     from churnlab.plan.playbook import builtin_playbook, default_playbook, load_playbook
     from churnlab.report.export import OUTPUTS, write_outputs
+    from churnlab.store.folder import ClubFolder
 
     started = time.perf_counter()
     if out_dir.exists() and not out_dir.is_dir():
@@ -107,7 +108,11 @@ def analyze(
             fix="give --out a folder for the report and the exports, e.g. --out report/",
         )
     refuse_overwriting_inputs({}, [data, playbook_path], folders={"--out": out_dir})
-    store = open_store(store_url)
+    folder = ClubFolder(out_dir)
+    history = folder.history_url(store_url)
+    # a shared database is opened before any work, so a bad URL fails fast; the folder's own
+    # history is made with the folder's other files, once the analysis is done
+    store = None if history == folder.own_history else open_store(history, club=folder.id)
     given = load_playbook(playbook_path) if playbook_path is not None else None
     overrides: dict[str, Any] = {
         "fee": fee,
@@ -150,10 +155,12 @@ def analyze(
     paths = {role: out_dir / name for role, name in OUTPUTS.items()}
     members = analysis.members
     # the folder's files appear together, once the run is recorded, or none of them
+    campaign_by_row = analysis.plan.campaign.set_index("row")
+    in_campaign = members["row"].isin(campaign_by_row.index)
     with outputs_together(paths.values()) as staged:
-        write_outputs(analysis, staged[paths["report"]].parent)
+        write_outputs(analysis, staged[paths["report"]].parent, club_id=folder.id_file())
         record_run(
-            store,
+            store or open_store(history, club=folder.id),
             kind="analyze",
             source=source,
             model=analysis.model,
@@ -166,7 +173,10 @@ def analyze(
                 reasons=members.filter(regex=r"^reason_\d+$").apply(
                     lambda r: "; ".join(x for x in r if isinstance(x, str) and x), axis=1
                 ),
-                action=members["recommended_measure"],
+                # the measure of the members the campaign calls; the others get none
+                action=members["recommended_measure"].where(in_campaign),
+                measure=members["row"].map(campaign_by_row["measure"]),
+                campaign_rank=members["row"].map(campaign_by_row["rank"]),
             ),
             id_col=spec.id_col,
         )

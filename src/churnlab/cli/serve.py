@@ -49,8 +49,9 @@ def serve(
         str | None,
         typer.Option(
             "--store",
-            help="SQLAlchemy URL of the run history (default: "
-            "CHURNLAB_STORE, or a DuckDB file in your data folder).",
+            help="SQLAlchemy URL of the run history (default: CHURNLAB_STORE, else the club "
+            "folder's own history.duckdb, or for a bare model a DuckDB file in your data "
+            "folder).",
         ),
     ] = None,
 ) -> None:
@@ -60,6 +61,7 @@ def serve(
     from churnlab.api import create_app
     from churnlab.scoring.bundle import load_bundle
     from churnlab.store import Store
+    from churnlab.store.folder import ID_FILE, ClubFolder
 
     api_key = os.environ.get(API_KEY_VARIABLE) or None
     if not is_loopback(host) and api_key is None:
@@ -71,7 +73,11 @@ def serve(
     if model_path is None and run is None:
         run = Path("churnlab-report")  # the default --out of `churnlab analyze`
     bundle = load_bundle(run=run, model=model_path)
-    store = Store(store_url)
+    if run is not None and (run / ID_FILE).is_file():  # a club's folder: its history only
+        folder = ClubFolder(run)
+        store = Store(folder.history_url(store_url), club=folder.id)
+    else:  # a bare model, or a folder analysed before folders had ids
+        store = Store(store_url)
     app = create_app(bundle, store=store, api_key=api_key)
     err.print(
         f"serving {escape(str(run or model_path))} on http://{escape(host)}:{port} "

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pandas as pd
+
 from churnlab.analysis.analyze import Analysis
-from churnlab.data.write import write_bytes, write_table
+from churnlab.data.write import Sheet, write_bytes, write_table
 from churnlab.model.persist import save_model
 from churnlab.report.html import render_html
+from churnlab.report.month_text import HEADERS
 from churnlab.scoring.bundle import save_bundle
 
-__all__ = ["OUTPUTS", "write_outputs"]
+__all__ = ["OUTPUTS", "for_people", "plan_sheet", "write_outputs"]
 
 #: The files of an analysis folder, by role.
 OUTPUTS = {
@@ -24,10 +27,41 @@ OUTPUTS = {
     "segments": "segments.skops",
     "playbook": "playbook.yaml",
     "rejects": "rejects.csv",
+    "club": "club.json",
+}
+
+#: The groups as people read them in plan.xlsx.
+GROUP_WORDS = {
+    "en": {"contact": "call", "control": "hold back (control)"},
+    "ru": {"contact": "звонок", "control": "не звонить (контроль)"},
 }
 
 
-def write_outputs(analysis: Analysis, folder: str | os.PathLike[str]) -> dict[str, Path]:
+def plan_sheet(campaign: pd.DataFrame, *, lang: str, currency: str, id_col: str | None) -> Sheet:
+    """The layout of ``plan.xlsx``: readable headers in `lang`, probabilities as percentages,
+    money with the currency, the member id kept as text."""
+    headers = HEADERS.get(lang, HEADERS["en"])
+    return Sheet(
+        name={"ru": "План удержания"}.get(lang, "Retention plan"),
+        headers={c: headers[c] for c in campaign.columns if c in headers},
+        percent=["churn_probability"],
+        money=["expected_cost", "expected_saving", "expected_net"],
+        currency=currency,
+        text=[id_col] if id_col else [],
+    )
+
+
+def for_people(campaign: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The campaign as ``plan.xlsx`` shows it: the groups in words."""
+    if "group" not in campaign.columns:
+        return campaign
+    words = GROUP_WORDS.get(lang, GROUP_WORDS["en"])
+    return campaign.assign(group=campaign["group"].map(words).fillna(campaign["group"]))
+
+
+def write_outputs(
+    analysis: Analysis, folder: str | os.PathLike[str], *, club_id: bytes | None = None
+) -> dict[str, Path]:
     """Write the report, the summary, the member scores, the plan, the model, what serving it
     needs (segments, playbook; see :mod:`churnlab.scoring.bundle`) and the rejects.
 
@@ -35,10 +69,18 @@ def write_outputs(analysis: Analysis, folder: str | os.PathLike[str]) -> dict[st
     ``=``, ``+``, ``-`` or ``@`` neutralised by :func:`~churnlab.data.write.write_table`, so a
     crafted id or column name cannot run as a formula in Excel.
 
+    Parameters
+    ----------
+    analysis : Analysis
+    folder : path-like
+    club_id : bytes, optional
+        ``club.json``, the club folder's id (:meth:`churnlab.store.folder.ClubFolder.id_file`);
+        not written when None.
+
     Returns
     -------
     dict
-        The path of each file, by the roles of :data:`OUTPUTS`.
+        The path of each file written, by the roles of :data:`OUTPUTS`.
     """
     folder = Path(folder)
     paths = {role: folder / name for role, name in OUTPUTS.items()}
@@ -47,9 +89,19 @@ def write_outputs(analysis: Analysis, folder: str | os.PathLike[str]) -> dict[st
     write_bytes(summary.to_json().encode("utf-8"), paths["summary"])
     write_table(analysis.members, paths["scores"])
     write_table(analysis.plan.campaign, paths["plan_csv"])
-    write_table(analysis.plan.campaign, paths["plan_xlsx"])
+    sheet = plan_sheet(
+        analysis.plan.campaign,
+        lang=analysis.plan.lang,
+        currency=str(analysis.plan.economics.currency or ""),
+        id_col=analysis.model.spec_.id_col,
+    )
+    write_table(analysis.plan.campaign, paths["plan_xlsx"], sheet=sheet)
     save_model(analysis.model, paths["model"])
     save_bundle(folder, analysis.segmenter, analysis.playbook)
     write_table(analysis.rejects, paths["rejects"])
     write_bytes(html.encode("utf-8"), paths["report"])
+    if club_id is None:
+        del paths["club"]
+    else:
+        write_bytes(club_id, paths["club"])
     return paths

@@ -44,16 +44,17 @@ CALL_LIST = 50
 
 
 @lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    environment = jinja2.Environment(
+def environment() -> jinja2.Environment:
+    """The reports' templates (``report/templates``), every value escaped."""
+    loaded = jinja2.Environment(
         loader=jinja2.PackageLoader("churnlab", "report/templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters["shorten"] = lambda name: shorten(str(name))  # long column names
-    return environment
+    loaded.filters["shorten"] = lambda name: shorten(str(name))  # long column names
+    return loaded
 
 
 def render_html(
@@ -83,7 +84,7 @@ def render_html(
     lang = lang if lang in TEXT else "en"
     page = _Page(**_Page.of_summary(summary, lang), summary=summary)
     context = page.context(members, campaign)
-    return _environment().get_template("report.html.j2").render(**context)
+    return environment().get_template("report.html.j2").render(**context)
 
 
 @dataclass

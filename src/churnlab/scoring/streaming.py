@@ -26,6 +26,7 @@ from churnlab.data.atomic import atomic_output
 from churnlab.data.formulas import neutralise_arrow_formulas
 from churnlab.data.read import is_csv, parquet_files, read_batches
 from churnlab.data.sources import source_name
+from churnlab.data.write import BOM
 from churnlab.errors import UsageError
 from churnlab.scoring.members import score_members
 
@@ -283,6 +284,7 @@ class _ScoresWriter:
                 text = [f.name for f in self.schema if not _is_number(f.type)]
                 self.writer = pq.ParquetWriter(self.handle, self.schema, use_dictionary=text)
             else:  # for people to open: no cell or header may run as a formula
+                self.handle.write(BOM)  # so Excel reads it as UTF-8 (Cyrillic included)
                 self.writer = pacsv.CSVWriter(
                     self.handle, neutralise_arrow_formulas(self.schema.empty_table()).schema
                 )

@@ -87,11 +87,15 @@ class ClubFolder:
         }
         return (json.dumps(record, indent=2) + "\n").encode("utf-8")
 
+    @property
+    def own_history(self) -> str:
+        """The URL of the folder's own run history, a DuckDB file in it."""
+        return f"duckdb:///{self.path / HISTORY}"
+
     def history_url(self, given: str | None) -> str:
         """The run history: `given` (``--store``), else ``CHURNLAB_STORE``, else the folder's
-        own DuckDB file."""
-        shared = given or os.environ.get(_ENV, "").strip()
-        return shared or f"duckdb:///{self.path / HISTORY}"
+        own (:attr:`own_history`)."""
+        return given or os.environ.get(_ENV, "").strip() or self.own_history
 
     def month_dir(self, month: str) -> Path:
         """Where the month's files go: ``months/YYYY-MM``."""

@@ -484,6 +484,32 @@ class Store(Connections):
             rows = connection.execute(query).all()
         return _frame(rows, _HISTORY_COLUMNS)
 
+    def months(self) -> list[str]:
+        """The months the club's history has scores for, oldest first."""
+        query = (
+            sa.select(_scores.c.month)
+            .where(_of_club(_scores, self.club))
+            .distinct()
+            .order_by(_scores.c.month)
+        )
+        with self._reading() as connection:
+            return [str(month) for month in connection.execute(query).scalars()]
+
+    def month_scores(self, month: str) -> pd.DataFrame:
+        """Every member's score of the month (from the latest run that scored them), riskiest
+        first: the columns of :meth:`latest_scores`."""
+        ranked = _latest_per(
+            _scores.c.member, sa.and_(_of_club(_scores, self.club), _scores.c.month == month)
+        )
+        query = (
+            sa.select(*(ranked.c[name] for name in _SCORE_COLUMNS))
+            .where(ranked.c.rank == 1)
+            .order_by(ranked.c.churn_probability.desc(), ranked.c.member)
+        )
+        with self._reading() as connection:
+            rows = connection.execute(query).all()
+        return _frame(rows, _SCORE_COLUMNS)
+
     def contacts(self, *, member: str | None = None, month: str | None = None) -> pd.DataFrame:
         """The club's recorded contacts, oldest first: ``member``, ``month``, ``outcome``,
         ``note``, ``created`` (UTC), ``source``, ``id``; of one member or month when given."""
