@@ -28,7 +28,7 @@ from churnlab.data.feature import Role
 from churnlab.data.spec import DatasetSpec
 from churnlab.data.validate import coerce_members
 from churnlab.insight.binning import group_label, value_groups
-from churnlab.insight.reason_text import reason_sentence
+from churnlab.insight.reason_text import reason_sentence, staying_sentence
 from churnlab.model.churn_model import ChurnModel
 from churnlab.model.contributions import (
     Contributions,
@@ -278,7 +278,13 @@ def member_reasons(
     told = []
     for i in range(len(values)):
         chosen = [j for j in order[i] if grouped[i, j] > 0 and points[i, j] >= 0.5]
-        record = {name: column[i] for name, column in arrays.items()} if chosen else {}
-        sentences = [reason_sentence(heads[j], record, points[i, j], spec, lang) for j in chosen]
+        record = {name: column[i] for name, column in arrays.items()}
+        if chosen:
+            sentences = [
+                reason_sentence(heads[j], record, points[i, j], spec, lang) for j in chosen
+            ]
+        else:  # nothing pushes the member to leave: what keeps them, strongest first
+            keeping = [j for j in np.argsort(grouped[i], kind="stable")[:top] if grouped[i, j] < 0]
+            sentences = [staying_sentence(heads[j], record, spec, lang) for j in keeping]
         told.append((sentences, [heads[j] for j in chosen]))
     return told

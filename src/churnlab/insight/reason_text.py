@@ -129,6 +129,7 @@ _SENTENCES: dict[str, dict[str, Sentence]] = {
     },
 }
 _POINTS = {"en": "pts", "ru": "п.п."}
+_KEEPS = {"en": "keeps the risk low", "ru": "снижает риск"}
 _DERIVED = {m.name: m for m in DERIVED_METRICS}
 
 
@@ -154,6 +155,23 @@ def reason_sentence(
     'gender: F (+1 pts)'
     """
     lang = lang if lang in _SENTENCES else "en"
+    return f"{_what(feature, member, spec, lang)} (+{points:.0f} {_POINTS[lang]})"
+
+
+def staying_sentence(feature: str, member: Member, spec: DatasetSpec, lang: str = "en") -> str:
+    """What keeps a member whom nothing pushes to leave, as a sentence.
+
+    Examples
+    --------
+    >>> from churnlab.data.spec import gym_spec
+    >>> staying_sentence("Month_to_end_contract", {"Month_to_end_contract": 11.0}, gym_spec())
+    'contract ends in 11 months (keeps the risk low)'
+    """
+    lang = lang if lang in _SENTENCES else "en"
+    return f"{_what(feature, member, spec, lang)} ({_KEEPS[lang]})"
+
+
+def _what(feature: str, member: Member, spec: DatasetSpec, lang: str) -> str:
     known = _feature(feature, spec)
     text = _known_sentence(feature, member, lang, known)
     if text is None:
@@ -163,7 +181,7 @@ def reason_sentence(
         value = member.get(feature)
         shown = known.value_text(value) if known is not None else None
         text = f"{label}: {shown if shown is not None else _format(value, lang)}"
-    return f"{text} (+{points:.0f} {_POINTS[lang]})"
+    return text
 
 
 def _feature(name: str, spec: DatasetSpec) -> FeatureSpec | None:
