@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from churnlab.errors import SchemaError, ValidationError
 from churnlab.store.schema import (
     _MONTH,
+    _ONE_TICK,
     CONTACT_OUTCOMES,
     _contacts,
     _member_key,
@@ -171,7 +172,7 @@ def contact_rows(contacts: pd.DataFrame, *, club: str | None, source: str) -> li
     return [
         {
             "id": uuid.uuid4().hex,
-            "created": created,
+            "created": created + position * _ONE_TICK,  # in the table's order
             "club": club,
             "member": str(member),
             "month": str(month),
@@ -179,10 +180,10 @@ def contact_rows(contacts: pd.DataFrame, *, club: str | None, source: str) -> li
             "note": _note(note),
             "source": source,
         }
-        for member, month, outcome, note in zip(
+        for position, (member, month, outcome, note) in enumerate(zip(
             contacts["member"], contacts["month"], contacts["outcome"], contacts["note"],
             strict=True,
-        )
+        ))
     ]  # fmt: skip
 
 
