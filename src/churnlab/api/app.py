@@ -5,8 +5,16 @@ Routes (every ``/v1`` route needs ``Authorization: Bearer <key>`` when a key is 
     GET  /health                  liveness, the model's learner and training-data hash
     POST /v1/score                {"members": [{...}, ...]} -> {"results": [...]} in request order
     GET  /v1/summary              the analysis summary (summary.json)
-    GET  /v1/members              the latest scored members: ?tier=&segment=&search=&limit=&offset=
-    GET  /v1/members/{member}     one member with the history of their scores, month by month
+    GET  /v1/members              the latest month's members: ?tier=&segment=&search=&measure=
+                                  &group=&order=risk|campaign&limit=&offset=
+    GET  /v1/members/{member}     one member: their months (scores, measure, group) and contacts
+    POST /v1/members/{member}/contacts
+                                  {"month": "YYYY-MM", "outcome": "reached" | ..., "note": "..."}
+                                  records what came of a call (201)
+    GET  /v1/contacts             the recorded contacts: ?month=YYYY-MM
+    GET  /v1/measures             the playbook's measures: id, title, audience, what staff do
+
+Served for a club's folder, the member routes see that club's members only.
 
 The app never logs request bodies: member data stays out of the logs.
 """
@@ -17,7 +25,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -34,8 +42,10 @@ from churnlab.data.jsonable import python_scalar
 from churnlab.data.spec import DatasetSpec
 from churnlab.data.validate import require_columns
 from churnlab.errors import ChurnlabError
+from churnlab.plan.fields import in_language
 from churnlab.scoring.bundle import Bundle
 from churnlab.store import StoreBusyError
+from churnlab.store.contacts import NOTE_LONGEST, check_contacts
 
 __all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "create_app"]
 
@@ -71,6 +81,14 @@ class ScoreResponse(BaseModel):
     ignored_fields: list[str] = Field(
         default_factory=list, description="Fields the model does not use; they were ignored."
     )
+
+
+class ContactIn(BaseModel):
+    """What came of contacting a member in a month."""
+
+    month: str = Field(..., pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    outcome: Literal["reached", "no_answer", "declined", "accepted", "not_contacted"]
+    note: str | None = Field(None, max_length=NOTE_LONGEST)
 
 
 class MembersPage(BaseModel):
@@ -202,24 +220,83 @@ def create_app(
         tier: str | None = Query(None, pattern="^(high|medium|low)$"),
         segment: int | None = Query(None, ge=1, le=1000),
         search: str | None = Query(None, max_length=100),
+        measure: str | None = Query(None, pattern=r"^[A-Za-z0-9_-]{1,64}$"),
+        group: str | None = Query(None, pattern="^(contact|control)$"),
+        order: str = Query("risk", pattern="^(risk|campaign)$"),
         limit: int = Query(50, ge=1, le=500),
         offset: int = Query(0, ge=0, le=100_000_000),
     ) -> MembersPage:
-        """The latest scored members, riskiest first, filtered and paged."""
+        """The latest month's members, riskiest first or in the campaign's order, filtered
+        and paged."""
         with _reading_history():
             page, total = _store(store).latest_scores(
-                tier=tier, segment=segment, search=search, limit=limit, offset=offset
+                tier=tier,
+                segment=segment,
+                search=search,
+                measure=measure,
+                group=group,
+                order=order,
+                limit=limit,
+                offset=offset,
             )
         return MembersPage(total=total, limit=limit, offset=offset, members=_records(page))
 
     @app.get("/v1/members/{member}", dependencies=[Depends(authorised)])
     def member(member: str) -> dict[str, Any]:
-        """One member with the history of their scores, month by month."""
+        """One member: their scores month by month (with the month's measure and group) and
+        the contacts staff recorded."""
         with _reading_history():
             history = _store(store).member_history(member)
-        if history.empty:
+            contacts = _store(store).contacts(member=member) if not history.empty else None
+        if history.empty or contacts is None:
             raise HTTPException(status_code=404, detail=f"no scores for member {member!r}")
-        return {"member": member, "history": _records(history)}
+        return {
+            "member": member,
+            "history": _records(history),
+            "contacts": _records(contacts.drop(columns=["member"])),
+        }
+
+    @app.get("/v1/contacts", dependencies=[Depends(authorised)])
+    def contacts(
+        month: str | None = Query(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$"),
+    ) -> dict[str, Any]:
+        """The contacts staff recorded (of one month when given), oldest first."""
+        with _reading_history():
+            found = _store(store).contacts(month=month)
+        return {"month": month, "contacts": _records(found)}
+
+    @app.get("/v1/measures", dependencies=[Depends(authorised)])
+    def measures() -> dict[str, Any]:
+        """The playbook's measures in the served language: what each is, for whom, and what
+        staff do (the script of a call)."""
+        lang = bundle.lang
+        return {
+            "lang": lang,
+            "measures": [
+                {
+                    "id": m.id,
+                    "title": in_language(m.title, lang),
+                    "audience": None if m.audience is None else in_language(m.audience, lang),
+                    "script": in_language(m.description, lang),
+                }
+                for m in bundle.playbook.measures
+            ],
+        }
+
+    @app.post("/v1/members/{member}/contacts", status_code=201, dependencies=[Depends(authorised)])
+    def record_contact(member: str, contact: ContactIn) -> dict[str, Any]:
+        """Record what came of contacting a member: reached, no answer, declined, accepted, or
+        not contacted after all."""
+        history = _store(store)
+        with _reading_history():
+            known = history.knows(member)
+        if not known:
+            raise HTTPException(status_code=404, detail=f"no scores for member {member!r}")
+        checked = check_contacts(pd.DataFrame([{"member": member, **contact.model_dump()}]))
+        with _reading_history():
+            history.record_contacts(checked, source="api")
+            recorded = history.contacts(member=member)
+        return _records(recorded.tail(1))[0]
 
     mount_dashboard(app, bundle)
     return app
