@@ -10,6 +10,7 @@ import typer
 
 from churnlab.cli._common import err
 from churnlab.cli.analyze import analyze
+from churnlab.cli.contacts import contacts
 from churnlab.cli.evaluate import evaluate
 from churnlab.cli.make_members import make_members
 from churnlab.cli.month import month
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 app.command()(analyze)
 app.command()(month)
+app.command()(contacts)
 app.command()(train)
 app.command()(score)
 app.command()(evaluate)

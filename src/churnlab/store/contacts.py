@@ -35,6 +35,7 @@ __all__ = [
     "check_contacts",
     "contact_rows",
     "contacts_query",
+    "id_column",
 ]
 
 #: The columns of a contacts table besides the member id, as :func:`check_contacts` returns it.
@@ -88,7 +89,7 @@ def check_contacts(
     0     A1  2024-06    reached  booked
     1     17  2024-06  no_answer    None
     """
-    column = _id_column(frame, id_col, source, known_ids)
+    column = id_column(frame, id_col, source, known_ids)
     missing = [c for c in ("month", "outcome") if c not in frame.columns]
     if missing:
         raise SchemaError(
@@ -133,9 +134,17 @@ def check_contacts(
     )
 
 
-def _id_column(
+def id_column(
     frame: pd.DataFrame, given: str | None, source: str | None, known: Sequence[str]
 ) -> str:
+    """The contacts' member id column: `given`, else the first of `known`, then
+    :data:`ID_COLUMNS`, that the table has.
+
+    Raises
+    ------
+    SchemaError
+        There is none.
+    """
     if given is not None:
         if given not in frame.columns:
             raise SchemaError(
