@@ -159,3 +159,50 @@ def test_two_clubs_in_one_database_never_mix(
         with Store(shared, club=ClubFolder(folders[name]).id) as store:
             page, total = store.latest_scores(limit=5000)
             assert total == len(part) and set(page["member"]) == set(part[ID])
+
+
+def test_contacts_from_a_calls_log_are_recorded_and_exported(
+    july: Path, club: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CHURNLAB_STORE", raising=False)
+    plan = pd.read_csv(july / "plan.csv", dtype={ID: str})
+    called = plan[plan["group"] == "contact"].head(3)[ID].tolist()
+    log = pd.DataFrame({ID: called, "month": "2024-07",
+                        "outcome": ["Accepted", "no_answer", "declined"],
+                        "note": ["=HYPERLINK(\"x\")", "", "moved"]})  # fmt: skip
+    path = tmp_path / "calls.csv"
+    log.to_csv(path, index=False)
+    for _ in range(2):  # importing the same log again replaces it
+        result = invoke("contacts", path, "--run", club)
+        assert result.exit_code == 0, result.output
+    exported = july / "contacts.csv"
+    assert exported.read_bytes().startswith(b"\xef\xbb\xbf")
+    table = pd.read_csv(exported, dtype=str, keep_default_na=False)
+    assert table["member"].tolist() == called
+    assert table["outcome"].tolist() == ["accepted", "no_answer", "declined"]
+    assert table["note"].tolist()[0].startswith("'=")  # a formula is neutralised in the export
+    with Store(f"duckdb:///{club}/history.duckdb", club=ClubFolder(club).id) as store:
+        assert len(store.contacts(month="2024-07")) == 3
+        assert store.contacts(member=called[0])["outcome"].tolist() == ["accepted"]
+
+
+def test_a_calls_log_with_strangers_or_bad_cells_records_nothing(
+    july: Path, club: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CHURNLAB_STORE", raising=False)
+    plan = pd.read_csv(july / "plan.csv", dtype={ID: str})
+    path = tmp_path / "calls2.csv"
+    pd.DataFrame({ID: [plan[ID].iloc[0], "NOBODY"], "month": "2024-07",
+                  "outcome": "reached"}).to_csv(path, index=False)  # fmt: skip
+    result = invoke("contacts", path, "--run", club)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "calls2.csv" in result.output and f"column '{ID}', row 1" in result.output
+    assert "no such member" in result.output
+    bad = tmp_path / "calls3.csv"
+    pd.DataFrame({ID: [plan[ID].iloc[0]], "month": "2024-7", "outcome": "maybe"}).to_csv(
+        bad, index=False
+    )
+    result = invoke("contacts", bad, "--run", club)
+    assert result.exit_code == 2 and "must be a month as YYYY-MM" in result.output
+    with Store(f"duckdb:///{club}/history.duckdb", club=ClubFolder(club).id) as store:
+        assert "calls2.csv" not in set(store.contacts()["source"])
