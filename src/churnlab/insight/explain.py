@@ -11,7 +11,7 @@ Both are scaled by the Platt calibration, so contributions add up to the calibra
 From them come the **drivers** (each feature's overall importance, direction and shape) and each
 member's **reasons** (the features that push their probability up most, as plain sentences).
 Columns that describe one thing (visits last month, the average, their trend) are explained
-together, as one group (:data:`churnlab.model.features.FEATURE_GROUPS`): contributions add, so a
+together, as one group (:data:`churnlab.model.groups.FEATURE_GROUPS`): contributions add, so a
 group's contribution is exactly the sum of its members'.
 """
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,14 +29,17 @@ from churnlab.data.spec import DatasetSpec
 from churnlab.data.validate import coerce_members
 from churnlab.insight.binning import group_label, value_groups
 from churnlab.insight.reason_text import reason_sentence, staying_sentence
-from churnlab.model.churn_model import ChurnModel
 from churnlab.model.contributions import (
     Contributions,
     group_sums,
     probability_points,
     sigmoid,
 )
-from churnlab.model.features import DERIVED_METRICS, FEATURE_GROUPS, group_features
+from churnlab.model.derived import DERIVED_METRICS
+from churnlab.model.groups import FEATURE_GROUPS, group_features
+
+if TYPE_CHECKING:
+    from churnlab.model.churn_model import ChurnModel
 
 __all__ = [
     "Contributions",
@@ -64,6 +67,7 @@ def contributions(model: ChurnModel, X: pd.DataFrame) -> Contributions:
     --------
     >>> from churnlab.data.datasets import load_gym_churn
     >>> members = load_gym_churn().sample(500, random_state=0)
+    >>> from churnlab.model.churn_model import ChurnModel
     >>> model = ChurnModel(learner="logistic", folds=3).fit(members.drop(columns="Churn"),
     ...                                                     members["Churn"])
     >>> c = contributions(model, members)
@@ -121,6 +125,7 @@ def drivers(contrib: Contributions, model: ChurnModel, *, lang: str = "en") -> l
     --------
     >>> from churnlab.data.datasets import load_gym_churn
     >>> members = load_gym_churn().sample(500, random_state=0)
+    >>> from churnlab.model.churn_model import ChurnModel
     >>> model = ChurnModel(learner="logistic", folds=3).fit(members.drop(columns="Churn"),
     ...                                                     members["Churn"])
     >>> top = drivers(contributions(model, members), model)[0]
@@ -224,6 +229,7 @@ def reasons(
     --------
     >>> from churnlab.data.datasets import load_gym_churn
     >>> members = load_gym_churn().head(400)
+    >>> from churnlab.model.churn_model import ChurnModel
     >>> model = ChurnModel(learner="logistic", folds=3).fit(members.drop(columns="Churn"),
     ...                                                     members["Churn"])
     >>> table = reasons(contributions(model, members), model)

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from churnlab.data.validate import coerce_members
-from churnlab.model.features import group_features
 from churnlab.model.fitted import FittedPipeline
+from churnlab.model.groups import group_features
 
 __all__ = [
     "Contributions",

@@ -23,6 +23,7 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
 
+from churnlab.report.formats import known_role
 from churnlab.report.i18n import num, pct, t
 
 __all__ = [
@@ -36,7 +37,6 @@ __all__ = [
     "dendrogram_chart",
     "importance_chart",
     "k_scores_chart",
-    "known_role",
     "lift_chart",
     "pr_chart",
     "roc_chart",
@@ -344,16 +344,6 @@ def importance_chart(drivers: Sequence[dict[str, Any]], lang: str) -> str:
             loc="lower right",
         )
         return _svg(fig, t("importance_chart", lang))
-
-
-def known_role(role: object) -> str:
-    """A feature's role as the report shows it: ``lever``, ``trait``, or ``unknown`` (a role not
-    given) for anything else.
-
-    >>> known_role("lever"), known_role("unknown"), known_role(None)
-    ('lever', 'unknown', 'unknown')
-    """
-    return role if isinstance(role, str) and role in ROLE_COLORS else "unknown"
 
 
 def shape_chart(

@@ -5,16 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pandas as pd
-
 from churnlab.analysis.analyze import Analysis
-from churnlab.data.write import Sheet, write_bytes, write_table
+from churnlab.data.write import write_bytes, write_table
 from churnlab.model.persist import save_model
 from churnlab.report.html import render_html
-from churnlab.report.month_text import HEADERS
+from churnlab.report.sheets import plan_sheet
 from churnlab.scoring.bundle import save_bundle
 
-__all__ = ["OUTPUTS", "for_people", "plan_sheet", "write_outputs"]
+__all__ = ["OUTPUTS", "write_outputs"]
 
 #: The files of an analysis folder, by role.
 OUTPUTS = {
@@ -25,38 +23,11 @@ OUTPUTS = {
     "plan_xlsx": "plan.xlsx",
     "model": "model.churnlab",
     "segments": "segments.skops",
+    "segment_form": "segments.json",
     "playbook": "playbook.yaml",
     "rejects": "rejects.csv",
     "club": "club.json",
 }
-
-#: The groups as people read them in plan.xlsx.
-GROUP_WORDS = {
-    "en": {"contact": "call", "control": "hold back (control)"},
-    "ru": {"contact": "звонок", "control": "не звонить (контроль)"},
-}
-
-
-def plan_sheet(campaign: pd.DataFrame, *, lang: str, currency: str, id_col: str | None) -> Sheet:
-    """The layout of ``plan.xlsx``: readable headers in `lang`, probabilities as percentages,
-    money with the currency, the member id kept as text."""
-    headers = HEADERS.get(lang, HEADERS["en"])
-    return Sheet(
-        name={"ru": "План удержания"}.get(lang, "Retention plan"),
-        headers={c: headers[c] for c in campaign.columns if c in headers},
-        percent=["churn_probability"],
-        money=["expected_cost", "expected_saving", "expected_net"],
-        currency=currency,
-        text=[id_col] if id_col else [],
-    )
-
-
-def for_people(campaign: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The campaign as ``plan.xlsx`` shows it: the groups in words."""
-    if "group" not in campaign.columns:
-        return campaign
-    words = GROUP_WORDS.get(lang, GROUP_WORDS["en"])
-    return campaign.assign(group=campaign["group"].map(words).fillna(campaign["group"]))
 
 
 def write_outputs(

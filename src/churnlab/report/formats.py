@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from churnlab.analysis.summary import Summary
-from churnlab.report import charts
 from churnlab.report.i18n import num, pct, t
 
 __all__ = ["PageFormats", "date_text", "finite", "param_text", "sort_key", "whole_number", "width"]
@@ -67,6 +66,20 @@ def date_text(text: str) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") + zone
 
 
+#: The roles the report shows: a feature the business can move, one it cannot, or neither known.
+ROLES = ("lever", "trait", "unknown")
+
+
+def known_role(role: object) -> str:
+    """A feature's role as the report shows it: ``lever``, ``trait``, or ``unknown`` (a role not
+    given) for anything else.
+
+    >>> known_role("lever"), known_role("unknown"), known_role(None)
+    ('lever', 'unknown', 'unknown')
+    """
+    return role if isinstance(role, str) and role in ROLES else "unknown"
+
+
 @dataclass
 class PageFormats:
     """A page's formats in one language (``en`` or ``ru``).
@@ -104,7 +117,7 @@ class PageFormats:
 
     def role_text(self, role: str) -> str:
         """A feature's role in words: lever, trait, or role not given."""
-        known = charts.known_role(role)
+        known = known_role(role)
         return self.t("role_unknown" if known == "unknown" else known)
 
     def num(self, value: Any, digits: int = 0) -> str:

@@ -13,10 +13,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-import jinja2
 import pandas as pd
 from markupsafe import Markup
 
@@ -27,12 +25,14 @@ from churnlab.report.formats import (
     PageFormats,
     date_text,
     finite,
+    known_role,
     param_text,
     sort_key,
     whole_number,
     width,
 )
 from churnlab.report.i18n import TEXT
+from churnlab.report.pages import environment
 
 __all__ = ["render_html"]
 
@@ -41,20 +41,6 @@ SHAPES = 6
 #: Members in the at-risk table and in the call list.
 AT_RISK = 100
 CALL_LIST = 50
-
-
-@lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
-    """The reports' templates (``report/templates``), every value escaped."""
-    loaded = jinja2.Environment(
-        loader=jinja2.PackageLoader("churnlab", "report/templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    loaded.filters["shorten"] = lambda name: shorten(str(name))  # long column names
-    return loaded
 
 
 def render_html(
@@ -240,7 +226,7 @@ class _Page(PageFormats):
         return {
             "label": f.label,
             "feature": f.feature,
-            "role": charts.known_role(f.role),
+            "role": known_role(f.role),
             "role_text": self.role_text(f.role),
             "rows": rows,
         }
@@ -345,7 +331,7 @@ class _Page(PageFormats):
         def item(d: dict[str, Any]) -> dict[str, str]:
             return {
                 "label": str(d["label"]),
-                "role": charts.known_role(d["role"]),
+                "role": known_role(d["role"]),
                 "role_text": self.role_text(str(d["role"])),
                 "importance": self.points(d["importance"]),
                 "direction": self.t(f"dir_{d.get('direction', 'mixed')}")
@@ -358,7 +344,7 @@ class _Page(PageFormats):
             kind = kinds.get(str(d["feature"]))
             words = self.words().get(str(d["feature"]))
             labels = [self.value_label(p.get("value"), kind, words) for p in d["shape"]]
-            color = charts.ROLE_COLORS[charts.known_role(d["role"])]
+            color = charts.ROLE_COLORS[known_role(d["role"])]
             shapes.append(
                 {
                     **item(d),
@@ -375,10 +361,10 @@ class _Page(PageFormats):
             )
         return {
             "chart": _markup(charts.importance_chart(drivers, self.lang)) if drivers else None,
-            "levers": [item(d) for d in drivers if charts.known_role(d["role"]) == "lever"],
-            "traits": [item(d) for d in drivers if charts.known_role(d["role"]) == "trait"],
-            "unknown": [item(d) for d in drivers if charts.known_role(d["role"]) == "unknown"],
-            "known": any(charts.known_role(d["role"]) != "unknown" for d in drivers),
+            "levers": [item(d) for d in drivers if known_role(d["role"]) == "lever"],
+            "traits": [item(d) for d in drivers if known_role(d["role"]) == "trait"],
+            "unknown": [item(d) for d in drivers if known_role(d["role"]) == "unknown"],
+            "known": any(known_role(d["role"]) != "unknown" for d in drivers),
             "colors": charts.ROLE_COLORS,
             "shapes": shapes,
         }

@@ -2,7 +2,7 @@
 
 Every CSV starts with a UTF-8 byte-order mark and has formulas neutralised
 (:func:`churnlab.data.write.write_table`); ``plan.xlsx`` is laid out for people
-(:func:`churnlab.report.export.plan_sheet`).
+(:func:`churnlab.report.sheets.plan_sheet`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 from churnlab.analysis.month import MonthRun
 from churnlab.data.jsonable import strict
 from churnlab.data.write import write_bytes, write_table
-from churnlab.report.export import for_people, plan_sheet
 from churnlab.report.month_html import render_month
+from churnlab.report.sheets import for_people, plan_sheet
 
 __all__ = ["MONTH_OUTPUTS", "write_month"]
 

@@ -15,9 +15,9 @@ import pandas as pd
 from churnlab._version import __version__
 from churnlab.analysis.month import MonthRun
 from churnlab.report.formats import PageFormats, date_text
-from churnlab.report.html import environment
 from churnlab.report.i18n import TEXT, t
 from churnlab.report.month_text import MONTH_TEXT
+from churnlab.report.pages import environment
 
 __all__ = ["FIRST_CALLS", "render_month"]
 

@@ -17,21 +17,24 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-import skops.io as sio
 import yaml
 
 from churnlab.data.validate import check_columns, failures_table, reject_rows, require_columns
 from churnlab.data.write import write_bytes
 from churnlab.errors import ModelFileError, UsageError
 from churnlab.insight.explain import member_reasons
-from churnlab.insight.segment import Segmenter
-from churnlab.model.churn_model import ChurnModel
-from churnlab.model.persist import load_model
+from churnlab.insight.segment_form import SegmentForm, SegmentFormError
+from churnlab.model.persist import load_model, load_scorer
+from churnlab.model.scorer import ScoringModel
 from churnlab.model.trusted import load_trusted
+
+if TYPE_CHECKING:  # scikit-learn and skops load only where a folder needs them (4 s)
+    from churnlab.insight.segment import Segmenter
+    from churnlab.model.churn_model import ChurnModel
 from churnlab.plan.campaign import recommend
 from churnlab.plan.playbook import Economics, Playbook, default_playbook, load_playbook
 
@@ -39,6 +42,9 @@ __all__ = ["Bundle", "BundleScores", "ScoredColumns", "load_bundle", "save_bundl
 
 MODEL = "model.churnlab"
 SEGMENTS = "segments.skops"
+#: The segments' arithmetic (:class:`~churnlab.insight.segment_form.SegmentForm`): read first,
+#: as it needs neither scikit-learn nor skops.
+SEGMENT_FORM = "segments.json"
 PLAYBOOK = "playbook.yaml"
 SUMMARY = "summary.json"
 
@@ -80,8 +86,8 @@ class Bundle:
         The analysis' ``summary.json``, when the bundle comes from a run folder.
     """
 
-    model: ChurnModel
-    segmenter: Segmenter | None
+    model: ChurnModel | ScoringModel
+    segmenter: Segmenter | SegmentForm | None
     playbook: Playbook
     economics: Economics
     lang: str = "en"
@@ -200,13 +206,18 @@ class ScoredColumns(NamedTuple):
 
 
 def save_bundle(folder: str | os.PathLike[str], segmenter: Segmenter, playbook: Playbook) -> None:
-    """Write the segments and the playbook of an analysis beside its model and summary."""
+    """Write the segments (fitted, and as arithmetic) and the playbook of an analysis beside its
+    model and summary."""
     folder = Path(folder)
+    form = json.dumps(SegmentForm.of(segmenter).to_dict(), allow_nan=False)
+    write_bytes(form.encode("utf-8"), folder / SEGMENT_FORM)
     pieces = {
         "encoder": segmenter.encoder_,
         "kmeans": segmenter.kmeans_,
         "segment_of_cluster": segmenter.segment_of_cluster_,
     }
+    import skops.io as sio
+
     write_bytes(sio.dumps(pieces), folder / SEGMENTS)
     text = yaml.safe_dump(playbook.model_dump(mode="json"), allow_unicode=True, sort_keys=False)
     write_bytes(text.encode("utf-8"), folder / PLAYBOOK)
@@ -230,9 +241,9 @@ def load_bundle(
             fix="use --run DIR (from churnlab analyze) or --model PATH",
         )
     if model is not None:
-        fitted = load_model(model)
-        playbook = default_playbook(fitted.spec_)
-        return Bundle(model=fitted, segmenter=None, playbook=playbook, economics=playbook.economics)
+        whole = load_model(model)
+        playbook = default_playbook(whole.spec_)
+        return Bundle(model=whole, segmenter=None, playbook=playbook, economics=playbook.economics)
     folder = Path(run)  # type: ignore[arg-type]
     missing = [n for n in (MODEL, SUMMARY) if not (folder / n).is_file()]
     if missing:
@@ -240,7 +251,7 @@ def load_bundle(
             f"{str(folder)!r} is not an analysis folder: {', '.join(missing)} missing",
             fix="give the --out folder of `churnlab analyze`",
         )
-    fitted = load_model(folder / MODEL)
+    fitted = load_scorer(folder / MODEL)  # the arithmetic alone when the file has it
     summary = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
     playbook = (
         load_playbook(folder / PLAYBOOK)
@@ -248,7 +259,12 @@ def load_bundle(
         else default_playbook(fitted.spec_)
     )
     economics = Economics(**summary.get("plan", {}).get("economics", {}))
-    segmenter = _load_segments(folder / SEGMENTS, fitted) if (folder / SEGMENTS).is_file() else None
+    segmenter: Segmenter | SegmentForm | None = None
+    if (folder / SEGMENT_FORM).is_file():
+        segmenter = _load_segment_form(folder / SEGMENT_FORM, fitted.spec_)
+    elif (folder / SEGMENTS).is_file():  # a folder written before the arithmetic was
+        whole = load_model(folder / MODEL)
+        segmenter = _load_segments(folder / SEGMENTS, whole)
     return Bundle(
         model=fitted,
         segmenter=segmenter,
@@ -259,7 +275,20 @@ def load_bundle(
     )
 
 
+def _load_segment_form(path: Path, spec: Any) -> SegmentForm:
+    try:
+        return SegmentForm.from_dict(json.loads(path.read_bytes()), spec)
+    except (SegmentFormError, ValueError, RecursionError) as exc:
+        raise ModelFileError(
+            f"is not the segments of this model ({exc})",
+            file=str(path),
+            fix="rerun `churnlab analyze` to write it again",
+        ) from exc
+
+
 def _load_segments(path: Path, model: ChurnModel) -> Segmenter:
+    from churnlab.insight.segment import Segmenter
+
     pieces = load_trusted(path, what="the segments file")
     if not isinstance(pieces, dict) or {"encoder", "kmeans", "segment_of_cluster"} - set(pieces):
         raise ModelFileError(
