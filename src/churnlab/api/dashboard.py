@@ -127,6 +127,13 @@ DASHBOARD: dict[str, dict[str, str]] = {
         "group": "Group and measure",
         "members_col": "Members",
         "no_plan": "With these economics no member is worth an offer.",
+        # the member list's campaign filters
+        "filter_measure": "Measure",
+        "filter_group": "Group",
+        "group_contact": "To call (contact group)",
+        "group_control": "Control group (do not call)",
+        "badge_contact": "to call",
+        "badge_control": "control — do not call",
     },
     "ru": {
         "title": "Панель оттока",
@@ -219,6 +226,13 @@ DASHBOARD: dict[str, dict[str, str]] = {
         "group": "Группа и мера",
         "members_col": "Клиентов",
         "no_plan": "При этих экономических допущениях предлагать меры никому не выгодно.",
+        # фильтры кампании в списке клиентов
+        "filter_measure": "Мера",
+        "filter_group": "Группа",
+        "group_contact": "Звонить (группа контакта)",
+        "group_control": "Контрольная группа (не звонить)",
+        "badge_contact": "позвонить",
+        "badge_control": "контроль — не звонить",
     },
 }
 
@@ -302,6 +316,20 @@ _PAGE = """<!DOCTYPE html>
       <label for="f-segment">{{ t.filter_segment }}</label>
       <select id="f-segment" name="segment">
         <option value="">{{ t.all }}</option>
+      </select>
+    </div>
+    <div class="field">
+      <label for="f-measure">{{ t.filter_measure }}</label>
+      <select id="f-measure" name="measure">
+        <option value="">{{ t.all }}</option>
+      </select>
+    </div>
+    <div class="field">
+      <label for="f-group">{{ t.filter_group }}</label>
+      <select id="f-group" name="group">
+        <option value="">{{ t.all }}</option>
+        <option value="contact">{{ t.group_contact }}</option>
+        <option value="control">{{ t.group_control }}</option>
       </select>
     </div>
     <div class="field grow">
