@@ -1,12 +1,16 @@
-"""The staff dashboard at ``/``: the at-risk list, the portraits, the model's quality and the plan.
+"""The staff dashboard at ``/``: this month's calls, the at-risk list, the portraits, the model's
+quality and the plan.
 
 :func:`mount_dashboard` adds two things to the API app:
 
 - ``GET /`` — a small HTML page in the bundle's language (English or Russian). It holds no member
-  data: its script (``static/dashboard.js``) reads everything from the ``/v1`` routes, sending
-  the key as ``Authorization: Bearer <key>``. When the API answers 401 the page asks for the key
-  and keeps it in the tab's ``sessionStorage``; when the server has no key, no prompt is shown.
-- ``GET /static/{file}`` — the page's own script and style. Nothing is fetched from outside: no
+  data: its scripts (``static/dashboard.js``, and ``static/calls.js`` for the call tool) read
+  everything from the ``/v1`` routes, sending the key as ``Authorization: Bearer <key>``. When
+  the API answers 401 the page asks for the key and keeps it in the tab's ``sessionStorage``;
+  when the server has no key, no prompt is shown. The call tool lists the month's contact group
+  in the campaign's order and records what came of each call (``POST
+  /v1/members/{id}/contacts``).
+- ``GET /static/{file}`` — the page's own scripts and style. Nothing is fetched from outside: no
   CDN, no fonts, no chart library (the charts are inline SVG drawn from the JSON).
 
 The page is sent with a Content-Security-Policy that allows only the app's own scripts, styles and
@@ -127,6 +131,49 @@ DASHBOARD: dict[str, dict[str, str]] = {
         "group": "Group and measure",
         "members_col": "Members",
         "no_plan": "With these economics no member is worth an offer.",
+        # this month's calls
+        "sec_calls": "This month's calls",
+        "nav_calls": "Calls",
+        "calls_note": "The members the campaign chose to call, in its order: call from the top. "
+        "Select a member to see what to say and to record the outcome. The control group is "
+        "not listed: those members are held back and must not be called.",
+        "calls_none": "No calls this month: run {command} with this month's members to plan them.",
+        "calls_none_measure": "No member to call with this measure.",
+        "calls_count": "{from}–{to} of {total} members to call · {month}",
+        "calls_page_nav": "Pages of the calls",
+        "col_rank": "Rank",
+        "col_measure": "Measure",
+        "col_outcome": "Outcome",
+        "outcome_none": "not yet",
+        "call_details": "Call with member {member}",
+        "script": "What to do and say",
+        "script_none": "The playbook has no script for this measure.",
+        "note_label": "Note (optional)",
+        "note_placeholder": "For example: call back on Friday evening",
+        "outcomes_label": "Record the outcome of the call",
+        "outcome_reached": "Reached",
+        "outcome_no_answer": "No answer",
+        "outcome_declined": "Declined",
+        "outcome_accepted": "Accepted",
+        "outcome_not_contacted": "Not contacted",
+        "done_reached": "reached",
+        "done_no_answer": "no answer",
+        "done_declined": "declined",
+        "done_accepted": "accepted",
+        "done_not_contacted": "not contacted",
+        "recording": "Recording…",
+        "recorded": "Recorded: {outcome}",
+        "record_refused": "The outcome was not recorded: the server refused it. Shorten the note "
+        "and try again.",
+        "record_unknown": "The outcome was not recorded: the server does not know this member.",
+        "record_failed": "The outcome was not recorded. {reason}",
+        # the member list's campaign filters
+        "filter_measure": "Measure",
+        "filter_group": "Group",
+        "group_contact": "To call (contact group)",
+        "group_control": "Control group (do not call)",
+        "badge_contact": "to call",
+        "badge_control": "control — do not call",
     },
     "ru": {
         "title": "Панель оттока",
@@ -219,6 +266,50 @@ DASHBOARD: dict[str, dict[str, str]] = {
         "group": "Группа и мера",
         "members_col": "Клиентов",
         "no_plan": "При этих экономических допущениях предлагать меры никому не выгодно.",
+        # звонки этого месяца
+        "sec_calls": "Звонки этого месяца",
+        "nav_calls": "Звонки",
+        "calls_note": "Клиенты, которым кампания решила позвонить, в её порядке: звоните сверху "
+        "вниз. Выберите клиента, чтобы увидеть, что сказать, и записать итог. Контрольной группы "
+        "здесь нет: этих клиентов оставили без звонка, им звонить нельзя.",
+        "calls_none": "Звонков в этом месяце нет: запустите {command} с клиентами этого месяца, "
+        "чтобы их запланировать.",
+        "calls_none_measure": "С этой мерой звонить некому.",
+        "calls_count": "{from}–{to} из {total} клиентов для звонка · {month}",
+        "calls_page_nav": "Страницы списка звонков",
+        "col_rank": "№",
+        "col_measure": "Мера",
+        "col_outcome": "Итог",
+        "outcome_none": "ещё нет",
+        "call_details": "Звонок клиенту {member}",
+        "script": "Что сделать и сказать",
+        "script_none": "В плане нет сценария для этой меры.",
+        "note_label": "Заметка (необязательно)",
+        "note_placeholder": "Например: перезвонить в пятницу вечером",
+        "outcomes_label": "Записать итог звонка",
+        "outcome_reached": "Дозвонились",
+        "outcome_no_answer": "Нет ответа",
+        "outcome_declined": "Отказ",
+        "outcome_accepted": "Согласие",
+        "outcome_not_contacted": "Не звонили",
+        "done_reached": "дозвонились",
+        "done_no_answer": "нет ответа",
+        "done_declined": "отказ",
+        "done_accepted": "согласие",
+        "done_not_contacted": "не звонили",
+        "recording": "Записываем…",
+        "recorded": "Записано: {outcome}",
+        "record_refused": "Итог не записан: сервер его не принял. Сократите заметку и попробуйте "
+        "снова.",
+        "record_unknown": "Итог не записан: сервер не знает этого клиента.",
+        "record_failed": "Итог не записан. {reason}",
+        # фильтры кампании в списке клиентов
+        "filter_measure": "Мера",
+        "filter_group": "Группа",
+        "group_contact": "Звонить (группа контакта)",
+        "group_control": "Контрольная группа (не звонить)",
+        "badge_contact": "позвонить",
+        "badge_control": "контроль — не звонить",
     },
 }
 
@@ -245,6 +336,7 @@ _PAGE = """<!DOCTYPE html>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="static/dashboard.css?v={{ version }}">
 <script type="application/json" id="dashboard-text">{{ text_json }}</script>
+<script src="static/calls.js?v={{ version }}" defer></script>
 <script src="static/dashboard.js?v={{ version }}" defer></script>
 </head>
 <body>
@@ -261,6 +353,7 @@ _PAGE = """<!DOCTYPE html>
 <nav class="toc" aria-label="{{ t.nav }}">
   <div class="wrap">
     <ol>
+      <li><a href="#calls">{{ t.nav_calls }}</a></li>
       <li><a href="#members">{{ t.nav_members }}</a></li>
       <li><a href="#segments">{{ t.nav_segments }}</a></li>
       <li><a href="#quality">{{ t.nav_quality }}</a></li>
@@ -285,6 +378,43 @@ _PAGE = """<!DOCTYPE html>
 <p id="status" class="status" role="status" aria-live="polite">{{ t.loading }}</p>
 <div id="content" hidden>
 
+<section id="calls" aria-labelledby="calls-title">
+  <h2 id="calls-title">{{ t.sec_calls }}</h2>
+  <p class="note">{{ t.calls_note }}</p>
+  <form class="toolbar" id="calls-filters" role="search">
+    <div class="field">
+      <label for="c-measure">{{ t.filter_measure }}</label>
+      <select id="c-measure" name="measure">
+        <option value="">{{ t.all }}</option>
+      </select>
+    </div>
+  </form>
+  <p id="calls-message" class="message" hidden></p>
+  <div class="table-scroll" id="calls-table-wrap">
+    <table class="members calls" id="calls-table">
+      <thead>
+        <tr>
+          <th scope="col" class="n">{{ t.col_rank }}</th>
+          <th scope="col">{{ t.col_member }}</th>
+          <th scope="col" class="n hide-s">{{ t.col_probability }}</th>
+          <th scope="col" class="hide-s">{{ t.col_segment }}</th>
+          <th scope="col">{{ t.col_measure }}</th>
+          <th scope="col" class="hide-m">{{ t.col_reason }}</th>
+          <th scope="col">{{ t.col_outcome }}</th>
+        </tr>
+      </thead>
+      <tbody id="calls-body"></tbody>
+    </table>
+  </div>
+  <nav class="pager" id="calls-pager" aria-label="{{ t.calls_page_nav }}">
+    <p id="calls-count" class="count" aria-live="polite"></p>
+    <div class="pager-buttons">
+      <button type="button" id="calls-prev" disabled>{{ t.prev }}</button>
+      <button type="button" id="calls-next" disabled>{{ t.next }}</button>
+    </div>
+  </nav>
+</section>
+
 <section id="members" aria-labelledby="members-title">
   <h2 id="members-title">{{ t.sec_members }}</h2>
   <p class="note">{{ t.members_note }}</p>
@@ -302,6 +432,20 @@ _PAGE = """<!DOCTYPE html>
       <label for="f-segment">{{ t.filter_segment }}</label>
       <select id="f-segment" name="segment">
         <option value="">{{ t.all }}</option>
+      </select>
+    </div>
+    <div class="field">
+      <label for="f-measure">{{ t.filter_measure }}</label>
+      <select id="f-measure" name="measure">
+        <option value="">{{ t.all }}</option>
+      </select>
+    </div>
+    <div class="field">
+      <label for="f-group">{{ t.filter_group }}</label>
+      <select id="f-group" name="group">
+        <option value="">{{ t.all }}</option>
+        <option value="contact">{{ t.group_contact }}</option>
+        <option value="control">{{ t.group_control }}</option>
       </select>
     </div>
     <div class="field grow">

@@ -18,11 +18,13 @@
   const state = {
     summary: null,
     segments: new Map(), // id -> {name, color}
-    filters: { tier: "", segment: "", search: "" },
+    measures: new Map(), // id -> {title, script}
+    filters: { tier: "", segment: "", search: "", measure: "", group: "" },
     offset: 0,
     total: 0,
     request: 0, // the latest member-list request; older answers are dropped
     started: false,
+    calls: null, // the call tool (calls.js), made once
   };
 
   // ---------------------------------------------------------------- helpers
@@ -111,13 +113,19 @@
     }
   }
 
-  async function api(path) {
+  // GET by default; `{ method: "POST", body }` sends `body` as JSON.
+  async function api(path, { method = "GET", body } = {}) {
     const headers = { Accept: "application/json" };
     const key = sessionStorage.getItem(KEY_STORE);
     if (key) headers.Authorization = `Bearer ${key}`;
+    const init = { method, headers, credentials: "same-origin", cache: "no-store" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
     let response;
     try {
-      response = await fetch(path, { headers, credentials: "same-origin", cache: "no-store" });
+      response = await fetch(path, init);
     } catch (err) {
       throw new ApiError(0, T.offline);
     }
@@ -192,11 +200,43 @@
     $("forget-key").hidden = !sessionStorage.getItem(KEY_STORE);
     for (const node of document.querySelectorAll(".summary-missing")) node.hidden = summary !== null;
     drawSummary(summary);
+    if (!(await loadMeasures())) return;
     if (!state.started) {
       state.started = true;
       wireFilters();
+      // calls.js, loaded before this script, offers the call tool; the page works without it
+      if (typeof window.churnlabCalls === "function") state.calls = window.churnlabCalls(kit);
     }
-    await loadMembers();
+    await Promise.all([loadMembers(), state.calls ? state.calls.start() : null]);
+  }
+
+  // The playbook's measures, for the measure filters and the scripts of the calls. False when
+  // the key was refused (the prompt is shown); other failures leave the filters with "all" only.
+  async function loadMeasures() {
+    let body = null;
+    try {
+      body = await api("v1/measures");
+    } catch (err) {
+      if (err instanceof AuthError) {
+        askForKey();
+        return false;
+      }
+    }
+    state.measures.clear();
+    for (const m of body?.measures || []) {
+      state.measures.set(String(m.id), {
+        title: String(m.title ?? m.id), script: m.script ?? null,
+      });
+    }
+    measureOptions($("f-measure"), state.filters.measure);
+    state.filters.measure = $("f-measure").value;
+    return true;
+  }
+
+  function measureOptions(select, value) {
+    clear(select).append(el("option", { value: "", text: T.all }));
+    for (const [id, m] of state.measures) select.append(el("option", { value: id, text: m.title }));
+    select.value = state.measures.has(value) ? value : "";
   }
 
   // ---------------------------------------------------------------- the summary
@@ -401,6 +441,13 @@
       state.offset = 0;
       loadMembers();
     });
+    for (const name of ["measure", "group"]) {
+      $(`f-${name}`).addEventListener("change", (event) => {
+        state.filters[name] = event.target.value;
+        state.offset = 0;
+        loadMembers();
+      });
+    }
     let timer = 0;
     $("f-search").addEventListener("input", (event) => {
       clearTimeout(timer);
@@ -427,6 +474,8 @@
     if (state.filters.tier) query.set("tier", state.filters.tier);
     if (state.filters.segment) query.set("segment", state.filters.segment);
     if (state.filters.search) query.set("search", state.filters.search);
+    if (state.filters.measure) query.set("measure", state.filters.measure);
+    if (state.filters.group) query.set("group", state.filters.group);
     return query.toString();
   }
 
@@ -491,27 +540,45 @@
     ]);
   }
 
+  // The probability as text and a bar (the bar is decoration: the text says it).
+  function probability(value) {
+    const p = finite(value) ? value : null;
+    const fill = el("span", { className: "fill" });
+    fill.style.width = `${p === null ? 0 : Math.round(p * 100)}%`;
+    return el("span", { className: "pbar" }, [
+      el("span", { text: pct(p, 1) }),
+      el("span", { className: "track", "aria-hidden": "true" }, [fill]),
+    ]);
+  }
+
+  // A member's measure this month: only campaign members have one, with their group.
+  function campaignOf(m) {
+    const group = m.campaign_group === "contact" || m.campaign_group === "control"
+      ? m.campaign_group : null;
+    const title = group ? (state.measures.get(String(m.measure))?.title ?? m.action ?? "—") : "—";
+    return { group, title };
+  }
+
+  function groupBadge(group) {
+    return group ? el("span", { className: `badge ${group}`, text: T[`badge_${group}`] }) : null;
+  }
+
   function memberRow(m) {
     const member = String(m.member);
     const reasons = splitReasons(m.reasons);
-    const p = finite(m.churn_probability) ? m.churn_probability : null;
-    const fill = el("span", { className: "fill" });
-    fill.style.width = `${p === null ? 0 : Math.round(p * 100)}%`;
+    const { group, title } = campaignOf(m);
     const toggle = el("button", {
       type: "button", className: "member-id", "aria-expanded": "false",
       "aria-label": say(T.details, { member }), text: member,
     });
-    const row = el("tr", { className: "member", "data-member": member, "data-tier": m.risk_tier }, [
+    const row = el("tr", {
+      className: "member", "data-member": member, "data-tier": m.risk_tier, "data-group": group ?? "",
+    }, [
       el("th", { scope: "row" }, [toggle]),
-      el("td", { className: "n" }, [
-        el("span", { className: "pbar" }, [
-          el("span", { text: pct(p, 1) }),
-          el("span", { className: "track", "aria-hidden": "true" }, [fill]),
-        ]),
-      ]),
+      el("td", { className: "n" }, [probability(m.churn_probability)]),
       el("td", {}, [el("span", { className: `tier ${m.risk_tier}`, text: tierName(m.risk_tier) })]),
       el("td", { className: "hide-s" }, [segmentLabel(m.segment)]),
-      el("td", { className: "hide-s", text: m.action ?? "—" }),
+      el("td", { className: "hide-s measure" }, [el("span", { text: title }), groupBadge(group)]),
       el("td", { className: "reason hide-m", text: reasons[0] ?? "—" }),
     ]);
     const open = () => toggleDetails(row, toggle, m, reasons);
@@ -532,6 +599,7 @@
       return;
     }
     const member = String(m.member);
+    const campaign = campaignOf(m);
     const detailsId = `details-${state.request}-${row.rowIndex}`;
     const history = el("div", { className: "history-box" }, [el("p", { className: "small", text: T.loading })]);
     const cell = el("td", { colspan: 6 }, [
@@ -542,7 +610,7 @@
             ? el("ul", { className: "reasons" }, reasons.map((r) => el("li", { text: r })))
             : el("p", { className: "small", text: T.reasons_none }),
           el("h4", { text: T.action }),
-          el("p", { text: m.action ?? "—" }),
+          el("p", {}, [campaign.title, groupBadge(campaign.group)]),
         ]),
         el("div", {}, [el("h4", { text: T.history }), history]),
       ]),
@@ -615,6 +683,13 @@
     chart.append(svg("text", { x: x(last), y: height - 4, "text-anchor": "end", class: "muted" }, months[last].month ?? ""));
     return chart;
   }
+
+  // What the call tool (calls.js) uses of this script.
+  const kit = Object.freeze({
+    T, $, el, say, num, clear, api, AuthError, ApiError, explain, askForKey,
+    splitReasons, segmentLabel, probability, measureOptions, PAGE_SIZE,
+    measure: (id) => state.measures.get(String(id)) ?? null,
+  });
 
   start();
 })();
