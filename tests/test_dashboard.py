@@ -25,6 +25,7 @@ from _needs import CHROMIUM_FLAGS, require
 from churnlab.analysis.analyze import Analysis
 from churnlab.api import create_app
 from churnlab.scoring.bundle import Bundle
+from churnlab.store.contacts import CONTACT_FRAME
 
 KEY = "k"
 MONTHS = ["2024-04", "2024-05", "2024-06"]
@@ -62,10 +63,15 @@ class FakeStore:
         tier: str | None = None,
         segment: int | None = None,
         search: str | None = None,
+        measure: str | None = None,
+        group: str | None = None,
+        order: str = "risk",
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[pd.DataFrame, int]:
         chosen = self.latest
+        if measure is not None or group is not None:  # an analysis' members: no campaign groups
+            chosen = chosen.head(0)
         if tier is not None:
             chosen = chosen[chosen["risk_tier"] == tier]
         if segment is not None:
@@ -73,6 +79,9 @@ class FakeStore:
         if search:
             chosen = chosen[chosen["member"].str.lower().str.contains(search.lower(), regex=False)]
         return chosen.iloc[offset : offset + limit], len(chosen)
+
+    def contacts(self, *, member: str | None = None, month: str | None = None) -> pd.DataFrame:
+        return pd.DataFrame(columns=CONTACT_FRAME)
 
     def member_history(self, member: str) -> pd.DataFrame:
         now = self.latest[self.latest["member"] == str(member)]
