@@ -1,22 +1,32 @@
-"""The run history: every train, analyze and score run, and each member's score by month.
+"""The run history: every train, analyze, month and score run, each member's score by month,
+and the calls staff record.
 
-A :class:`Store` keeps three tables in any database SQLAlchemy can reach:
+A :class:`Store` keeps four tables in any database SQLAlchemy can reach:
 
 - ``models``: one row per distinct model — ``id``, ``created`` (UTC), ``data_hash`` (of the
   training rows), ``learner``, ``metrics`` (the out-of-fold metrics as JSON text), ``target``
   and ``path`` (where the model file was last saved);
-- ``runs``: one row per run — ``id``, ``created`` (UTC), ``kind`` (train, analyze or score),
-  ``source`` (passwords masked), ``month`` (``YYYY-MM``), ``rows``, ``scored``, ``rejected`` and
-  ``model_id``;
+- ``runs``: one row per run — ``id``, ``created`` (UTC), ``kind`` (train, analyze, month or
+  score), ``source`` (passwords masked), ``month`` (``YYYY-MM``), ``rows``, ``scored``,
+  ``rejected``, ``model_id`` and ``club``;
 - ``scores``: one row per member and run — ``run_id``, ``month``, ``member``, ``row``,
-  ``churn_probability``, ``risk_tier``, ``segment``, ``reasons`` and ``action``.
+  ``churn_probability``, ``risk_tier``, ``segment``, ``reasons``, ``action`` (the measure's
+  title, for the campaign's members only), ``club``, and the month's campaign: ``measure``,
+  ``campaign_rank`` and ``campaign_group`` (``contact`` or ``control``);
+- ``contacts``: one row per recorded call — ``id``, ``created``, ``club``, ``member``,
+  ``month``, ``outcome``, ``note``, ``source`` (``api`` or the imported file).
+
+``club`` is the id of the club's folder (:mod:`churnlab.store.folder`) that wrote the row: a
+:class:`Store` opened for a club reads and writes that club's rows only, so clubs can share one
+database. A store written by an older churnlab gains the new columns when it is opened.
 
 A member is known by its id (as text) when the table has an id column, else as ``row:<n>``.
-Scoring the same source again in the same month replaces that month's scores of the source, so
-the history holds one score per member and month; the run itself stays in ``runs``.
+Scoring the same source again in the same month replaces that month's scores of the source (a
+``month`` run: the club's month), so the history holds one score per member and month; the run
+itself stays in ``runs``.
 
-The default store is a DuckDB file in the user's data folder (embedded: nothing to install or
-start); ``--store URL`` or the ``CHURNLAB_STORE`` environment variable choose another, e.g.
+A club's folder keeps its own store, ``history.duckdb``; without a folder the default store is a
+DuckDB file in the user's data folder (embedded: nothing to install or start); ``--store URL`` or the ``CHURNLAB_STORE`` environment variable choose another, e.g.
 ``sqlite:///history.db`` or ``postgresql://user:password@host/churnlab``. The tables are
 written with portable SQLAlchemy Core (JSON as text, no dialect-specific SQL), and every write is
 one transaction: a run that fails leaves nothing behind.
@@ -33,7 +43,9 @@ history all month while `churnlab score` records into it.
 
 The package: :mod:`churnlab.store.schema` (the tables, and the rows they hold),
 :mod:`churnlab.store.connect` (engines, the waits for a DuckDB file another process holds, the
-errors) and :mod:`churnlab.store.history` (:class:`Store`, what is recorded and read).
+errors), :mod:`churnlab.store.history` (:class:`Store`: opening it, what is recorded),
+:mod:`churnlab.store.reads` (what is read back), :mod:`churnlab.store.contacts` (the calls'
+checks) and :mod:`churnlab.store.folder` (the club's folder).
 """
 
 from churnlab.store.connect import READ_WAIT, WRITE_WAIT, StoreBusyError, default_store_url
