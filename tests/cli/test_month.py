@@ -206,3 +206,26 @@ def test_a_calls_log_with_strangers_or_bad_cells_records_nothing(
     assert result.exit_code == 2 and "must be a month as YYYY-MM" in result.output
     with Store(f"duckdb:///{club}/history.duckdb", club=ClubFolder(club).id) as store:
         assert "calls2.csv" not in set(store.contacts()["source"])
+
+
+def test_calls_recorded_in_the_dashboard_are_exported_with_the_month(
+    july: Path, club: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from churnlab.api import create_app
+    from churnlab.scoring.bundle import load_bundle
+
+    monkeypatch.delenv("CHURNLAB_STORE", raising=False)
+    plan = pd.read_csv(july / "plan.csv", dtype={ID: str})
+    member = plan.loc[plan["group"] == "contact", ID].iloc[-1]
+    with Store(f"duckdb:///{club}/history.duckdb", club=ClubFolder(club).id) as store:
+        client = TestClient(create_app(load_bundle(run=club), store=store))
+        answer = client.post(f"/v1/members/{member}/contacts",
+                             json={"month": "2024-07", "outcome": "declined"})  # fmt: skip
+        assert answer.status_code == 201, answer.text
+    result = invoke("contacts", "--run", club, "--month", "2024-07")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(july / "contacts.csv", dtype=str)
+    mine = table[table["member"] == member]
+    assert mine[["outcome", "source"]].values.tolist() == [["declined", "api"]]
