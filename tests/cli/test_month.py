@@ -229,3 +229,23 @@ def test_calls_recorded_in_the_dashboard_are_exported_with_the_month(
     table = pd.read_csv(july / "contacts.csv", dtype=str)
     mine = table[table["member"] == member]
     assert mine[["outcome", "source"]].values.tolist() == [["declined", "api"]]
+
+
+def test_a_month_in_russian_speaks_russian_in_every_file_for_people(
+    club: Path, files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CHURNLAB_STORE", raising=False)
+    result = invoke("month", files["july"], "--run", club, "--month", "2024-09", "--lang", "ru")
+    assert result.exit_code == 0, result.output
+    september = club / "months" / "2024-09"
+    html = (september / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="ru">' in html and "Звонки этого месяца" in html
+    assert "This month's calls" not in html
+    sheet = openpyxl.load_workbook(september / "plan.xlsx")["План удержания"]
+    header = [cell.value for cell in sheet[1]]
+    assert "Вероятность ухода" in header and "Мера" in header
+    scores = pd.read_csv(september / "scores.csv")
+    summary = json.loads((club / "summary.json").read_text(encoding="utf-8"))
+    russian = set(summary["segmentation"]["names"]["ru"].values())
+    assert set(scores["segment_name"]) <= russian
+    assert scores["reason_1"].str.contains("п.п.|снижает риск", regex=True).all()
