@@ -13,6 +13,10 @@ from churnlab.data.datasets import load_gym_churn
 from churnlab.data.spec import gym_spec
 from churnlab.model.churn_model import ChurnModel
 
+# The helper modules' asserts explain their failures as the tests' own do (registered before
+# any is imported).
+pytest.register_assert_rewrite("_files")
+
 
 @pytest.fixture(autouse=True)
 def _quiet_lightgbm() -> None:
