@@ -15,7 +15,7 @@ from churnlab.model.churn_model import ChurnModel
 
 # The helper modules' asserts explain their failures as the tests' own do (registered before
 # any is imported).
-pytest.register_assert_rewrite("_files")
+pytest.register_assert_rewrite("_cli", "_files")
 
 
 @pytest.fixture(autouse=True)
