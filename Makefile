@@ -23,11 +23,13 @@ demo: $(STAMP)
 test: $(STAMP) browser postgres
 	CHURNLAB_REQUIRE_BROWSER=1 CHURNLAB_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -n 2 -q
 
-# A headless browser for the report test (tests/test_report_browser.py); Debian's chromium.
+# A headless browser for the tests that draw the report and the dashboard
+# (tests/report/test_html_browser.py, tests/api/test_dashboard.py); Debian's chromium.
 browser:
 	command -v chromium >/dev/null 2>&1 || { apt-get update && apt-get install -y --no-install-recommends chromium; }
 
-# A PostgreSQL server for tests/test_postgres.py (started and stopped by the tests); Debian's.
+# A PostgreSQL server for tests/test_postgres.py and tests/store/test_history.py (started and
+# stopped by the tests); Debian's.
 postgres:
 	command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { apt-get update && apt-get install -y --no-install-recommends postgresql; }
 

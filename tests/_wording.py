@@ -1,5 +1,5 @@
 """Words that belong to a fitness club, for the tests that a table unlike the club's is spoken of
-as any business's (English and Russian; stems, case-insensitive)."""
+as any business's (English and Russian; stems, case-insensitive), and the letters of Russian."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ FITNESS = re.compile(
     r"|тренир|тренер|клуб|кафе|заняти|абонемент|посещ",
     re.IGNORECASE,
 )
+
+#: A Russian letter: text in Russian has some.
+CYRILLIC = re.compile("[а-яА-ЯёЁ]")
 
 
 def fitness_words(text: str) -> list[str]:

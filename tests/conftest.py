@@ -13,6 +13,10 @@ from churnlab.data.datasets import load_gym_churn
 from churnlab.data.spec import gym_spec
 from churnlab.model.churn_model import ChurnModel
 
+# The helper modules' asserts explain their failures as the tests' own do (registered before
+# any is imported).
+pytest.register_assert_rewrite("_cli", "_files")
+
 
 @pytest.fixture(autouse=True)
 def _quiet_lightgbm() -> None:
@@ -124,16 +128,17 @@ def club_bundle(club_run_dir):  # type: ignore[no-untyped-def]
 
 # --- PostgreSQL --------------------------------------------------------------------------------
 # One throwaway server per test session (tests/postgres.py). When the run includes
-# tests/test_store.py it starts in pytest_configure, before collection, because that module reads
-# CHURNLAB_TEST_POSTGRES when it is imported; otherwise the postgres_url fixture starts it when a
-# test first needs it. Under pytest-xdist the controller starts it (the workers inherit its port
-# through the environment) and every process that runs tests gets databases of its own, so tests
-# on two workers never drop each other's tables. pytest_unconfigure (or, failing that, atexit)
-# stops the server and deletes its folder, whatever the tests did.
+# tests/store/test_history.py (or a folder that holds it) it starts in pytest_configure, before
+# collection, because that module reads CHURNLAB_TEST_POSTGRES when it is imported; otherwise the
+# postgres_url fixture starts it when a test first needs it. Under pytest-xdist the controller
+# starts it (the workers inherit its port through the environment) and every process that runs tests
+# gets databases of its own, so tests on two workers never drop each other's tables.
+# pytest_unconfigure (or, failing that, atexit) stops the server and deletes its folder, whatever
+# the tests did.
 
 _POSTGRES: dict[str, object] = {}  # this process's "server", "url" and "problem"
 _PG_PORT = "_CHURNLAB_TEST_PG_PORT"  # the session server's port, for xdist workers
-_PG_EAGER = ("test_store.py", "test_postgres.py")
+_PG_EAGER = ("store/test_history.py", "test_postgres.py")
 
 
 def _start_postgres(worker: str | None, *, databases: bool = True) -> None:
@@ -188,7 +193,7 @@ def pytest_configure(config: pytest.Config) -> None:
     here = Path(__file__).resolve().parent
     paths = [Path(str(arg).split("::")[0]).resolve() for arg in config.args]
     eager = any(
-        path == here / name or path in (here, *here.parents) for path in paths for name in _PG_EAGER
+        path == here / name or path in (here / name).parents for path in paths for name in _PG_EAGER
     )
     if eager:  # the xdist controller runs no tests: it needs the server, not databases
         _start_postgres(None, databases=getattr(config.option, "dist", "no") == "no")

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
-from typer.testing import CliRunner, Result
 
+from _cli import assert_user_error, invoke
 from _months import ID, club_history, next_snapshot
-from churnlab.cli import app
 from churnlab.report.month_export import MONTH_OUTPUTS
 from churnlab.store import Store
 from churnlab.store.folder import ClubFolder
-
-runner = CliRunner()
-
-
-def invoke(*args: str | os.PathLike[str]) -> Result:
-    return runner.invoke(app, [os.fspath(a) for a in args])
 
 
 @pytest.fixture(scope="module")
@@ -134,9 +126,7 @@ def test_a_snapshot_without_ids_is_refused_and_leaves_nothing(
     path = tmp_path / "august.csv"
     snapshot.to_csv(path, index=False)
     result = invoke("month", path, "--run", club, "--month", "2024-08")
-    assert result.exit_code == 2
-    assert "no member id column" in result.output and "--id" in result.output
-    assert "Traceback" not in result.output
+    assert_user_error(result, "august.csv: the snapshot has no member id column", "--id COLUMN")
     assert not (club / "months" / "2024-08").exists()
 
 

@@ -1,3 +1,5 @@
+"""churnlab.insight.explain: contributions that add up, the drivers, each member's reasons."""
+
 import numpy as np
 import pandas as pd
 import pytest

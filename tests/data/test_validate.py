@@ -1,3 +1,5 @@
+"""churnlab.data.validate: every input row comes out clean or rejected with its reasons."""
+
 import numpy as np
 import pandas as pd
 import pytest

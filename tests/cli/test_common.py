@@ -1,9 +1,9 @@
-"""What the commands write, when they fail or are stopped: all of their outputs or none, never
-in place of an input, and no cell a spreadsheet would run."""
+"""churnlab.cli._common: what every command shares: outputs all or none, options, the store."""
 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import signal
 import subprocess
@@ -12,23 +12,26 @@ import time
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import openpyxl
 import pandas as pd
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
+from _cli import assert_ok, files_in, flat, invoke, runner
 from churnlab.cli import app
 from churnlab.data.atomic import TEMPORARY_SUFFIX
 from churnlab.errors import UsageError
+from churnlab.model.churn_model import ChurnModel
+from churnlab.model.persist import read_manifest, save_model
+from churnlab.store import Store
 
-runner = CliRunner()
-
-
-def invoke(*args: str | os.PathLike[str]) -> Result:
-    return runner.invoke(app, [os.fspath(a) for a in args])
+pytestmark = pytest.mark.usefixtures("_in_tmp")
 
 
 def assert_user_error(result: Result, *fragments: str) -> None:
+    """Exit 2, no traceback, the fragments in stderr (looser than _cli.assert_user_error: a refusal
+    need not come with a fix)."""
     assert result.exit_code == 2, (result.exit_code, result.output, repr(result.exception))
     assert "Traceback" not in result.output
     text = " ".join(result.stderr.split())
@@ -39,11 +42,6 @@ def assert_user_error(result: Result, *fragments: str) -> None:
 def listing(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` (hidden ones too) with its bytes."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-
-
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +129,66 @@ def test_a_bad_month_is_refused_before_any_work(
     assert "Traceback" not in result.output
     assert time.perf_counter() - started < 2  # refused as it is parsed: nothing was trained
     assert [p.name for p in tmp_path.iterdir()] == ["members.csv"]
+
+
+def test_help_lists_the_three_commands() -> None:
+    result = invoke("--help")
+    assert_ok(result)
+    for command in ("train", "score", "evaluate"):
+        assert f" {command} " in result.stdout
+    assert "Usage" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "analyze", "make-members"])
+@pytest.mark.parametrize("seed", ["-1", str(2**32)])
+def test_seed_out_of_numpys_range_is_a_usage_error(command: str, seed: str) -> None:
+    arguments = ["10"] if command == "make-members" else []
+    result = invoke(command, *arguments, "--seed", seed)
+    assert result.exit_code == 2, (result.output, repr(result.exception))
+    assert "Invalid value for '--seed'" in flat(result.stderr)
+    assert "Traceback" not in result.output and files_in(Path.cwd()) == set()
+
+
+def test_largest_seed_is_accepted(tmp_path: Path) -> None:
+    result = invoke("make-members", "10", "--seed", str(2**32 - 1), "--out", "m")
+    assert_ok(result)
+
+
+def test_every_command_reads_a_folder_of_parquet_files(small_gym: pd.DataFrame) -> None:
+    folder = Path("members")
+    folder.mkdir()
+    for k, start in enumerate(range(0, len(small_gym), 250)):
+        small_gym.iloc[start : start + 250].to_parquet(folder / f"part-{k}.parquet")
+    assert_ok(invoke("train", folder, "--folds", "3", "--model", "m.churnlab"))
+    assert read_manifest("m.churnlab")["spec"]["target_col"] == "Churn"
+    evaluated = invoke("evaluate", folder, "--folds", "3", "--repeats", "1", "--json")
+    assert_ok(evaluated)
+    assert json.loads(evaluated.stdout)["rows"] == len(small_gym)
+    assert_ok(invoke("score", folder, "--model", "m.churnlab", "--out", "s.csv"))
+    assert len(pd.read_csv("s.csv")) == len(small_gym)
+    assert_ok(invoke("analyze", folder, "--out", "report"))
+    assert json.loads(Path("report/summary.json").read_text())["data"]["rows"] == len(small_gym)
+
+
+def test_no_developer_notes_on_a_users_stderr(small_gym: pd.DataFrame) -> None:
+    # a booster without an arithmetic form is scored through its pipeline: nothing to tell.
+    # In a process of its own: pytest's log capture would hide what Python prints by default.
+    code = (
+        "import sys, churnlab.model.compiled, churnlab.cli\n"
+        "def no_form(model):\n"
+        "    raise AssertionError(\"the booster's columns are the derived frame's\")\n"
+        "churnlab.model.compiled._Trees = no_form\n"
+        "sys.argv = ['churnlab', *sys.argv[1:]]\n"
+        "churnlab.cli.main()\n"
+    )
+    small_gym.to_csv("m.csv", index=False)
+    for arguments in (["train", "m.csv", "--learner", "boosting", "--folds", "3"],
+                      ["score", "m.csv", "--out", "s.csv"]):  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", code, *arguments], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        assert "pipeline" not in done.stderr and "arithmetic" not in done.stderr, done.stderr
 
 
 # --------------------------------------------------------------------------------------------
@@ -354,3 +412,107 @@ def test_sigterm_at_any_moment_leaves_all_or_nothing(
     else:
         assert process.returncode in (143, -signal.SIGTERM), stderr  # before the handler is in
         assert names == ["members.csv"], stderr
+
+
+# --------------------------------------------------------------------------------------------
+# every train, analyze and score run is recorded in the store (--store), month by month
+# --------------------------------------------------------------------------------------------
+
+
+def _ok(*args: str | os.PathLike[str]) -> None:
+    result = runner.invoke(app, [os.fspath(a) for a in args])
+    assert result.exit_code == 0, result.output
+    assert "recorded" in result.stderr
+
+
+def test_runs_and_member_history(tmp_path: Path, gym: pd.DataFrame) -> None:
+    store_url = f"sqlite:///{tmp_path}/history.db"
+    data = tmp_path / "members.csv"
+    gym.head(600).assign(member_id=[f"M{i:03d}" for i in range(600)]).to_csv(data, index=False)
+    model = tmp_path / "m.churnlab"
+    _ok(
+        "train",
+        data,
+        "--model",
+        model,
+        "--folds",
+        "3",
+        "--learner",
+        "logistic",
+        "--store",
+        store_url,
+    )
+    for month in ("2026-10", "2026-11", "2026-11"):  # the same month again replaces it
+        _ok(
+            "score",
+            data,
+            "--model",
+            model,
+            "--out",
+            tmp_path / "s.csv",
+            "--store",
+            store_url,
+            "--month",
+            month,
+        )
+    with Store(store_url) as store:
+        runs = store.runs()
+        assert sorted(runs["kind"]) == ["score", "score", "score", "train"]
+        assert len(store.models()) == 1
+        history = store.member_history("M007")
+        assert history["month"].tolist() == ["2026-10", "2026-11"]
+        page, total = store.latest_scores(limit=10)
+        assert total == 600 and len(page) == 10
+        assert page["churn_probability"].is_monotonic_decreasing
+
+
+def test_analyze_records_segments_reasons_and_actions(tmp_path: Path, gym: pd.DataFrame) -> None:
+    store_url = f"sqlite:///{tmp_path}/history.db"
+    data = tmp_path / "members.csv"
+    gym.sample(800, random_state=0).to_csv(data, index=False)
+    _ok("analyze", data, "--out", tmp_path / "report", "--store", store_url)
+    with Store(store_url) as store:
+        page, total = store.latest_scores(tier="high", limit=5)
+        assert total > 0 and (page["risk_tier"] == "high").all()
+        assert page["segment"].notna().all() and page["action"].notna().all()
+        assert page["reasons"].str.contains("pts").all()
+
+
+def test_a_bad_store_fails_before_any_work(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["train", "--model", str(tmp_path / "m.churnlab"), "--store", "nosuchdb://x"]
+    )
+    assert result.exit_code == 2 and "--store" in result.stderr
+    assert not (tmp_path / "m.churnlab").exists()
+
+
+def test_a_score_run_held_off_the_store_beyond_its_wait_says_so(
+    tmp_path: Path, gym: pd.DataFrame
+) -> None:
+    members = gym.sample(300, random_state=0)
+    model = ChurnModel(learner="logistic", folds=3).fit(
+        members.drop(columns="Churn"), members["Churn"]
+    )
+    save_model(model, tmp_path / "m.churnlab")
+    data = tmp_path / "members.csv"
+    members.to_csv(data, index=False)
+    path = tmp_path / "history.duckdb"
+    Store(f"duckdb:///{path}").close()
+    command = [str(Path(sys.executable).with_name("churnlab")), "score", str(data),
+               "--model", str(tmp_path / "m.churnlab"), "--out", str(tmp_path / "s.csv"),
+               "--store", f"duckdb:///{path}"]  # fmt: skip
+    env = {**os.environ, "CHURNLAB_STORE_WAIT": "1"}
+    holder = duckdb.connect(str(path))  # this process writes: no other may open the file
+    try:
+        started = time.monotonic()
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        took = time.monotonic() - started
+    finally:
+        holder.close()
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "duckdb.IOException" not in done.stderr
+    assert str(path) in done.stderr and "another process holds the store" in done.stderr
+    assert "CHURNLAB_STORE_WAIT" in done.stderr
+    assert took < 60
+    with Store(f"duckdb:///{path}") as store:
+        assert store.runs().empty

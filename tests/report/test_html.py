@@ -321,27 +321,6 @@ def test_the_russian_report_has_no_english_ui_strings(ru_html: str) -> None:
     assert found == []
 
 
-def test_both_languages_have_the_same_strings() -> None:
-    assert set(TEXT) == {"en", "ru"}
-    assert TEXT["en"].keys() == TEXT["ru"].keys()
-    for key, english in TEXT["en"].items():
-        fields = set(re.findall(r"\{(\w+)\}", english))
-        assert fields == set(re.findall(r"\{(\w+)\}", TEXT["ru"][key])), key
-        assert TEXT["ru"][key].strip(), key
-
-
-def test_numbers_follow_the_language() -> None:
-    assert num(1234567.891, 2, "en") == "1,234,567.89"
-    assert num(1234567.891, 2, "ru") == "1\u00a0234\u00a0567,89"
-    assert num(-0.5, 1, "en") == "\u22120.5"
-    assert num(-0.001, 2, "en") == "0.00"
-    assert num(float("nan"), 2, "en") == num(None, 2, "ru") == "—"
-    assert pct(0.26525, "en") == "26.5%" and pct(0.26525, "ru") == "26,5\u00a0%"
-    assert pct(0.5, "en") == "50%" and pct(1.0, "ru", 1) == "100\u00a0%"
-    assert t("call_list", "ru", n=50) == "Первые 50 клиентов для обзвона"
-    assert t("sec_plan", "xx") == t("sec_plan", "en")
-
-
 def test_a_table_with_ids_shows_them(en: Analysis) -> None:
     summary = dataclasses.replace(
         en.summary, data=dataclasses.replace(en.summary.data, id_col="member_id")

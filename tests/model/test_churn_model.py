@@ -1,3 +1,5 @@
+"""churnlab.model.churn_model: the learner chosen, calibrated probabilities, the fitted contract."""
+
 import numpy as np
 import pandas as pd
 import pytest

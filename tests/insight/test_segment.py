@@ -17,7 +17,6 @@ from churnlab.data.infer import infer_spec
 from churnlab.data.spec import DatasetSpec, gym_spec
 from churnlab.data.validate import check_training_table
 from churnlab.errors import SchemaError
-from churnlab.insight import segment_text as _segment_text
 from churnlab.insight.segment import (
     Portrait,
     Segmenter,
@@ -251,22 +250,6 @@ def test_the_riskiest_segment_is_new_or_on_short_contracts(
     riskiest = max(portraits["en"], key=lambda p: p.churn_rate)
     lower = {d["feature"] for d in riskiest.distinguishing if d["segment_mean"] < d["overall_mean"]}
     assert lower & {"Lifetime", "Contract_period"}
-
-
-def test_colliding_names_are_told_apart() -> None:
-    lifetime = {"feature": "Lifetime", "difference_sd": -1.0}
-    spec = {"Lifetime": GYM_COLUMNS["Lifetime"]}
-    names = _segment_text.name_segments({1: [lifetime], 2: [lifetime]}, spec, "en")
-    assert names == {1: "Newcomers (segment 1)", 2: "Newcomers (segment 2)"}
-    phone = {"feature": "Phone", "difference_sd": -2.0}
-    age = {"feature": "Age", "difference_sd": 0.4}
-    spec |= {"Phone": GYM_COLUMNS["Phone"], "Age": GYM_COLUMNS["Age"]}
-    names = _segment_text.name_segments(
-        {1: [lifetime, phone, age], 2: [lifetime, phone]}, spec, "ru"
-    )
-    assert names[1] != names[2]
-    assert names[2] == "Новички без телефона"
-    assert names[1] == "Новички без телефона постарше"
 
 
 # --- other tables ------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+"""churnlab.model.persist: model files written and read back, and files that are not models."""
+
 import json
 import zipfile
 from pathlib import Path

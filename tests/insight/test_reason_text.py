@@ -227,6 +227,25 @@ def test_club_column_with_the_club_meaning_keeps_its_sentence_in_any_spec() -> N
     )
 
 
+def test_club_wording_and_derived_metrics_only_where_the_club_meaning_holds() -> None:
+    from churnlab.data.club import GYM_COLUMNS
+    from churnlab.data.feature import FeatureSpec
+    from churnlab.insight.reason_text import reason_sentence
+    from churnlab.model.derived import derived_metrics_for
+
+    days = FeatureSpec("Lifetime", "numeric", integer=True)  # read from its data
+    charges = GYM_COLUMNS["Avg_additional_charges_total"]
+    club = DatasetSpec("Churn", 1, (GYM_COLUMNS["Lifetime"], charges))
+    other = DatasetSpec("Churn", 1, (days, charges))
+    assert [m.name for m in derived_metrics_for(club)] == ["charges_per_month"]
+    assert derived_metrics_for(other) == ()
+    member = {"Lifetime": 1860.0}
+    assert (
+        reason_sentence("Lifetime", member, 2.0, club) == "a member for only 1860 months (+2 pts)"
+    )
+    assert reason_sentence("Lifetime", member, 2.0, other) == "lifetime: 1,860 (+2 pts)"
+
+
 def test_derived_metric_without_a_sentence_gets_its_label() -> None:
     assert reason_sentence("contract_used", {"contract_used": 0.25}, 3.0, CLUB) == (
         "share of the contract used: 0.25 (+3 pts)"

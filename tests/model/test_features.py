@@ -1,3 +1,5 @@
+"""churnlab.model.features: the derived metrics each table switches on, and their values."""
+
 import numpy as np
 import pandas as pd
 

@@ -1,4 +1,4 @@
-import json
+"""churnlab.data.infer: the target, the member id, each feature's kind, what is set aside."""
 
 import numpy as np
 import pandas as pd
@@ -149,26 +149,9 @@ def test_unknown_keep_or_id_column_is_an_error() -> None:
         infer_spec(_table([0, 1] * 10), target_col="target", keep=["nope"])
 
 
-def test_spec_round_trips_through_json(telco: pd.DataFrame) -> None:
-    spec = infer_spec(telco)
-    assert DatasetSpec.from_dict(json.loads(json.dumps(spec.to_dict()))) == spec
-
-
 def test_encode_target_compares_labels_as_text() -> None:
     encoded = encode_target(pd.Series([1.0, 0.0, np.nan, 1.0]), "1")
     assert encoded.tolist()[:2] == [1.0, 0.0] and np.isnan(encoded[2])
-
-
-def test_set_aside_reasons_speak_both_languages(telco: pd.DataFrame) -> None:
-    notes = next(s for s in infer_spec(telco).set_aside if s.column == "Notes")
-    assert notes.kind == "free_text" and notes.reason == "free text (1500 distinct values)"
-    assert notes.text("ru") == "свободный текст (1500 разных значений)"
-    assert (
-        DatasetSpec.from_dict(json.loads(json.dumps(infer_spec(telco).to_dict())))
-        .set_aside[0]
-        .text("ru")
-        .startswith("свободный текст")
-    )
 
 
 @pytest.mark.parametrize("infinite", [np.inf, -np.inf])
@@ -206,18 +189,6 @@ def test_raw_bytes_are_set_aside_and_refused_when_asked_for() -> None:
     assert "leave out --keep photo" in str(caught.value.fix)
     with pytest.raises(SchemaError, match=r"column 'photo'.*cannot be the member id"):
         infer_spec(frame, target_col="target", id_col="photo")
-
-
-def test_titles_are_words_not_column_names() -> None:
-    from churnlab.data.feature import FeatureSpec
-
-    assert FeatureSpec("IsActiveMember", "binary").title("ru") == "is active member"
-    assert FeatureSpec("Total_Trans_Amt", "numeric").title() == "total trans amt"
-    assert FeatureSpec("Age", "numeric", label={"en": "age", "ru": "возраст"}).title("ru") == (
-        "возраст"
-    )
-    long = FeatureSpec("x" * 150, "numeric").title()
-    assert len(long) == 60 and "…" in long  # shortened for charts and sentences
 
 
 def test_a_row_counter_is_not_chosen_over_a_customer_id() -> None:
@@ -352,22 +323,3 @@ def test_roles_for_columns_that_are_not_features_are_refused(
     with pytest.raises(SchemaError, match=message) as info:
         infer_spec(frame, target_col="target", levers=levers, traits=traits)
     assert info.value.column == (levers or traits)[0]
-
-
-def test_club_wording_and_derived_metrics_only_where_the_club_meaning_holds() -> None:
-    from churnlab.data.club import GYM_COLUMNS
-    from churnlab.data.feature import FeatureSpec
-    from churnlab.insight.reason_text import reason_sentence
-    from churnlab.model.derived import derived_metrics_for
-
-    days = FeatureSpec("Lifetime", "numeric", integer=True)  # read from its data
-    charges = GYM_COLUMNS["Avg_additional_charges_total"]
-    club = DatasetSpec("Churn", 1, (GYM_COLUMNS["Lifetime"], charges))
-    other = DatasetSpec("Churn", 1, (days, charges))
-    assert [m.name for m in derived_metrics_for(club)] == ["charges_per_month"]
-    assert derived_metrics_for(other) == ()
-    member = {"Lifetime": 1860.0}
-    assert (
-        reason_sentence("Lifetime", member, 2.0, club) == "a member for only 1860 months (+2 pts)"
-    )
-    assert reason_sentence("Lifetime", member, 2.0, other) == "lifetime: 1,860 (+2 pts)"

@@ -1,3 +1,5 @@
+"""churnlab.scoring.members: every row scored or rejected, in input order, ids carried."""
+
 import numpy as np
 import pandas as pd
 

@@ -229,29 +229,3 @@ def test_write_members_in_files_and_row_groups(tmp_path: Path) -> None:
     assert not first.equals(pd.read_parquet(files[0]).iloc[: len(first)])  # each its own seed
     assert list(first.columns) == list(load_gym_churn().columns)
     assert 0.2 < first["Churn"].mean() < 0.33
-
-
-def test_make_members_command(tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
-    from churnlab.cli import app
-
-    result = CliRunner().invoke(
-        app, ["make-members", "2500", "--out", str(tmp_path / "m"), "--rows-per-file", "1000"]
-    )
-    assert result.exit_code == 0, result.stderr
-    assert "wrote 2,500 members in 3 files" in result.stderr
-    assert len(pd.read_parquet(tmp_path / "m")) == 2500
-
-    # again, smaller, into the same folder: it is replaced whole, no part of the larger table
-    # is read back with the new one
-    result = CliRunner().invoke(
-        app, ["make-members", "1200", "--out", str(tmp_path / "m"), "--rows-per-file", "1000"]
-    )
-    assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == [
-        "part-00000.parquet",
-        "part-00001.parquet",
-    ]
-    assert len(pd.read_parquet(tmp_path / "m")) == 1200
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]

@@ -1,3 +1,5 @@
+"""churnlab.model.evaluate: metrics against scikit-learn's, out-of-fold figures and their spread."""
+
 import numpy as np
 import pandas as pd
 import pytest

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
-from typer.testing import CliRunner, Result
 
-from churnlab.cli import app
+from _cli import invoke
 from churnlab.model.persist import load_model
 from churnlab.report.export import OUTPUTS
-
-runner = CliRunner()
-
-
-def invoke(*args: str | os.PathLike[str]) -> Result:
-    return runner.invoke(app, [os.fspath(a) for a in args])
 
 
 @pytest.fixture(scope="module")

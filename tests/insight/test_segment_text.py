@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from churnlab.data.spec import GYM_COLUMNS, FeatureSpec
+from churnlab.insight import segment_text as _segment_text
 from churnlab.insight.segment_text import Phrase, describe, name_segments, number, percent
 
 
@@ -192,6 +193,22 @@ def test_colliding_names_take_more_phrases_then_the_segment_number() -> None:
     ru = name_segments(ranked, FEATURES, "ru")
     assert (ru[3], ru[4]) == ("Новички (сегмент 3)", "Новички (сегмент 4)")
     assert len(set(ru.values())) == len(ru)
+
+
+def test_colliding_names_are_told_apart() -> None:
+    lifetime = {"feature": "Lifetime", "difference_sd": -1.0}
+    spec = {"Lifetime": GYM_COLUMNS["Lifetime"]}
+    names = _segment_text.name_segments({1: [lifetime], 2: [lifetime]}, spec, "en")
+    assert names == {1: "Newcomers (segment 1)", 2: "Newcomers (segment 2)"}
+    phone = {"feature": "Phone", "difference_sd": -2.0}
+    age = {"feature": "Age", "difference_sd": 0.4}
+    spec |= {"Phone": GYM_COLUMNS["Phone"], "Age": GYM_COLUMNS["Age"]}
+    names = _segment_text.name_segments(
+        {1: [lifetime, phone, age], 2: [lifetime, phone]}, spec, "ru"
+    )
+    assert names[1] != names[2]
+    assert names[2] == "Новички без телефона"
+    assert names[1] == "Новички без телефона постарше"
 
 
 def test_describe_against_hand_written_sentences() -> None:
