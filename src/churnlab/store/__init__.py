@@ -26,8 +26,9 @@ Scoring the same source again in the same month replaces that month's scores of 
 itself stays in ``runs``.
 
 A club's folder keeps its own store, ``history.duckdb``; without a folder the default store is a
-DuckDB file in the user's data folder (embedded: nothing to install or start); ``--store URL`` or the ``CHURNLAB_STORE`` environment variable choose another, e.g.
-``sqlite:///history.db`` or ``postgresql://user:password@host/churnlab``. The tables are
+DuckDB file in the user's data folder (embedded: nothing to install or start); ``--store URL`` or
+the ``CHURNLAB_STORE`` environment variable choose another, e.g. ``sqlite:///history.db`` or
+``postgresql://user:password@host/churnlab``. The tables are
 written with portable SQLAlchemy Core (JSON as text, no dialect-specific SQL), and every write is
 one transaction: a run that fails leaves nothing behind.
 
