@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import analyze_time
 import load
+import month_time
 import quality
 import scale
 import store_write
@@ -12,6 +13,7 @@ import train_time
 if __name__ == "__main__":
     train_time.main()
     analyze_time.main()
+    month_time.main()
     quality.main()
     load.main()
     scale.main()
