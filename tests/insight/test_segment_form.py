@@ -111,3 +111,14 @@ def test_a_folder_scores_new_members_without_scikit_learn(
     assert answer["segments"] == club_analysis.segmenter.predict(gym.head(500)).tolist()
     expected = club_analysis.model.predict_proba(gym.head(500).drop(columns="Churn"))[:, 1]
     np.testing.assert_allclose(answer["p"], expected, rtol=0, atol=1e-12)
+
+
+def test_a_huge_segments_file_is_refused_unread(club_run_dir: Path, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    folder = tmp_path / "club"
+    shutil.copytree(club_run_dir, folder)
+    with open(folder / "segments.json", "r+b") as handle:
+        handle.truncate(65 << 20)  # sparse: no disk used, but larger than any real one
+    with pytest.raises(ModelFileError, match="larger than 64 MiB"):
+        load_bundle(run=folder)

@@ -39,3 +39,10 @@ def test_the_history_is_the_folders_own_unless_a_database_is_named(tmp_path, mon
     assert folder.history_url(None) == "sqlite:///shared.db"
     assert folder.history_url("postgresql://h/db") == "postgresql://h/db"
     assert folder.month_dir("2024-06") == tmp_path / "months" / "2024-06"
+
+
+def test_a_huge_id_file_is_refused_unread(tmp_path) -> None:
+    with open(tmp_path / "club.json", "wb") as handle:
+        handle.truncate(1 << 30)
+    with pytest.raises(UsageError, match="cannot read the club folder's id"):
+        _ = ClubFolder(tmp_path).id

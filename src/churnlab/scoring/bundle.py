@@ -28,6 +28,7 @@ from churnlab.data.write import write_bytes
 from churnlab.errors import ModelFileError, UsageError
 from churnlab.insight.explain import member_reasons
 from churnlab.insight.segment_form import SegmentForm, SegmentFormError
+from churnlab.model.archive import MiB
 from churnlab.model.persist import load_model, load_scorer
 from churnlab.model.scorer import ScoringModel
 from churnlab.model.trusted import load_trusted
@@ -45,6 +46,8 @@ SEGMENTS = "segments.skops"
 #: The segments' arithmetic (:class:`~churnlab.insight.segment_form.SegmentForm`): read first,
 #: as it needs neither scikit-learn nor skops.
 SEGMENT_FORM = "segments.json"
+#: The largest ``segments.json`` read (the club's is 3 KB; 1,000 segments of 1,000 columns 20 MB).
+SEGMENT_FORM_LARGEST = 64 * MiB
 PLAYBOOK = "playbook.yaml"
 SUMMARY = "summary.json"
 
@@ -277,8 +280,10 @@ def load_bundle(
 
 def _load_segment_form(path: Path, spec: Any) -> SegmentForm:
     try:
+        if path.stat().st_size > SEGMENT_FORM_LARGEST:  # not read: a hostile file stays on disk
+            raise SegmentFormError(f"larger than {SEGMENT_FORM_LARGEST // MiB} MiB")
         return SegmentForm.from_dict(json.loads(path.read_bytes()), spec)
-    except (SegmentFormError, ValueError, RecursionError) as exc:
+    except (SegmentFormError, ValueError, RecursionError, OSError) as exc:
         raise ModelFileError(
             f"is not the segments of this model ({exc})",
             file=str(path),

@@ -62,6 +62,8 @@ class ClubFolder:
         if not file.is_file():
             return uuid.uuid4().hex
         try:
+            if file.stat().st_size > 65_536:  # an id file is some 120 bytes: never read a huge one
+                raise ValueError("too large")
             known = json.loads(file.read_text(encoding="utf-8")).get("id")
         except (OSError, UnicodeDecodeError, ValueError, AttributeError) as exc:
             raise UsageError(
