@@ -148,3 +148,13 @@ def test_the_folder_store_file_is_its_own(tmp_path: Path) -> None:
     with Store(url, club=NORTH) as again:
         row = again.month_scores("2024-07").iloc[0]
     assert (row["campaign_group"], row["measure"], row["campaign_rank"]) == ("control", "call", 1)
+
+
+def test_the_api_takes_exactly_the_outcomes_the_history_records() -> None:
+    """The request's outcomes are written out for the schema; they must stay the store's list."""
+    from typing import get_args
+
+    from churnlab.api.app import ContactIn
+    from churnlab.store import CONTACT_OUTCOMES
+
+    assert get_args(ContactIn.model_fields["outcome"].annotation) == CONTACT_OUTCOMES

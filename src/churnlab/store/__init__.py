@@ -51,9 +51,11 @@ checks) and :mod:`churnlab.store.folder` (the club's folder).
 
 from churnlab.store.connect import READ_WAIT, WRITE_WAIT, StoreBusyError, default_store_url
 from churnlab.store.history import Store
-from churnlab.store.schema import RUN_KINDS, check_month
+from churnlab.store.schema import CONTACT_OUTCOMES, GROUPS, RUN_KINDS, check_month
 
 __all__ = [
+    "CONTACT_OUTCOMES",
+    "GROUPS",
     "READ_WAIT",
     "RUN_KINDS",
     "WRITE_WAIT",
