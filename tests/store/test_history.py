@@ -325,3 +325,30 @@ def test_4000_scores_are_all_recorded_as_given(backend: str, tmp_path: Path) -> 
     assert back["reasons"].tolist() == scores["reasons"].tolist()
     expected = scores["segment"].astype("float")
     np.testing.assert_array_equal(back["segment"].astype("float"), expected)
+
+
+def _month_run(store: Store, scores: pd.DataFrame) -> None:
+    store.record_run(kind="month", source="july.csv", rows=len(scores), scored=len(scores),
+                     rejected=0, model_id=None, month="2024-07", scores=scores,
+                     id_col="member_id")  # fmt: skip
+
+
+def test_a_month_run_is_the_clubs_month(tmp_path: Path) -> None:
+    """An analysis of the history and the month's snapshot in the same month: the month lists the
+    snapshot's members only, not the analysed members who have since left."""
+    url = _url("sqlite", tmp_path)
+    month = _scores([0.3, 0.5], ids=["a", "b"])
+    with Store(url, club="c" * 32) as club:
+        _record(club, _scores([0.9, 0.2, 0.4], ids=["gone", "a", "b"]), month="2024-07",
+                source="history.csv")  # fmt: skip
+        _month_run(club, month)
+        page, total = club.latest_scores()
+        assert total == 2 and sorted(page["member"]) == ["a", "b"]
+        assert page.set_index("member").loc["a", "churn_probability"] == 0.3
+    # another club's month in the same database is left as it was
+    with Store(url, club="d" * 32) as other:
+        _record(other, _scores([0.1], ids=["x"]), month="2024-07")
+    with Store(url, club="c" * 32) as club:
+        _month_run(club, month)
+    with Store(url, club="d" * 32) as other:
+        assert other.latest_scores()[1] == 1

@@ -295,10 +295,10 @@ class Store(HistoryReads):
                 )
             )
             if records is not None:
-                # a month run replaces the club's month; another run, its source's month
-                same = (
-                    _runs.c.kind == "month" if kind == "month" else _runs.c.source == shown_source
-                )
+                # a month run is the club's month: it replaces every earlier score of the month
+                # (an analysis of the history in the same month included, whose leavers are not
+                # this month's members); another run replaces its source's month
+                same = sa.true() if kind == "month" else _runs.c.source == shown_source
                 earlier_runs = sa.select(_runs.c.id).where(
                     same, _of_club(_runs, self.club), _runs.c.id != run_id
                 )
