@@ -116,6 +116,14 @@ StoreOpt = Annotated[
         "or a DuckDB file in your data folder).",
     ),
 ]
+FolderStoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="SQLAlchemy URL of a shared run history (default: CHURNLAB_STORE, or the club "
+        "folder's own history.duckdb).",
+    ),
+]
 
 
 def _checked_month(value: str | None) -> str | None:

@@ -13,6 +13,7 @@ from rich.markup import escape
 from churnlab.cli._common import (
     BUNDLED,
     DataArg,
+    FolderStoreOpt,
     IdOpt,
     KeepOpt,
     LeverOpt,
@@ -20,7 +21,6 @@ from churnlab.cli._common import (
     PositiveOpt,
     QueryOpt,
     SeedOpt,
-    StoreOpt,
     TableOpt,
     TargetOpt,
     TraitOpt,
@@ -92,7 +92,7 @@ def analyze(
         ),
     ] = None,
     seed: SeedOpt = 0,
-    store_url: StoreOpt = None,
+    store_url: FolderStoreOpt = None,
     month: MonthOpt = None,
 ) -> None:
     """Why members leave, who they are, whom to call with what: the report and its exports."""

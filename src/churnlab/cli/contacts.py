@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 from rich.markup import escape
 
-from churnlab.cli._common import IdOpt, StoreOpt, err, handles_errors, read_members
+from churnlab.cli._common import FolderStoreOpt, IdOpt, err, handles_errors, read_members
 from churnlab.data.atomic import refuse_overwriting_inputs
 from churnlab.errors import UsageError, ValidationError
 
@@ -38,7 +38,7 @@ def contacts(
         ),
     ] = None,
     id_col: IdOpt = None,
-    store_url: StoreOpt = None,
+    store_url: FolderStoreOpt = None,
 ) -> None:
     """Import staff's calls from a file, and write each month's contacts.csv."""
     from churnlab.data.write import write_table

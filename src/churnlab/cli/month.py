@@ -10,10 +10,10 @@ import typer
 from rich.markup import escape
 
 from churnlab.cli._common import (
+    FolderStoreOpt,
     IdOpt,
     QueryOpt,
     SeedOpt,
-    StoreOpt,
     TableOpt,
     err,
     handles_errors,
@@ -74,7 +74,7 @@ def month(
     ] = None,
     id_col: IdOpt = None,
     seed: SeedOpt = 0,
-    store_url: StoreOpt = None,
+    store_url: FolderStoreOpt = None,
     query: QueryOpt = None,
     table: TableOpt = None,
 ) -> None:
