@@ -74,9 +74,9 @@ def test_economics_options_and_budget(report_dir: Path) -> None:
 
 
 def test_plan_xlsx_opens_with_neutralised_cells(report_dir: Path) -> None:
-    sheet = openpyxl.load_workbook(report_dir / "plan.xlsx").active
+    sheet = openpyxl.load_workbook(report_dir / "plan.xlsx")["Retention plan"]
     header = [c.value for c in sheet[1]]
-    assert "member_id" in header and "expected_saving" in header
+    assert "member_id" in header and "Expected saving" in header  # headers for people
     values = [str(c.value) for row in sheet.iter_rows(min_row=2) for c in row if c.value]
     assert not any(v.startswith(("=", "+", "@")) for v in values)
 
