@@ -49,12 +49,12 @@ def test_health_needs_no_key(client: TestClient) -> None:
 
 
 def test_scores_equal_the_score_command(
-    client: TestClient, bundle: Bundle, gym: pd.DataFrame
+    client: TestClient, club_analysis: Any, gym: pd.DataFrame
 ) -> None:
     response = client.post("/v1/score", json={"members": _members(gym, 50)}, headers=AUTH)
     assert response.status_code == 200
     results = response.json()["results"]
-    expected = pipeline_probability(bundle.model, gym.head(50))  # the fitted pipeline itself
+    expected = pipeline_probability(club_analysis.model, gym.head(50))  # the fitted pipeline
     np.testing.assert_allclose(
         [r["churn_probability"] for r in results], expected, rtol=0, atol=1e-12
     )
@@ -356,7 +356,8 @@ def test_a_telecom_model_takes_its_yes_no_words(tmp_path: Path) -> None:
     spec = infer_spec(frame, target_col="Churn")
     words = {f.name: f.values for f in spec.features if f.values is not None}
     assert {"gender", "Partner", "PaperlessBilling"} <= set(words)
-    write_outputs(analyze(frame, spec, source="telecom.csv"), tmp_path / "run")
+    analysis = analyze(frame, spec, source="telecom.csv")
+    write_outputs(analysis, tmp_path / "run")
     bundle = load_bundle(run=tmp_path / "run")
     app = TestClient(create_app(bundle, api_key=KEY))
     head = frame.head(30)
@@ -366,7 +367,7 @@ def test_a_telecom_model_takes_its_yes_no_words(tmp_path: Path) -> None:
     codes = head.assign(
         **{name: (head[name].str.strip() == pair[1]).astype(float) for name, pair in words.items()}
     )
-    expected = bundle.model.predict_proba(codes)[:, 1]
+    expected = analysis.model.predict_proba(codes)[:, 1]  # the fitted model, not the bundle's
     np.testing.assert_allclose([r["churn_probability"] for r in results], expected, rtol=1e-12)
     members[2]["Partner"] = "Maybe"
     refused = app.post("/v1/score", json={"members": members}, headers=AUTH)

@@ -59,6 +59,9 @@ OPERATIONS = [
     "GET /v1/summary",
     "GET /v1/members",
     "GET /v1/members/{member}",
+    "POST /v1/members/{member}/contacts",
+    "GET /v1/contacts",
+    "GET /v1/measures",
 ]
 EXAMPLES = 50  # per operation and generation mode (valid and invalid requests)
 

@@ -291,7 +291,7 @@ def test_exports_neutralise_a_hostile_id_column_name_and_values(
     result = invoke("analyze", "members.csv", "--id", "=HYPERLINK(1)", "--out", "report")
     assert result.exit_code == 0, result.output
     for name in ("scores.csv", "plan.csv", "rejects.csv"):
-        text = (tmp_path / "report" / name).read_text(encoding="utf-8")
+        text = (tmp_path / "report" / name).read_text(encoding="utf-8-sig")
         cells = [c for line in text.splitlines() for c in line.split(",")]
         assert not [c for c in cells if c[:1] in {"=", "+", "@"}], (name, text[:300])
     assert "'=1+1" in (tmp_path / "report" / "rejects.csv").read_text()
@@ -302,7 +302,7 @@ def test_exports_neutralise_a_hostile_id_column_name_and_values(
 
     result = invoke("score", "members.csv", "--model", "report/model.churnlab", "--out", "s.csv")
     assert result.exit_code == 0, result.output
-    header = Path("s.csv").read_text().splitlines()[0]
+    header = Path("s.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert [name.strip('"') for name in header.split(",")][:2] == ["row", "'=HYPERLINK(1)"]
     ids = pd.read_csv("s.csv").iloc[:, 1]
     assert (
@@ -471,7 +471,9 @@ def test_analyze_records_segments_reasons_and_actions(tmp_path: Path, gym: pd.Da
     data = tmp_path / "members.csv"
     gym.sample(800, random_state=0).to_csv(data, index=False)
     _ok("analyze", data, "--out", tmp_path / "report", "--store", store_url)
-    with Store(store_url) as store:
+    from churnlab.store.folder import ClubFolder
+
+    with Store(store_url, club=ClubFolder(tmp_path / "report").id) as store:
         page, total = store.latest_scores(tier="high", limit=5)
         assert total > 0 and (page["risk_tier"] == "high").all()
         assert page["segment"].notna().all() and page["action"].notna().all()

@@ -23,9 +23,10 @@ def test_write_table_round_trip(tmp_path, members, suffix):
     assert os.listdir(path.parent) == [path.name]
 
 
-def test_write_table_csv_is_utf8_without_index(tmp_path, members):
-    path = write_table(members, tmp_path / "scores.csv")
-    assert path.read_bytes().decode("utf-8").splitlines()[0] == "id,Возраст,fee,plan"
+def test_write_table_csv_is_utf8_with_a_byte_order_mark_and_without_index(tmp_path, members):
+    data = write_table(members, tmp_path / "scores.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # so that Excel reads it as UTF-8
+    assert data[3:].decode("utf-8").splitlines()[0] == "id,Возраст,fee,plan"
 
 
 def test_write_table_replaces_an_existing_file(tmp_path, members):

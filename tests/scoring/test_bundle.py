@@ -28,7 +28,10 @@ def test_bundle_scores_like_analyze_and_score(
     members = club_analysis.members
     np.testing.assert_array_equal(scores["churn_probability"], members["churn_probability"])
     np.testing.assert_allclose(
-        scores["churn_probability"], pipeline_probability(bundle.model, gym), rtol=0, atol=1e-12
+        scores["churn_probability"],
+        pipeline_probability(club_analysis.model, gym),  # the fitted pipeline, not the bundle's
+        rtol=0,
+        atol=1e-12,
     )
     assert (scores["segment"].to_numpy() == members["segment"].to_numpy()).mean() == 1.0
     assert (scores["action"] == members["recommended_measure"]).all()

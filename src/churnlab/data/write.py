@@ -116,10 +116,7 @@ def write_table(
             file=str(path),
             fix=f"use one of the extensions {_WRITE_FORMATS}",
         )
-    if writer is _write_excel and sheet is not None:
-        _write_atomically(path, lambda handle: _write_sheet(frame, handle, sheet))
-    else:
-        _write_atomically(path, lambda handle: writer(frame, handle, index))
+    _write_atomically(path, lambda handle: writer(frame, handle, index, sheet))
     return path
 
 
@@ -148,17 +145,22 @@ def write_bytes(data: bytes, path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def _write_csv(frame: pd.DataFrame, handle: IO[bytes], index: bool) -> None:
+def _write_csv(frame: pd.DataFrame, handle: IO[bytes], index: bool, sheet: Sheet | None) -> None:
     handle.write(BOM)
     neutralise_formulas(frame).to_csv(handle, index=index, encoding="utf-8")
 
 
-def _write_parquet(frame: pd.DataFrame, handle: IO[bytes], index: bool) -> None:
+def _write_parquet(
+    frame: pd.DataFrame, handle: IO[bytes], index: bool, sheet: Sheet | None
+) -> None:
     frame.to_parquet(handle, engine="pyarrow", index=index)
 
 
-def _write_excel(frame: pd.DataFrame, handle: IO[bytes], index: bool) -> None:
-    neutralise_formulas(frame).to_excel(handle, engine="openpyxl", index=index)
+def _write_excel(frame: pd.DataFrame, handle: IO[bytes], index: bool, sheet: Sheet | None) -> None:
+    if sheet is not None:
+        _write_sheet(frame, handle, sheet)
+    else:
+        neutralise_formulas(frame).to_excel(handle, engine="openpyxl", index=index)
 
 
 def _write_sheet(frame: pd.DataFrame, handle: IO[bytes], sheet: Sheet) -> None:
@@ -197,7 +199,7 @@ def _missing(value: Any) -> bool:
         return False
 
 
-_WRITERS: dict[str, Callable[[pd.DataFrame, IO[bytes], bool], None]] = {
+_WRITERS: dict[str, Callable[[pd.DataFrame, IO[bytes], bool, Sheet | None], None]] = {
     ".csv": _write_csv,
     ".parquet": _write_parquet,
     ".xlsx": _write_excel,
