@@ -21,8 +21,8 @@ import pandas as pd
 
 from churnlab._version import __version__
 from churnlab.data.infer import find_member_id
-from churnlab.data.validate import reject_rows, require_columns
-from churnlab.errors import SchemaError, UsageError, ValidationError
+from churnlab.data.validate import given_id_column, reject_rows, require_columns
+from churnlab.errors import UsageError, ValidationError
 from churnlab.plan.campaign import Plan, build_plan
 from churnlab.plan.control import CONTACT, CONTROL, assign_groups, check_share
 from churnlab.plan.fields import in_language
@@ -199,14 +199,7 @@ def _member_id_column(
     source: str,
 ) -> str:
     if given is not None:
-        if given not in frame.columns:
-            raise SchemaError(
-                f"no member id column {given!r}",
-                file=source,
-                column=given,
-                fix="the columns are: " + ", ".join(map(str, frame.columns)),
-            )
-        return given
+        return given_id_column(frame, given, source)
     if model_id is not None and model_id in frame.columns:
         return model_id
     found = find_member_id(frame, besides=features)

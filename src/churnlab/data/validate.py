@@ -399,3 +399,16 @@ def _show(value: object) -> str:
 
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def given_id_column(frame: pd.DataFrame, name: str, source: str | None) -> str:
+    """The member id column named with ``--id``, checked: a :class:`SchemaError` listing the
+    table's columns when it has none of that name."""
+    if name not in frame.columns:
+        raise SchemaError(
+            f"no member id column {name!r}",
+            file=source,
+            column=name,
+            fix="the columns are: " + ", ".join(map(str, frame.columns)),
+        )
+    return name

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from churnlab.data.validate import given_id_column
 from churnlab.errors import SchemaError, ValidationError
 from churnlab.store.schema import (
     _MONTH,
@@ -146,14 +147,7 @@ def id_column(
         There is none.
     """
     if given is not None:
-        if given not in frame.columns:
-            raise SchemaError(
-                f"no member id column {given!r}",
-                file=source,
-                column=given,
-                fix="the columns are: " + ", ".join(map(str, frame.columns)),
-            )
-        return given
+        return given_id_column(frame, given, source)
     for name in (*known, *ID_COLUMNS):
         if name in frame.columns:
             return name
