@@ -272,7 +272,7 @@ def test_a_failed_run_leaves_nothing(store: Store, monkeypatch: pytest.MonkeyPat
     def fail(*args: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(store_history, "_insert_scores", fail)
+    monkeypatch.setattr(store_history, "_insert_rows", fail)
     with pytest.raises(RuntimeError, match="disk full"):
         _record(store, _scores([0.9, 0.8], ids=["a", "b"]), month="2024-04")
     # no new run, and the scores the failed run would have replaced are still there
@@ -285,7 +285,7 @@ def test_a_failed_first_run_leaves_no_rows(store: Store, monkeypatch: pytest.Mon
     def fail(*args: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(store_history, "_insert_scores", fail)
+    monkeypatch.setattr(store_history, "_insert_rows", fail)
     with pytest.raises(RuntimeError):
         _record(store, _scores([0.9], ids=["a"]), month="2024-04")
     assert _count(store, "runs") == 0 and _count(store, "scores") == 0

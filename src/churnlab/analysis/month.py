@@ -21,7 +21,7 @@ import pandas as pd
 
 from churnlab._version import __version__
 from churnlab.data.infer import find_member_id
-from churnlab.data.validate import given_id_column, reject_rows, require_columns
+from churnlab.data.validate import given_id_column, member_key, reject_rows, require_columns
 from churnlab.errors import UsageError, ValidationError
 from churnlab.plan.campaign import Plan, build_plan
 from churnlab.plan.control import CONTACT, CONTROL, assign_groups, check_share
@@ -216,7 +216,7 @@ def _member_id_column(
 
 def _check_ids(frame: pd.DataFrame, id_col: str, source: str) -> None:
     """Every member needs an id of its own: missing and repeated ids are named, by row."""
-    keys = frame[id_col].map(_id_text)
+    keys = frame[id_col].map(member_key)
     failures = []
     for blank in np.flatnonzero(keys.isna().to_numpy()):
         failures.append((int(blank), frame[id_col].iloc[blank], "the member id is missing"))
@@ -234,16 +234,6 @@ def _check_ids(frame: pd.DataFrame, id_col: str, source: str) -> None:
             file=source,
             fix="give each member one row with an id of its own, the same every month",
         )
-
-
-def _id_text(value: Any) -> str | None:
-    """An id as the history keys it (``12``, not ``12.0``); None when missing or blank."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = str(value).strip()
-    return text or None
 
 
 # --- the tables ---------------------------------------------------------------------------------
@@ -397,7 +387,7 @@ def _summary(
 def _changes(members: pd.DataFrame, id_col: str, previous: pd.DataFrame) -> dict[str, Any]:
     """This month against last month's scores in the history: who is new, who is gone, and
     whose risk rose."""
-    now = members.assign(member=members[id_col].map(_id_text)).set_index("member")
+    now = members.assign(member=members[id_col].map(member_key)).set_index("member")
     before = previous.set_index("member")
     both = now.index.intersection(before.index)
     rose = now.loc[both, "churn_probability"] - before.loc[both, "churn_probability"]

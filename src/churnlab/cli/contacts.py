@@ -41,9 +41,10 @@ def contacts(
     store_url: FolderStoreOpt = None,
 ) -> None:
     """Import staff's calls from a file, and write each month's contacts.csv."""
+    from churnlab.data.validate import imported_id_column
     from churnlab.data.write import write_table
     from churnlab.store import Store, check_month
-    from churnlab.store.contacts import check_contacts, id_column
+    from churnlab.store.contacts import check_contacts
     from churnlab.store.folder import ID_FILE, ClubFolder
 
     folder = ClubFolder(run)
@@ -65,7 +66,7 @@ def contacts(
         known_id = _club_id_column(folder.path)
         known = [known_id] if known_id else []
         checked = check_contacts(frame, id_col=id_col, source=source, known_ids=known)
-        column = id_column(frame, id_col, source, known)
+        column = imported_id_column(frame, id_col, source, known, what="contacts")
         _refuse_strangers(checked, store.known_members(), source, column)
         refuse_overwriting_inputs(
             {

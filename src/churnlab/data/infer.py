@@ -302,6 +302,20 @@ def encode_target(target: pd.Series, positive: Any) -> pd.Series:
     return encoded
 
 
+def label_means_left(value: Any) -> bool | None:
+    """Whether a target label reads as "left" (True), "stayed" (False), or neither (None).
+
+    Examples
+    --------
+    >>> [label_means_left(v) for v in ["Cancelled", 0, " да ", "Stayed", "gold"]]
+    [True, False, True, False, None]
+    """
+    key = _label_key(value)
+    if key in _LEAVING_WORDS:
+        return True
+    return False if key in _STAYING_WORDS else None
+
+
 def _label_key(value: Any) -> str:
     """Labels compare as text: ``1``, ``1.0``, ``"1"`` and ``" 1 "`` are the same label."""
     if isinstance(value, bool | np.bool_):

@@ -8,7 +8,7 @@ blanks become missing) and finds impossible values. Training refuses a table wit
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -401,6 +401,30 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+def member_key(value: Any) -> str | None:
+    """A member id as the history keys it: text without surrounding spaces, ``12`` (not
+    ``12.0``) for whole numbers; None when missing or blank.
+
+    Examples
+    --------
+    >>> [member_key(v) for v in [12.0, " A7 ", "", None, float("nan"), 3]]
+    ['12', 'A7', None, None, None, '3']
+    """
+    if value is None or (not isinstance(value, str) and _is_missing(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # array-like values
+        return False
+
+
 def given_id_column(frame: pd.DataFrame, name: str, source: str | None) -> str:
     """The member id column named with ``--id``, checked: a :class:`SchemaError` listing the
     table's columns when it has none of that name."""
@@ -412,3 +436,36 @@ def given_id_column(frame: pd.DataFrame, name: str, source: str | None) -> str:
             fix="the columns are: " + ", ".join(map(str, frame.columns)),
         )
     return name
+
+
+#: Names of the member id column looked for in an imported file (contacts, outcomes) when none
+#: is given, after the club's own.
+ID_COLUMNS = ("member", "member_id", "id")
+
+
+def imported_id_column(
+    frame: pd.DataFrame,
+    given: str | None,
+    source: str | None,
+    known: Sequence[str] = (),
+    *,
+    what: str = "table",
+) -> str:
+    """The member id column of an imported file (`what`: "contacts", "outcomes"): `given`
+    (``--id``), else the first of `known`, then :data:`ID_COLUMNS`, that the table has.
+
+    Raises
+    ------
+    SchemaError
+        There is none.
+    """
+    if given is not None:
+        return given_id_column(frame, given, source)
+    for name in (*known, *ID_COLUMNS):
+        if name in frame.columns:
+            return name
+    raise SchemaError(
+        f"the {what} have no member id column",
+        file=source,
+        fix=f"name it {' or '.join(map(repr, (*known, *ID_COLUMNS)))}, or give it with --id",
+    )

@@ -16,14 +16,13 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from churnlab.data.validate import given_id_column
+from churnlab.data.validate import imported_id_column, member_key
 from churnlab.errors import SchemaError, ValidationError
 from churnlab.store.schema import (
     _MONTH,
     _ONE_TICK,
     CONTACT_OUTCOMES,
     _contacts,
-    _member_key,
     _of_club,
     _utcnow,
 )
@@ -31,20 +30,16 @@ from churnlab.store.schema import (
 __all__ = [
     "CONTACT_COLUMNS",
     "CONTACT_FRAME",
-    "ID_COLUMNS",
     "NOTE_LONGEST",
     "check_contacts",
     "contact_rows",
     "contacts_query",
-    "id_column",
 ]
 
 #: The columns of a contacts table besides the member id, as :func:`check_contacts` returns it.
 CONTACT_COLUMNS = ("month", "outcome", "note")
 #: The columns of :meth:`churnlab.store.Store.contacts`.
 CONTACT_FRAME = ["member", "month", "outcome", "note", "created", "source", "id"]
-#: Names of the member id column looked for when none is given, in order.
-ID_COLUMNS = ("member", "member_id", "id")
 #: The most characters of a note kept.
 NOTE_LONGEST = 2000
 
@@ -67,8 +62,8 @@ def check_contacts(
     frame : pandas.DataFrame
         One row per contact: the member id, ``month``, ``outcome`` and optionally ``note``.
     id_col : str, optional
-        The member id column. Default: the first of `known_ids`, then :data:`ID_COLUMNS`,
-        that the table has.
+        The member id column. Default: the first of `known_ids`, then
+        :data:`~churnlab.data.validate.ID_COLUMNS`, that the table has.
     source : str, optional
         Where the table comes from, for messages.
     known_ids : sequence of str
@@ -90,7 +85,7 @@ def check_contacts(
     0     A1  2024-06    reached  booked
     1     17  2024-06  no_answer    None
     """
-    column = id_column(frame, id_col, source, known_ids)
+    column = imported_id_column(frame, id_col, source, known_ids, what="contacts")
     missing = [c for c in ("month", "outcome") if c not in frame.columns]
     if missing:
         raise SchemaError(
@@ -104,10 +99,10 @@ def check_contacts(
     failures: list[dict[str, object]] = []
     members = []
     for row, value in enumerate(frame[column].tolist()):
-        key = _member_key(value, row)
-        if key.startswith("row:") or not key.strip():
+        key = member_key(value)
+        if key is None:
             failures.append(_failure(row, column, value, "the member id is missing"))
-        members.append(key.strip())
+        members.append(key or "")
     months = [str(v).strip() for v in frame["month"].tolist()]
     for row, (value, month) in enumerate(zip(frame["month"].tolist(), months, strict=True)):
         if not _MONTH.fullmatch(month):
@@ -132,29 +127,6 @@ def check_contacts(
             "outcome": outcomes,
             "note": pd.Series([_note(v) for v in notes], dtype=object),
         }
-    )
-
-
-def id_column(
-    frame: pd.DataFrame, given: str | None, source: str | None, known: Sequence[str]
-) -> str:
-    """The contacts' member id column: `given`, else the first of `known`, then
-    :data:`ID_COLUMNS`, that the table has.
-
-    Raises
-    ------
-    SchemaError
-        There is none.
-    """
-    if given is not None:
-        return given_id_column(frame, given, source)
-    for name in (*known, *ID_COLUMNS):
-        if name in frame.columns:
-            return name
-    raise SchemaError(
-        "the contacts have no member id column",
-        file=source,
-        fix=f"name it {' or '.join(map(repr, (*known, *ID_COLUMNS)))}, or give it with --id",
     )
 
 

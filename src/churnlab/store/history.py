@@ -21,10 +21,11 @@ from churnlab.store.schema import (
     RUN_KINDS,
     _contacts,
     _create,
-    _insert_scores,
+    _insert_rows,
     _model_id,
     _models,
     _of_club,
+    _outcomes,
     _plain,
     _runs,
     _score_columns,
@@ -215,8 +216,10 @@ class Store(HistoryReads):
         month: str | None = None,
         scores: pd.DataFrame | None = None,
         id_col: str | None = None,
+        closes: tuple[str, pd.DataFrame] | None = None,
     ) -> str:
-        """Record a run and, when given, its scores — all of it or nothing.
+        """Record a run and, when given, its scores and the outcomes of the month it closes —
+        all of it or nothing.
 
         Parameters
         ----------
@@ -239,6 +242,10 @@ class Store(HistoryReads):
         id_col : str, optional
             The column of `scores` that identifies a member; without it, members are known as
             ``row:<n>``.
+        closes : (str, pandas.DataFrame), optional
+            The month this run closes and what became of its members: ``member`` (the key of
+            the month's scores), ``left`` (bool) and ``source`` (how it is known). They replace
+            the outcomes the club had for that month.
 
         Returns
         -------
@@ -309,7 +316,17 @@ class Store(HistoryReads):
                         _scores.c.run_id.in_(earlier_runs),
                     )
                 )
-                _insert_scores(connection, records)
+                _insert_rows(connection, _scores, records)
+            if closes is not None:
+                closed, outcomes = closes
+                connection.execute(
+                    _outcomes.delete().where(
+                        _outcomes.c.month == check_month(closed), _of_club(_outcomes, self.club)
+                    )
+                )
+                _insert_rows(
+                    connection, _outcomes, _outcome_columns(outcomes, run_id, closed, self.club)
+                )
         return run_id
 
     def record_contacts(
@@ -355,3 +372,17 @@ class Store(HistoryReads):
                 if rows:
                     connection.execute(_contacts.insert(), rows)
         return len(rows)
+
+
+def _outcome_columns(
+    outcomes: pd.DataFrame, run_id: str, month: str, club: str | None
+) -> dict[str, list[Any]]:
+    n = len(outcomes)
+    return {
+        "run_id": [run_id] * n,
+        "member": [str(m) for m in outcomes["member"].tolist()],
+        "club": [club] * n,
+        "month": [month] * n,
+        "left": [bool(v) for v in outcomes["left"].tolist()],
+        "source": [str(v) for v in outcomes["source"].tolist()],
+    }

@@ -17,6 +17,7 @@ from churnlab.store.schema import (
     _latest_per,
     _models,
     _of_club,
+    _outcomes,
     _runs,
     _scores,
 )
@@ -197,6 +198,51 @@ class HistoryReads(Connections):
         with self._reading() as connection:
             rows = connection.execute(query).all()
         return _frame(rows, _SCORE_COLUMNS)
+
+    def outcomes(self, month: str | None = None) -> pd.DataFrame:
+        """What became of the members of the club's closed months: ``month``, ``member``,
+        ``left`` (bool) and ``source`` (``snapshot``: absent from the next month's; else the
+        outcomes file's name); of one month when given, by month then member.
+
+        Examples
+        --------
+        >>> from churnlab.store import Store
+        >>> store = Store("sqlite://", club="north")
+        >>> june = pd.DataFrame({"row": [0, 1], "id": ["A", "B"], "churn_probability": [0.7, 0.2],
+        ...                      "risk_tier": ["high", "low"]})
+        >>> _ = store.record_run(kind="month", source="june.csv", rows=2, scored=2, rejected=0,
+        ...                      model_id=None, month="2024-06", scores=june, id_col="id")
+        >>> closed = pd.DataFrame({"member": ["A", "B"], "left": [True, False],
+        ...                        "source": "snapshot"})
+        >>> _ = store.record_run(kind="month", source="july.csv", rows=0, scored=0, rejected=0,
+        ...                      model_id=None, month="2024-07", closes=("2024-06", closed))
+        >>> store.outcomes()[["month", "member", "left"]].to_dict("list")
+        {'month': ['2024-06', '2024-06'], 'member': ['A', 'B'], 'left': [True, False]}
+        >>> store.closed_months()
+        ['2024-06']
+        """
+        columns = ["month", "member", "left", "source"]
+        query = sa.select(*(_outcomes.c[name] for name in columns)).where(
+            _of_club(_outcomes, self.club)
+        )
+        if month is not None:
+            query = query.where(_outcomes.c.month == month)
+        with self._reading() as connection:
+            rows = connection.execute(query.order_by(_outcomes.c.month, _outcomes.c.member)).all()
+        frame = _frame(rows, columns)
+        frame["left"] = frame["left"].astype(bool)
+        return frame
+
+    def closed_months(self) -> list[str]:
+        """The club's months whose outcomes are known (closed by the next month), oldest first."""
+        query = (
+            sa.select(_outcomes.c.month)
+            .where(_of_club(_outcomes, self.club))
+            .distinct()
+            .order_by(_outcomes.c.month)
+        )
+        with self._reading() as connection:
+            return [str(month) for month in connection.execute(query).scalars()]
 
     def contacts(self, *, member: str | None = None, month: str | None = None) -> pd.DataFrame:
         """The club's recorded contacts, oldest first: ``member``, ``month``, ``outcome``,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import sqlalchemy as sa
 
+from churnlab.data.validate import member_key
 from churnlab.errors import UsageError
 
 if TYPE_CHECKING:
@@ -103,6 +104,20 @@ _contacts = sa.Table(
     sa.Index("ix_churnlab_contacts_member", "member"),
 )
 
+_outcomes = sa.Table(
+    "outcomes",
+    _METADATA,
+    # what became of each member scored in a month, known when the next month closes it
+    sa.Column("run_id", sa.String(32), sa.ForeignKey("runs.id"), primary_key=True),
+    sa.Column("member", sa.Text(), primary_key=True),
+    sa.Column("club", sa.String(32)),
+    sa.Column("month", sa.String(7), nullable=False),
+    sa.Column("left", sa.Boolean(), nullable=False),
+    # how it is known: "snapshot" (absent from the next month's) or the outcomes file's name
+    sa.Column("source", sa.Text(), nullable=False),
+    sa.Index("ix_churnlab_outcomes_month", "month"),
+)
+
 # columns added since the tables were first written: added to an older store when it is opened
 _ADDED = {
     "runs": ["club"],
@@ -149,32 +164,30 @@ def _model_id(model: Scorer) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _insert_scores(connection: sa.Connection, columns: dict[str, list[Any]]) -> None:
-    """Insert a run's score rows (one list per column of ``scores``), in the connection's
-    transaction.
+def _insert_rows(connection: sa.Connection, table: sa.Table, columns: dict[str, list[Any]]) -> None:
+    """Insert rows (one list per column of `table`), in the connection's transaction.
 
-    DuckDB takes them as one frame it reads directly (100,000 rows: 0.3 s; its executemany
+    DuckDB takes them as one frame it reads directly (100,000 scores: 0.3 s; its executemany
     took 22 s, see ``bench/store_write.py``); other databases in one executemany.
     """
-    if not columns["member"]:
+    if not next(iter(columns.values()), []):
         return
     if connection.dialect.name != "duckdb":
         keys = list(columns)
         rows = zip(*columns.values(), strict=True)
-        connection.execute(_scores.insert(), [dict(zip(keys, row, strict=True)) for row in rows])
+        connection.execute(table.insert(), [dict(zip(keys, row, strict=True)) for row in rows])
         return
     frame = pd.DataFrame(columns)
-    for name in ("segment", "campaign_rank"):
-        frame[name] = frame[name].astype("Int64")
+    for name in columns:
+        if isinstance(table.c[name].type, sa.Integer):
+            frame[name] = frame[name].astype("Int64")
     duck = connection.connection.dbapi_connection
     assert duck is not None, "an open SQLAlchemy connection has its driver's connection"
-    view = f"churnlab_new_scores_{uuid.uuid4().hex}"
+    view = f"churnlab_new_{table.name}_{uuid.uuid4().hex}"
     names = ", ".join(f'"{name}"' for name in columns)
     duck.register(view, frame)
     try:
-        connection.exec_driver_sql(
-            f"INSERT INTO {_scores.name} ({names}) SELECT {names} FROM {view}"
-        )
+        connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {view}")
     finally:
         duck.unregister(view)
 
@@ -269,12 +282,9 @@ def _optional(scores: pd.DataFrame, column: str, kind: type, n: int) -> list[Any
 
 
 def _member_key(value: Any, row: int) -> str:
-    """A member id as text: ``12`` (not ``12.0``) for whole numbers; ``row:<n>`` when missing."""
-    if _missing(value):
-        return f"row:{row}"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    """A member id as the history keys it (:func:`~churnlab.data.validate.member_key`);
+    ``row:<n>`` when missing."""
+    return member_key(value) or f"row:{row}"
 
 
 def _missing(value: Any) -> bool:
