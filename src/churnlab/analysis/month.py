@@ -12,6 +12,7 @@ Next month, what happened to the two groups shows what the measure did.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from churnlab.data.validate import given_id_column, member_key, reject_rows, req
 from churnlab.errors import UsageError, ValidationError
 from churnlab.plan.campaign import Plan, build_plan
 from churnlab.plan.control import CONTACT, CONTROL, assign_groups, check_share
+from churnlab.plan.evidence import SuccessPosterior
 from churnlab.plan.fields import in_language
 from churnlab.scoring.bundle import Bundle, ScoredColumns
 from churnlab.store.schema import check_month
@@ -61,6 +63,10 @@ class MonthRun:
         The rows that could not be scored, with the reason.
     summary : dict
         ``month.json``.
+    snapshot : pandas.DataFrame
+        The scored members as the snapshot gave them (``members.parquet``): ``member`` (the
+        history's key) and the model's features; next month's training rows once the month is
+        closed.
     """
 
     month: str
@@ -70,6 +76,7 @@ class MonthRun:
     plan: Plan
     rejects: pd.DataFrame
     summary: dict[str, Any]
+    snapshot: pd.DataFrame
 
 
 def month_seed(seed: int, month: str, club: str) -> list[int]:
@@ -96,6 +103,9 @@ def run_month(
     seed: int = 0,
     lang: str | None = None,
     previous: pd.DataFrame | None = None,
+    review: Mapping[str, Any] | None = None,
+    measured: Mapping[str, SuccessPosterior] | None = None,
+    evidence: Mapping[str, Any] | None = None,
 ) -> MonthRun:
     """Score, portray, explain and plan for this month's members, holding back a control group.
 
@@ -126,6 +136,15 @@ def run_month(
     previous : pandas.DataFrame, optional
         Last month's scores from the history (``member``, ``churn_probability``,
         ``risk_tier``): ``month.json`` then says what changed.
+    review : mapping, optional
+        The review of the month this one closes (:func:`churnlab.analysis.review.review_month`),
+        for ``month.json`` and the page.
+    measured : mapping of str to SuccessPosterior, optional
+        The success rates the closed months measured
+        (:func:`churnlab.analysis.learning.measured_success`): the plan uses those measured
+        well enough instead of the playbook's assumptions.
+    evidence : mapping, optional
+        Which closed months those rates pool, for ``month.json``.
 
     Raises
     ------
@@ -155,7 +174,13 @@ def run_month(
     plan_members = pd.DataFrame(scored.features).assign(row=rows, **{id_col: ids[rows]})
     contributions = pd.DataFrame(scored.contributions)
     plan = build_plan(
-        plan_members, contributions, bundle.playbook, economics, lang=lang, id_col=id_col
+        plan_members,
+        contributions,
+        bundle.playbook,
+        economics,
+        lang=lang,
+        id_col=id_col,
+        measured=measured,
     )
     campaign = plan.campaign.copy()
     campaign["group"] = assign_groups(campaign, share=share, seed=month_seed(seed, month, club))
@@ -185,7 +210,30 @@ def run_month(
         bundle=bundle,
         previous=previous,
     )
-    return MonthRun(month, id_col, members, campaign, plan, rejects, summary)
+    summary["review"] = None if review is None else dict(review)
+    summary["evidence"] = None if evidence is None else dict(evidence)
+    snapshot = _snapshot(frame, id_col, spec.feature_names, rows)
+    return MonthRun(month, id_col, members, campaign, plan, rejects, summary, snapshot)
+
+
+def _snapshot(
+    frame: pd.DataFrame, id_col: str, features: list[str], rows: np.ndarray
+) -> pd.DataFrame:
+    """The scored rows' features as given, with the history's member key; a column of mixed
+    values as text (Parquet needs one type per column)."""
+    kept = frame.iloc[rows].reset_index(drop=True)
+    snapshot = pd.DataFrame({"member": kept[id_col].map(member_key)})
+    for name in features:
+        column = kept[name]
+        if column.dtype == object:
+            column = column.map(lambda v: v if isinstance(v, str) else _text_or_none(v))
+            column = column.astype("string")
+        snapshot[name] = column
+    return snapshot
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if member_key(value) is None else str(value)
 
 
 # --- the member id ------------------------------------------------------------------------------

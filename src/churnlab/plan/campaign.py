@@ -11,8 +11,8 @@ budget::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -20,10 +20,11 @@ import pandas as pd
 
 from churnlab.errors import DataError, UsageError
 from churnlab.model.derived import DERIVED_METRICS
+from churnlab.plan.evidence import SuccessPosterior
 from churnlab.plan.fields import in_language
 from churnlab.plan.playbook import Economics, Measure, Members, Playbook, member_count
 
-__all__ = ["Plan", "TargetGroup", "build_plan", "recommend"]
+__all__ = ["Plan", "TargetGroup", "build_plan", "measure_terms", "recommend"]
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,17 @@ class TargetGroup:
     churn_probability : float
         The group's mean churn probability.
     cost_per_member, success_rate : float
-        The values used for the measure (the playbook's, or the overrides).
+        The values used for the measure: the playbook's or the overrides, or the rate the
+        club's closed months measured.
     segments : list of int
         The segments most common in the group, most common first (at most three).
+    success_source : {"assumed", "measured"}
+        Where ``success_rate`` comes from.
+    success_assumed : float or None
+        The assumed rate (the playbook's, or the override), used or not.
+    success_low, success_high, evidence : float or None
+        A measured rate's 95 % interval, and the evidence behind it (would-be leavers
+        contacted, older months weighing less).
     """
 
     measure: str
@@ -62,6 +71,11 @@ class TargetGroup:
     cost_per_member: float
     success_rate: float
     segments: list[int] = field(default_factory=list)
+    success_source: str = "assumed"
+    success_assumed: float | None = None
+    success_low: float | None = None
+    success_high: float | None = None
+    evidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: plain ``str``, ``int``, ``float`` and lists."""
@@ -77,7 +91,16 @@ class TargetGroup:
             "cost_per_member": float(self.cost_per_member),
             "success_rate": float(self.success_rate),
             "segments": [int(s) for s in self.segments],
+            "success_source": self.success_source,
+            "success_assumed": _rounded(self.success_assumed),
+            "success_low": _rounded(self.success_low),
+            "success_high": _rounded(self.success_high),
+            "evidence": _rounded(self.evidence),
         }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 6)
 
 
 @dataclass(frozen=True)
@@ -157,6 +180,7 @@ def build_plan(
     *,
     lang: str = "en",
     id_col: str | None = None,
+    measured: Mapping[str, SuccessPosterior] | None = None,
 ) -> Plan:
     """Give every member a measure, and rank the members worth contacting.
 
@@ -182,6 +206,12 @@ def build_plan(
         Language of the titles and actions ("en", "ru").
     id_col : str, optional
         The member id column of ``members``, carried to the campaign.
+    measured : mapping of str to SuccessPosterior, optional
+        Success rates the club's closed months measured, by measure id
+        (:func:`churnlab.analysis.learning.measured_success`): each replaces the playbook's
+        assumption once its evidence is worth more than the prior
+        (:attr:`~churnlab.plan.evidence.SuccessPosterior.measured`). An explicit
+        ``success_rate`` in the economics still wins.
 
     Returns
     -------
@@ -240,7 +270,12 @@ def build_plan(
         )
     contrib = contributions.reindex(members.index).apply(pd.to_numeric, errors="coerce").fillna(0.0)
     chosen = recommend(members, contrib, playbook, economics)
-    costs, rates = _costs_and_rates(playbook, economics)
+    costs, assumed = _costs_and_rates(playbook, economics)
+    learnt = _learnt(playbook, economics, measured)
+    rates = [
+        learnt[m.id].mean if m.id in learnt else rate
+        for m, rate in zip(playbook.measures, assumed, strict=True)
+    ]
 
     ids = np.array([m.id for m in playbook.measures], dtype=object)
     titles = np.array([in_language(m.title, lang) for m in playbook.measures], dtype=object)
@@ -277,6 +312,7 @@ def build_plan(
         _target_group(playbook.measure(measure_id), part, lang, costs, rates, playbook)
         for measure_id, part in campaign.groupby("measure", sort=False)
     ]
+    groups = [_with_source(g, learnt.get(g.measure)) for g in groups]
     groups.sort(key=lambda g: (-g.expected_saving, g.measure))
     return Plan(
         campaign,
@@ -286,6 +322,29 @@ def build_plan(
         lang,
         playbook=in_language(playbook.name, lang),
         builtin=playbook.builtin,
+    )
+
+
+def _learnt(
+    playbook: Playbook, economics: Economics, measured: Mapping[str, SuccessPosterior] | None
+) -> dict[str, SuccessPosterior]:
+    """The measured rates the plan uses: measured well enough, and not overridden."""
+    if measured is None or economics.success_rate is not None:
+        return {}
+    known = {m.id for m in playbook.measures}
+    return {k: v for k, v in measured.items() if k in known and v.measured}
+
+
+def _with_source(group: TargetGroup, learnt: SuccessPosterior | None) -> TargetGroup:
+    if learnt is None:
+        return replace(group, success_assumed=group.success_rate)
+    return replace(
+        group,
+        success_source="measured",
+        success_assumed=learnt.prior_rate,
+        success_low=learnt.low,
+        success_high=learnt.high,
+        evidence=learnt.evidence,
     )
 
 
@@ -357,6 +416,23 @@ def recommend(
     otherwise = np.where(on_triggers.any(axis=1), on_triggers.argmax(axis=1), fallback)
     best = np.where(scores[np.arange(n), best] > 0, best, otherwise)
     return np.asarray(order, dtype=int)[best]
+
+
+def measure_terms(playbook: Playbook, economics: Economics) -> dict[str, tuple[float, float]]:
+    """Each measure's cost per member contacted and assumed success rate, by id, with the
+    economics' overrides (``--offer-cost``, ``--success-rate``).
+
+    Examples
+    --------
+    >>> from churnlab.plan.playbook import load_playbook
+    >>> playbook = load_playbook()
+    >>> measure_terms(playbook, playbook.economics)["renewal_offer"]
+    (20.0, 0.25)
+    """
+    costs, rates = _costs_and_rates(playbook, economics)
+    return {
+        m.id: (float(c), float(r)) for m, c, r in zip(playbook.measures, costs, rates, strict=True)
+    }
 
 
 def _costs_and_rates(playbook: Playbook, economics: Economics) -> tuple[list[float], list[float]]:

@@ -173,14 +173,13 @@ class HistoryReads(Connections):
             rows = connection.execute(query).all()
         return _frame(rows, _HISTORY_COLUMNS)
 
-    def months(self) -> list[str]:
-        """The months the club's history has scores for, oldest first."""
-        query = (
-            sa.select(_scores.c.month)
-            .where(_of_club(_scores, self.club))
-            .distinct()
-            .order_by(_scores.c.month)
-        )
+    def months(self, kind: str | None = None) -> list[str]:
+        """The months the club's history has scores for, oldest first; with `kind`, only those
+        scored by that kind of run (``month``: the club's monthly runs)."""
+        query = sa.select(_scores.c.month).where(_of_club(_scores, self.club))
+        if kind is not None:
+            query = query.join(_runs, _runs.c.id == _scores.c.run_id).where(_runs.c.kind == kind)
+        query = query.distinct().order_by(_scores.c.month)
         with self._reading() as connection:
             return [str(month) for month in connection.execute(query).scalars()]
 
