@@ -28,6 +28,7 @@ from churnlab.analysis.summary import (
 from churnlab.data.spec import DatasetSpec
 from churnlab.data.validate import check_members
 from churnlab.errors import ValidationError
+from churnlab.insight.drift import feature_reference
 from churnlab.insight.binning import group_label, value_groups
 from churnlab.insight.explain import contributions, drivers, reasons
 from churnlab.insight.segment import Segmenter, describe_segments
@@ -78,6 +79,10 @@ class Analysis:
         The fitted segments, to place new members in them.
     playbook : Playbook
         The playbook the plan was built from.
+    reference : dict
+        The training data's features at a glance (``reference.json``,
+        :func:`churnlab.insight.drift.feature_reference`): what each month's members are
+        checked against for drift.
     """
 
     summary: Summary
@@ -87,6 +92,7 @@ class Analysis:
     model: ChurnModel
     segmenter: Segmenter
     playbook: Playbook
+    reference: dict[str, Any]
 
 
 def analyze(
@@ -247,6 +253,7 @@ def analyze(
         model=model,
         segmenter=segmenter,
         playbook=playbook,
+        reference=feature_reference(X, spec),
     )
 
 

@@ -31,7 +31,7 @@ from churnlab.plan.fields import in_language
 from churnlab.scoring.bundle import Bundle, ScoredColumns
 from churnlab.store.schema import check_month
 
-__all__ = ["REASONS", "MonthRun", "month_seed", "run_month"]
+__all__ = ["REASONS", "MonthRun", "member_id_column", "month_seed", "run_month"]
 
 #: Reasons given per member (``reason_1`` …).
 REASONS = 3
@@ -157,7 +157,7 @@ def run_month(
     share = check_share(control_share)
     lang = lang or bundle.lang
     spec = bundle.model.spec_
-    id_col = _member_id_column(frame, id_col, spec.id_col, spec.feature_names, source)
+    id_col = member_id_column(frame, id_col, spec.id_col, spec.feature_names, source)
     _check_ids(frame, id_col, source)
     require_columns(frame, spec.feature_names, source=source)
     if lang != bundle.lang:
@@ -239,13 +239,21 @@ def _text_or_none(value: Any) -> str | None:
 # --- the member id ------------------------------------------------------------------------------
 
 
-def _member_id_column(
+def member_id_column(
     frame: pd.DataFrame,
     given: str | None,
     model_id: str | None,
     features: list[str],
     source: str,
 ) -> str:
+    """The snapshot's member id column: `given` (``--id``), else the model's id column when
+    the snapshot has it, else the column that looks like an id.
+
+    Raises
+    ------
+    UsageError
+        There is none.
+    """
     if given is not None:
         return given_id_column(frame, given, source)
     if model_id is not None and model_id in frame.columns:

@@ -239,6 +239,19 @@ def progress(
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
+@contextmanager
+def stepping(description: str) -> Iterator[Callable[[str], None]]:
+    """A Rich spinner on a terminal, nothing otherwise; yields ``step(text)``, which shows
+    what is being done now."""
+    if not sys.stderr.isatty():
+        yield lambda text: None
+        return
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda text: bar.update(task, description=text)
+
+
 def open_store(url: str | None, *, club: str | None = None) -> Store:
     """The run history (of one club's folder, when given); opened before any work, so a bad
     URL fails fast."""
@@ -260,8 +273,10 @@ def record_run(
     scores: pd.DataFrame | None = None,
     id_col: str | None = None,
     month: str | None = None,
+    closes: tuple[str, pd.DataFrame] | None = None,
 ) -> None:
-    """Record the model and the run (with each member's score) in the store, and say so."""
+    """Record the model and the run (with each member's score, and the outcomes of the month
+    it closes) in the store, and say so."""
     model_id = store.record_model(model, path=None if model_path is None else str(model_path))
     run_id = store.record_run(
         kind=kind,
@@ -273,6 +288,7 @@ def record_run(
         month=month,
         scores=scores,
         id_col=id_col,
+        closes=closes,
     )
     err.print(f"recorded {kind} run {run_id[:8]} in {escape(store.display_url)}")
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
+import pandas as pd
 import typer
 from rich.markup import escape
 
@@ -17,13 +18,22 @@ from churnlab.cli._common import (
     TableOpt,
     err,
     handles_errors,
-    progress,
     read_members,
     record_run,
+    stepping,
 )
 from churnlab.cli.analyze import Language
 from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.errors import UsageError
+
+if TYPE_CHECKING:
+    from churnlab.analysis.loop import ClubMonth
+    from churnlab.scoring.bundle import Bundle
+
+#: The rows of an outcomes file naming members the closed month did not score.
+UNMATCHED = "outcomes_rejects.csv"
+#: Where a folder keeps the models a retraining replaced.
+MODELS = "models"
 
 
 def _checked_share(value: float) -> float:
@@ -72,16 +82,38 @@ def month(
         Language | None,
         typer.Option("--lang", help="The language of every text (default: the folder's)."),
     ] = None,
+    outcomes_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--outcomes",
+            help="Last month's outcomes as the club exports them (member id and left/stayed, "
+            "any labels such as 1/0, yes/no, cancelled): they override or complete what the "
+            "snapshot says (a member missing from it left).",
+            show_default=False,
+        ),
+    ] = None,
+    retrain: Annotated[
+        bool,
+        typer.Option(
+            "--retrain",
+            help="Refit the model on the closed months' untreated members (control groups "
+            "and those outside the campaigns) before scoring; the old model is kept in "
+            "models/.",
+        ),
+    ] = False,
     id_col: IdOpt = None,
     seed: SeedOpt = 0,
     store_url: FolderStoreOpt = None,
     query: QueryOpt = None,
     table: TableOpt = None,
 ) -> None:
-    """Score this month's members, plan the campaign, hold back a control group."""
-    from churnlab.analysis.month import run_month
+    """Close last month (who left, how good the predictions were, what each measure did), then
+    score this month's members, plan the campaign, hold back a control group."""
+    from churnlab.analysis.loop import club_month
+    from churnlab.data.write import write_table
+    from churnlab.model.persist import save_model
     from churnlab.report.month_export import MONTH_OUTPUTS, write_month
-    from churnlab.scoring.bundle import load_bundle
+    from churnlab.scoring.bundle import MODEL, REFERENCE, load_bundle, reference_json
     from churnlab.store import Store, check_month
     from churnlab.store.folder import ID_FILE, ClubFolder
 
@@ -90,28 +122,43 @@ def month(
     folder = ClubFolder(run)
     bundle = load_bundle(run=run)
     outputs = {role: folder.month_dir(this_month) / name for role, name in MONTH_OUTPUTS.items()}
-    refuse_overwriting_inputs(
-        {f"the month's {name}": path for name, path in outputs.items()}, [data]
-    )
+    written = {f"the month's {name}": path for name, path in outputs.items()}
+    if retrain:
+        written |= {"the model": folder.path / MODEL, "the reference": folder.path / REFERENCE}
+    refuse_overwriting_inputs(written, [data, outcomes_path])
     store = Store(folder.history_url(store_url), club=folder.id)
     frame, source = read_members(data, query=query, table=table)
-    earlier = [m for m in store.months() if m < this_month]
-    previous = store.month_scores(earlier[-1]) if earlier else None
-    with progress(f"scoring and planning {len(frame):,} members for {this_month}"):
-        done = run_month(
+    outcomes, outcomes_file = None, None
+    if outcomes_path is not None:
+        outcomes, outcomes_file = _read_outcomes(outcomes_path, bundle, id_col)
+    with stepping(f"month {this_month}") as step:
+        club = club_month(
             bundle,
             frame,
+            store=store,
+            folder=folder,
             month=this_month,
-            club=folder.id,
             source=source,
             id_col=id_col,
+            outcomes=outcomes,
+            outcomes_file=outcomes_file,
+            retrain=retrain,
+            step=step,
             control_share=control_share,
             budget=budget,
             seed=seed,
             lang=None if lang is None else lang.value,
-            previous=previous,
         )
+    done = club.run
     targets = list(outputs.values())
+    if club.closing is not None and len(club.closing.unmatched):
+        unmatched = folder.month_dir(this_month) / UNMATCHED
+        targets.append(unmatched)
+    if club.model is not None:
+        kept = folder.path / MODELS / f"{bundle.model.data_hash_[:16]}.churnlab"
+        targets += [folder.path / MODEL, folder.path / REFERENCE]
+        if not kept.exists():
+            targets.append(kept)
     id_file = folder.path / ID_FILE
     adopting = not id_file.is_file()  # a folder analysed before folders had ids
     if adopting:
@@ -126,11 +173,18 @@ def month(
         )
         if adopting:
             staged[id_file].write_bytes(folder.id_file())
+        if club.closing is not None and len(club.closing.unmatched):
+            write_table(club.closing.unmatched, staged[unmatched])
+        if club.model is not None:
+            if kept in staged:  # the model that scored until now, kept
+                staged[kept].write_bytes((folder.path / MODEL).read_bytes())
+            save_model(club.model, staged[folder.path / MODEL])
+            staged[folder.path / REFERENCE].write_bytes(reference_json(club.reference or {}))
         record_run(
             store,
             kind="month",
             source=source,
-            model=bundle.model,
+            model=club.model or bundle.model,
             model_path=folder.path / "model.churnlab",
             rows=len(frame),
             scored=len(members),
@@ -144,7 +198,9 @@ def month(
                 campaign_group=members["group"],
             ),
             id_col=done.id_col,
+            closes=None if club.closing is None else (club.closing.month, club.closing.outcomes),
         )
+    _say_review(done.summary.get("review"), club)
     campaign = done.summary["campaign"]
     seconds = time.perf_counter() - started
     err.print(
@@ -155,3 +211,66 @@ def month(
     )
     err.print(f"call list: [bold]{escape(str(outputs['plan_xlsx']))}[/]")
     err.print(f"report: [bold]{escape(str(outputs['report']))}[/]")
+
+
+def _read_outcomes(path: Path, bundle: Bundle, id_col: str | None) -> tuple[pd.DataFrame, str]:
+    """The --outcomes file, read by its labels; every row it cannot use is an error."""
+    from churnlab.data.outcomes import read_outcomes
+
+    frame, source = read_members(str(path))
+    spec = bundle.model.spec_
+    return (
+        read_outcomes(
+            frame,
+            id_col=id_col,
+            known_ids=[spec.id_col] if spec.id_col else [],
+            target_col=spec.target_col,
+            positive=spec.positive_label,
+            source=source,
+        ),
+        source,
+    )
+
+
+def _say_review(review: dict[str, Any] | None, club: ClubMonth) -> None:
+    """What closing last month found, in three lines."""
+    if review is None:
+        err.print("first month of the loop: next month's run will measure these calls")
+        return
+    outcomes = review["outcomes"]
+    test = review["backtest"]["untreated"]
+    err.print(
+        f"{review['month']} closed: {outcomes['left']:,} of {outcomes['scored']:,} members "
+        f"left, {outcomes['expected_leavers']:,.0f} expected "
+        f"({outcomes['expected_low']:,}–{outcomes['expected_high']:,}); ROC-AUC "
+        + (
+            f"{test['roc_auc']:.3f} ({test['roc_auc_low']:.3f}–{test['roc_auc_high']:.3f})"
+            if test.get("roc_auc") is not None
+            else "—"
+        )
+        + " on the untreated members"
+    )
+    for measure in review["measures"]:
+        if measure.get("uplift") is None:
+            continue
+        err.print(
+            f"  {escape(measure['title'])}: uplift {measure['uplift']:+.1%} "
+            f"({measure['uplift_low']:+.1%} to {measure['uplift_high']:+.1%}), "
+            f"{measure['contact']:,} contacted vs {measure['control']:,} held back"
+        )
+    if club.closing is not None and len(club.closing.unmatched):
+        err.print(
+            f"[yellow]{len(club.closing.unmatched):,} rows of the outcomes file name members not "
+            f"scored in {review['month']}: not used (listed in {UNMATCHED})[/]"
+        )
+    if review["recommendation"]["retrain"] and club.model is None:
+        err.print(
+            "[yellow]retraining is recommended[/] ("
+            + ", ".join(review["recommendation"]["reasons"])
+            + "): run again with --retrain"
+        )
+    if club.model is not None:
+        err.print(
+            f"refitted the model on the closed months: out-of-fold ROC-AUC "
+            f"{club.model.oof_metrics_['roc_auc']:.3f}; the old one is kept in {MODELS}/"
+        )

@@ -10,7 +10,7 @@ from churnlab.data.write import write_bytes, write_table
 from churnlab.model.persist import save_model
 from churnlab.report.html import render_html
 from churnlab.report.sheets import plan_sheet
-from churnlab.scoring.bundle import save_bundle
+from churnlab.scoring.bundle import reference_json, save_bundle
 
 __all__ = ["OUTPUTS", "write_outputs"]
 
@@ -25,6 +25,7 @@ OUTPUTS = {
     "segments": "segments.skops",
     "segment_form": "segments.json",
     "playbook": "playbook.yaml",
+    "reference": "reference.json",
     "rejects": "rejects.csv",
     "club": "club.json",
 }
@@ -69,6 +70,7 @@ def write_outputs(
     write_table(analysis.plan.campaign, paths["plan_xlsx"], sheet=sheet)
     save_model(analysis.model, paths["model"])
     save_bundle(folder, analysis.segmenter, analysis.playbook)
+    write_bytes(reference_json(analysis.reference), paths["reference"])
     write_table(analysis.rejects, paths["rejects"])
     write_bytes(html.encode("utf-8"), paths["report"])
     if club_id is None:

@@ -27,6 +27,8 @@ MONTH_OUTPUTS = {
     "report": "report.html",
     "month": "month.json",
     "rejects": "rejects.csv",
+    # the scored members' features as given: the month's training rows once it is closed
+    "members": "members.parquet",
 }
 
 
@@ -58,6 +60,7 @@ def write_month(
     )
     write_table(for_people(run.campaign, run.summary["lang"]), paths["plan_xlsx"], sheet=sheet)
     write_table(run.rejects, paths["rejects"])
+    write_table(run.snapshot, paths["members"])
     text = json.dumps(strict(run.summary), ensure_ascii=False, indent=2, allow_nan=False)
     write_bytes((text + "\n").encode("utf-8"), paths["month"])
     page = render_month(run, folder=shown_as, files=list(MONTH_OUTPUTS.values()), club=club)

@@ -39,7 +39,14 @@ if TYPE_CHECKING:  # scikit-learn and skops load only where a folder needs them 
 from churnlab.plan.campaign import recommend
 from churnlab.plan.playbook import Economics, Playbook, default_playbook, load_playbook
 
-__all__ = ["Bundle", "BundleScores", "ScoredColumns", "load_bundle", "save_bundle"]
+__all__ = [
+    "Bundle",
+    "BundleScores",
+    "ScoredColumns",
+    "load_bundle",
+    "reference_json",
+    "save_bundle",
+]
 
 MODEL = "model.churnlab"
 SEGMENTS = "segments.skops"
@@ -50,6 +57,11 @@ SEGMENT_FORM = "segments.json"
 SEGMENT_FORM_LARGEST = 64 * MiB
 PLAYBOOK = "playbook.yaml"
 SUMMARY = "summary.json"
+#: The training data's features at a glance, which months are checked against for drift
+#: (:func:`churnlab.insight.drift.feature_reference`); folders analysed before it have none.
+REFERENCE = "reference.json"
+#: The largest ``reference.json`` read (the club's is some 40 KB).
+REFERENCE_LARGEST = 16 * MiB
 
 
 class BundleScores(NamedTuple):
@@ -87,6 +99,8 @@ class Bundle:
     lang : str
     summary : dict or None
         The analysis' ``summary.json``, when the bundle comes from a run folder.
+    reference : dict or None
+        The model's training data at a glance (``reference.json``), when the folder has it.
     """
 
     model: ChurnModel | ScoringModel
@@ -95,6 +109,7 @@ class Bundle:
     economics: Economics
     lang: str = "en"
     summary: dict[str, Any] | None = None
+    reference: dict[str, Any] | None = None
 
     def score(self, frame: pd.DataFrame, *, source: str | None = None) -> BundleScores:
         """Score members: their probability, tier, segment, reasons and recommended measure.
@@ -275,7 +290,32 @@ def load_bundle(
         economics=economics,
         lang=summary.get("meta", {}).get("lang", "en"),
         summary=summary,
+        reference=_load_reference(folder / REFERENCE),
     )
+
+
+def reference_json(reference: Mapping[str, Any]) -> bytes:
+    """``reference.json``'s bytes."""
+    return json.dumps(reference, allow_nan=False, ensure_ascii=False).encode("utf-8")
+
+
+def _load_reference(path: Path) -> dict[str, Any] | None:
+    if not path.is_file():
+        return None
+    try:
+        if path.stat().st_size > REFERENCE_LARGEST:  # not read: a hostile file stays on disk
+            raise ValueError(f"larger than {REFERENCE_LARGEST // MiB} MiB")
+        reference = json.loads(path.read_bytes())
+        if not isinstance(reference, dict) or not isinstance(reference.get("features"), dict):
+            raise ValueError("no features")
+        return reference
+    except (ValueError, RecursionError, OSError) as exc:
+        raise ModelFileError(
+            f"is not a training reference ({exc})",
+            file=str(path),
+            fix="rerun `churnlab analyze` to write it again, or delete it (the months then "
+            "check no drift)",
+        ) from exc
 
 
 def _load_segment_form(path: Path, spec: Any) -> SegmentForm:
