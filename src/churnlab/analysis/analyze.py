@@ -28,8 +28,8 @@ from churnlab.analysis.summary import (
 from churnlab.data.spec import DatasetSpec
 from churnlab.data.validate import check_members
 from churnlab.errors import ValidationError
-from churnlab.insight.drift import feature_reference
 from churnlab.insight.binning import group_label, value_groups
+from churnlab.insight.drift import feature_reference
 from churnlab.insight.explain import contributions, drivers, reasons
 from churnlab.insight.segment import Segmenter, describe_segments
 from churnlab.insight.segment_text import LANGS

@@ -47,7 +47,7 @@ from churnlab.store.folder import ClubFolder
 if TYPE_CHECKING:
     from churnlab.model.churn_model import ChurnModel
 
-__all__ = ["MEMBERS", "ClubMonth", "club_month", "closed_months", "refit"]
+__all__ = ["MEMBERS", "ClubMonth", "closed_months", "club_month", "refit"]
 
 #: A month's scored members as the snapshot gave them, in the month's folder: the training rows
 #: of the month once it is closed.
@@ -166,7 +166,7 @@ def club_month(
             history=[
                 backtest_row(c.month, c.scores, c.scores["left"].to_numpy(bool))
                 for c in closed[:-1]
-            ],  # fmt: skip
+            ],
             drift=_drift(bundle, frame),
             trained_auc=_trained_auc(bundle),
         )
