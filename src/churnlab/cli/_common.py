@@ -5,8 +5,9 @@ from __future__ import annotations
 import functools
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
@@ -291,6 +292,38 @@ def record_run(
         closes=closes,
     )
     err.print(f"recorded {kind} run {run_id[:8]} in {escape(store.display_url)}")
+
+
+@dataclass(frozen=True)
+class FolderModel:
+    """What a refitted model replaces in a club's folder: ``model.churnlab`` and
+    ``reference.json``; the model it replaces is kept as ``models/<data hash>.churnlab``
+    (``kept``, None when a copy is there already)."""
+
+    model: Path
+    reference: Path
+    kept: Path | None
+
+    @classmethod
+    def of(cls, folder: Path, old: Scorer) -> FolderModel:
+        kept = folder / "models" / f"{old.data_hash_[:16]}.churnlab"
+        return cls(folder / "model.churnlab", folder / "reference.json",
+                   None if kept.exists() else kept)  # fmt: skip
+
+    @property
+    def targets(self) -> list[Path]:
+        """The files written, for :func:`~churnlab.data.atomic.outputs_together`."""
+        return [self.model, self.reference, *([self.kept] if self.kept else [])]
+
+    def write(self, staged: Mapping[Path, Path], model: Any, reference: dict[str, Any]) -> None:
+        """Write the new model and its reference, and keep the old model, into `staged`."""
+        from churnlab.model.persist import save_model
+        from churnlab.scoring.bundle import reference_json
+
+        if self.kept is not None:
+            staged[self.kept].write_bytes(self.model.read_bytes())
+        save_model(model, staged[self.model])
+        staged[self.reference].write_bytes(reference_json(reference))
 
 
 def check_output_format(option: str, path: Path) -> None:

@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from churnlab.cli._common import (
+    FolderModel,
     FolderStoreOpt,
     IdOpt,
     QueryOpt,
@@ -32,8 +33,6 @@ if TYPE_CHECKING:
 
 #: The rows of an outcomes file naming members the closed month did not score.
 UNMATCHED = "outcomes_rejects.csv"
-#: Where a folder keeps the models a retraining replaced.
-MODELS = "models"
 
 
 def _checked_share(value: float) -> float:
@@ -111,9 +110,8 @@ def month(
     score this month's members, plan the campaign, hold back a control group."""
     from churnlab.analysis.loop import club_month
     from churnlab.data.write import write_table
-    from churnlab.model.persist import save_model
     from churnlab.report.month_export import MONTH_OUTPUTS, write_month
-    from churnlab.scoring.bundle import MODEL, REFERENCE, load_bundle, reference_json
+    from churnlab.scoring.bundle import load_bundle
     from churnlab.store import Store, check_month
     from churnlab.store.folder import ID_FILE, ClubFolder
 
@@ -122,9 +120,10 @@ def month(
     folder = ClubFolder(run)
     bundle = load_bundle(run=run)
     outputs = {role: folder.month_dir(this_month) / name for role, name in MONTH_OUTPUTS.items()}
+    files = FolderModel.of(folder.path, bundle.model)
     written = {f"the month's {name}": path for name, path in outputs.items()}
     if retrain:
-        written |= {"the model": folder.path / MODEL, "the reference": folder.path / REFERENCE}
+        written |= {"the model": files.model, "the reference": files.reference}
     refuse_overwriting_inputs(written, [data, outcomes_path])
     store = Store(folder.history_url(store_url), club=folder.id)
     frame, source = read_members(data, query=query, table=table)
@@ -155,10 +154,7 @@ def month(
         unmatched = folder.month_dir(this_month) / UNMATCHED
         targets.append(unmatched)
     if club.model is not None:
-        kept = folder.path / MODELS / f"{bundle.model.data_hash_[:16]}.churnlab"
-        targets += [folder.path / MODEL, folder.path / REFERENCE]
-        if not kept.exists():
-            targets.append(kept)
+        targets += files.targets
     id_file = folder.path / ID_FILE
     adopting = not id_file.is_file()  # a folder analysed before folders had ids
     if adopting:
@@ -176,10 +172,7 @@ def month(
         if club.closing is not None and len(club.closing.unmatched):
             write_table(club.closing.unmatched, staged[unmatched])
         if club.model is not None:
-            if kept in staged:  # the model that scored until now, kept
-                staged[kept].write_bytes((folder.path / MODEL).read_bytes())
-            save_model(club.model, staged[folder.path / MODEL])
-            staged[folder.path / REFERENCE].write_bytes(reference_json(club.reference or {}))
+            files.write(staged, club.model, club.reference or {})
         record_run(
             store,
             kind="month",
@@ -272,5 +265,5 @@ def _say_review(review: dict[str, Any] | None, club: ClubMonth) -> None:
     if club.model is not None:
         err.print(
             f"refitted the model on the closed months: out-of-fold ROC-AUC "
-            f"{club.model.oof_metrics_['roc_auc']:.3f}; the old one is kept in {MODELS}/"
+            f"{club.model.oof_metrics_['roc_auc']:.3f}; the old one is kept in models/"
         )

@@ -13,6 +13,7 @@ from churnlab.cli._common import (
     DataArg,
     Engine,
     EngineOpt,
+    FolderModel,
     IdOpt,
     KeepOpt,
     LearnerChoice,
@@ -72,10 +73,30 @@ def train(
             "many members; the final fit uses every row.",
         ),
     ] = TUNE_ROWS,
+    run: Annotated[
+        Path | None,
+        typer.Option(
+            "--run",
+            help="Instead of DATA: refit the club folder's model on its closed months' "
+            "untreated members (control groups and those outside the campaigns); the old model "
+            "is kept in the folder's models/.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Train a calibrated churn model on DATA and save it to --model."""
+    """Train a calibrated churn model on DATA and save it to --model (or, with --run, refit a
+    club folder's model on its closed months)."""
     from churnlab.data.validate import check_training_table
     from churnlab.model.churn_model import ChurnModel
+
+    if run is not None:
+        if data is not None:
+            raise UsageError(
+                "give either DATA or --run: --run trains on the folder's closed months",
+                fix="leave out DATA, or leave out --run",
+            )
+        _refit_folder(run, store_url, learner, folds, seed)
+        return
 
     if model_path.is_dir():
         raise UsageError(
@@ -198,3 +219,42 @@ def _train_on_dask(
 
 def _of_sample(tuned: int, rows: int) -> str:
     return f" of a sample of {tuned:,} members" if tuned < rows else ""
+
+
+def _refit_folder(
+    run: Path, store_url: str | None, learner: LearnerChoice, folds: int, seed: int
+) -> None:
+    """`train --run DIR`: the folder's model refitted on its closed months."""
+    from churnlab.analysis.loop import closed_months, refit
+    from churnlab.scoring.bundle import load_bundle
+    from churnlab.store import Store
+    from churnlab.store.folder import ClubFolder
+
+    started = time.perf_counter()
+    folder = ClubFolder(run)
+    bundle = load_bundle(run=run)
+    store = Store(folder.history_url(store_url), club=folder.id)
+    closed = closed_months(store, before="9999-12")
+    with progress(f"refitting on {len(closed)} closed months"):
+        model, reference = refit(
+            bundle,
+            closed,
+            folder,
+            learner=None if learner is LearnerChoice.auto else learner.value,
+            folds=folds,
+            random_state=seed,
+        )
+    months = ", ".join(c.month for c in closed)
+    files = FolderModel.of(folder.path, bundle.model)
+    with outputs_together(files.targets) as staged:
+        files.write(staged, model, reference)
+        record_run(store, kind="train", source=f"closed months {months}", model=model,
+                   model_path=folder.path / "model.churnlab", rows=len(model.oof_rows_),
+                   scored=0, rejected=0)  # fmt: skip
+    err.print(
+        f"refitted on the closed months {escape(months)} in "
+        f"{time.perf_counter() - started:.1f} s; learner: [bold]{model.learner_}[/]"
+    )
+    metrics_table(model.oof_metrics_, title=f"Out-of-fold metrics ({folds} folds)")
+    err.print(f"model written to [bold]{escape(str(folder.path / 'model.churnlab'))}[/]"
+              + (f"; the old one kept as {escape(str(files.kept))}" if files.kept else ""))  # fmt: skip
