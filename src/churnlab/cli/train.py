@@ -256,5 +256,5 @@ def _refit_folder(
         f"{time.perf_counter() - started:.1f} s; learner: [bold]{model.learner_}[/]"
     )
     metrics_table(model.oof_metrics_, title=f"Out-of-fold metrics ({folds} folds)")
-    err.print(f"model written to [bold]{escape(str(folder.path / 'model.churnlab'))}[/]"
-              + (f"; the old one kept as {escape(str(files.kept))}" if files.kept else ""))  # fmt: skip
+    kept = f"; the old one kept as {escape(str(files.kept))}" if files.kept else ""
+    err.print(f"model written to [bold]{escape(str(files.model))}[/]{kept}")
