@@ -352,3 +352,65 @@ def test_a_month_run_is_the_clubs_month(tmp_path: Path) -> None:
         _month_run(club, month)
     with Store(url, club="d" * 32) as other:
         assert other.latest_scores()[1] == 1
+
+
+# --- the outcomes of closed months ------------------------------------------------------------
+
+
+def _close(store: Store, month: str, left: dict[str, bool], *, closing: str) -> str:
+    outcomes = pd.DataFrame(
+        {"member": list(left), "left": list(left.values()), "source": "snapshot"}
+    )
+    return store.record_run(kind="month", source="next.csv", rows=0, scored=0, rejected=0,
+                            model_id=None, month=closing, closes=(month, outcomes))  # fmt: skip
+
+
+def test_closing_a_month_records_its_outcomes_and_closing_again_replaces_them(
+    store: Store,
+) -> None:
+    _record(store, _scores([0.9, 0.2, 0.4], ids=["a", "b", "c"]), month="2024-05")
+    _close(store, "2024-05", {"a": True, "b": False, "c": False}, closing="2024-06")
+    assert store.closed_months() == ["2024-05"]
+    assert store.outcomes("2024-05")[["member", "left"]].values.tolist() == [
+        ["a", True], ["b", False], ["c", False]
+    ]  # fmt: skip
+    _close(store, "2024-05", {"a": True, "b": True}, closing="2024-06")  # June run again
+    assert store.outcomes()["left"].tolist() == [True, True]
+    assert _count(store, "outcomes") == 2
+    assert store.outcomes("2024-04").empty
+
+
+def test_outcomes_are_the_clubs_own(store: Store) -> None:
+    north, south = Store(store.url, club="n" * 32), Store(store.url, club="s" * 32)
+    _close(north, "2024-05", {"a": True}, closing="2024-06")
+    _close(south, "2024-05", {"a": False, "b": True}, closing="2024-06")
+    assert north.outcomes()["left"].tolist() == [True]
+    assert south.closed_months() == ["2024-05"] and len(south.outcomes()) == 2
+    assert store.outcomes().empty  # the rows of no club
+
+
+def test_a_failed_closing_leaves_the_earlier_outcomes(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _close(store, "2024-05", {"a": True}, closing="2024-06")
+    real = store_history._insert_rows
+
+    def fail_on_outcomes(connection: sa.Connection, table: sa.Table, columns: dict) -> None:
+        if table.name == "outcomes":
+            raise RuntimeError("disk full")
+        real(connection, table, columns)
+
+    monkeypatch.setattr(store_history, "_insert_rows", fail_on_outcomes)
+    with pytest.raises(RuntimeError, match="disk full"):
+        _close(store, "2024-05", {"a": False}, closing="2024-06")
+    assert store.outcomes()["left"].tolist() == [True]
+    assert len(store.runs()) == 1
+
+
+def test_months_of_one_kind(store: Store) -> None:
+    _record(store, _scores([0.5], ids=["a"]), month="2024-04")
+    store.record_run(kind="month", source="m.csv", rows=1, scored=1, rejected=0, model_id=None,
+                     month="2024-05", scores=_scores([0.5], ids=["a"]),
+                     id_col="member_id")  # fmt: skip
+    assert store.months() == ["2024-04", "2024-05"]
+    assert store.months(kind="month") == ["2024-05"]

@@ -154,10 +154,12 @@ def treated_members(scores: pd.DataFrame, contacts: pd.DataFrame | None) -> np.n
     return np.asarray(treated, dtype=bool)
 
 
-def backtest_row(month: str, scores: pd.DataFrame, left: np.ndarray) -> dict[str, Any]:
+def backtest_row(
+    month: str, scores: pd.DataFrame, left: np.ndarray, *, draws: int = DRAWS
+) -> dict[str, Any]:
     """One month of the review's month-over-month table: the back-test of all its members."""
     p = scores["churn_probability"].to_numpy(dtype=float)
-    test = backtest(left.astype(int), p, tiers=None, draws=DRAWS, seed=0)
+    test = backtest(left.astype(int), p, tiers=None, draws=draws, seed=0)
     return {
         "month": month,
         "members": test["members"],
@@ -179,6 +181,7 @@ def review_month(
     history: Sequence[Mapping[str, Any]] = (),
     drift: Mapping[str, Any] | None = None,
     trained_auc: float | None = None,
+    draws: int = DRAWS,
 ) -> dict[str, Any]:
     """The review of a closed month, for ``month.json`` (its layout: the README's "The review").
 
@@ -204,6 +207,8 @@ def review_month(
     trained_auc : float, optional
         The model's out-of-fold ROC-AUC when it was trained: a back-test whose interval lies
         wholly below it recommends retraining.
+    draws : int
+        The back-test's bootstrap draws.
     """
     frame = scores.merge(closing.outcomes[["member", "left"]], on="member", how="left")
     if frame["left"].isna().any():
@@ -214,7 +219,7 @@ def review_month(
     treated = treated_members(frame, contacts)
     tiers = frame["risk_tier"].to_numpy()
     untreated = backtest(
-        left[~treated].astype(int), p[~treated], tiers=tiers[~treated], draws=DRAWS, seed=0
+        left[~treated].astype(int), p[~treated], tiers=tiers[~treated], draws=draws, seed=0
     )
     untreated_low, untreated_high = expected_band(p[~treated])
     untreated |= {
@@ -223,7 +228,7 @@ def review_month(
         "expected_high": untreated_high,
         "within_band": bool(untreated_low <= left[~treated].sum() <= untreated_high),
     }
-    everyone = backtest(left.astype(int), p, tiers=tiers, draws=DRAWS, seed=0)
+    everyone = backtest(left.astype(int), p, tiers=tiers, draws=draws, seed=0)
     outcomes = {
         "scored": len(frame),
         "left": int(left.sum()),
@@ -238,7 +243,7 @@ def review_month(
         "outcomes_file": closing.outcomes_file,
         "unmatched": len(closing.unmatched),
     }
-    this_row = backtest_row(closing.month, scores, left)
+    this_row = backtest_row(closing.month, scores, left, draws=draws)
     measures = _measures(frame, left, contacts, playbook, economics)
     return {
         "month": closing.month,

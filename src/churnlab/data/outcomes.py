@@ -86,8 +86,10 @@ def read_outcomes(
         else:
             seen[key] = row
     left = []
-    for row, value in enumerate(frame[label_name].tolist()):
-        means = _means_left(value, positive)
+    labels = frame[label_name].tolist()
+    stayed = _the_other_label(labels, positive)
+    for row, value in enumerate(labels):
+        means = _means_left(value, positive, stayed)
         if means is None:
             failures.append(
                 _failure(row, label_name, value, "says neither that the member left nor stayed")
@@ -103,12 +105,29 @@ def read_outcomes(
     return pd.DataFrame({"row": range(len(frame)), "member": members, "left": left})
 
 
-def _means_left(value: Any, positive: Any) -> bool | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+def _the_other_label(labels: list[Any], positive: Any) -> str | None:
+    """With the model's label for "left" among exactly two labels, the other one: "stayed"."""
+    keys = {_key(v) for v in labels} - {None}
+    if positive is None or _key(positive) not in keys or len(keys) != 2:
         return None
-    if positive is not None and member_key(value) == member_key(positive):
+    (other,) = keys - {_key(positive)}
+    return other
+
+
+def _means_left(value: Any, positive: Any, stayed: str | None) -> bool | None:
+    key = _key(value)
+    if key is None:
+        return None
+    if positive is not None and key == _key(positive):
         return True
+    if key == stayed:
+        return False
     return label_means_left(value)
+
+
+def _key(value: Any) -> str | None:
+    key = member_key(value)
+    return None if key is None else key.lower()
 
 
 def _outcome_column(
