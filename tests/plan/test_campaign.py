@@ -14,6 +14,7 @@ from _wording import CYRILLIC
 from churnlab.errors import DataError, UsageError
 from churnlab.model.features import DERIVED_METRICS
 from churnlab.plan.campaign import build_plan, recommend
+from churnlab.plan.evidence import SuccessPosterior
 from churnlab.plan.playbook import BUILTIN_PLAYBOOKS, Economics, Playbook, builtin_playbook
 
 
@@ -272,6 +273,43 @@ def test_overrides_change_the_numbers(
         members, contributions, book, book.economics.override(success_rate=0.1, months_kept=12)
     ).campaign
     assert rate["expected_saving"].tolist() == pytest.approx([54.0, 30.0])
+
+
+def _posterior(mean: float, *, measured: bool) -> SuccessPosterior:
+    return SuccessPosterior(mean=mean, low=mean - 0.1, high=mean + 0.1, evidence=40.0,
+                            prior_rate=0.2, prior_strength=10.0, measured=measured,
+                            p_pays=0.9)  # fmt: skip
+
+
+def test_a_measured_success_rate_replaces_the_assumption(
+    three: tuple[pd.DataFrame, pd.DataFrame, Playbook],
+) -> None:
+    members, contributions, book = three
+    plan = build_plan(members, contributions, book, Economics(fee=50, months_kept=6),
+                      measured={"call": _posterior(0.4, measured=True)})  # fmt: skip
+    # saving = p × 0.4 × 300: 0.9 → 108, 0.5 → 60, 0.1 → 12 (net 2: now worth it)
+    assert plan.campaign["expected_saving"].tolist() == pytest.approx([108.0, 60.0, 12.0])
+    (group,) = plan.target_groups
+    assert (group.success_rate, group.success_source, group.success_assumed) == (
+        0.4, "measured", 0.2
+    )  # fmt: skip
+    assert (group.success_low, group.success_high) == pytest.approx((0.3, 0.5))
+    assert group.to_dict()["success_source"] == "measured"
+
+
+def test_thin_evidence_and_an_explicit_rate_keep_the_assumption(
+    three: tuple[pd.DataFrame, pd.DataFrame, Playbook],
+) -> None:
+    members, contributions, book = three
+    thin = build_plan(members, contributions, book, Economics(fee=50, months_kept=6),
+                      measured={"call": _posterior(0.4, measured=False)})  # fmt: skip
+    assert thin.campaign["expected_saving"].tolist() == pytest.approx([54.0, 30.0])
+    assert thin.target_groups[0].success_source == "assumed"
+    assert thin.target_groups[0].success_assumed == 0.2
+    told = build_plan(members, contributions, book, Economics(success_rate=0.1),
+                      measured={"call": _posterior(0.4, measured=True)})  # fmt: skip
+    assert told.target_groups[0].success_rate == 0.1
+    assert told.target_groups[0].success_source == "assumed"
 
 
 def test_the_id_column_is_carried(three: tuple[pd.DataFrame, pd.DataFrame, Playbook]) -> None:
