@@ -147,7 +147,7 @@ def close_month(
 def treated_members(scores: pd.DataFrame, contacts: pd.DataFrame | None) -> np.ndarray:
     """Whether each member of a month's scores was treated: in the contact group, or reached
     by staff though held back (a control member called anyway)."""
-    treated = (scores["campaign_group"] == CONTACT).to_numpy()
+    treated = (scores["campaign_group"] == CONTACT).to_numpy(dtype=bool, copy=True)
     if contacts is not None and len(contacts):
         reached = set(contacts.loc[contacts["outcome"].isin(REACHED), "member"].astype(str))
         treated |= scores["member"].astype(str).isin(reached).to_numpy()
