@@ -168,7 +168,7 @@ def test_an_outcomes_file_overrides_and_completes_the_snapshot(
     outcomes = _month_json(loop["folder"], JULY)["review"]["outcomes"]
     assert outcomes["left"] == int(june["left"].sum())  # one more, one fewer
     assert (outcomes["from_file"], outcomes["unmatched"]) == (2, 1)
-    assert outcomes["outcomes_file"] == "cancellations.csv"
+    assert outcomes["outcomes_file"].endswith("cancellations.csv")
     unmatched = pd.read_csv(loop["folder"] / "months" / JULY / "outcomes_rejects.csv")
     assert unmatched["member"].tolist() == ["NOBODY"]
     assert "not used" in " ".join(result.output.split())
