@@ -269,3 +269,15 @@ def test_retraining_needs_a_closed_month(tmp_path: Path, monkeypatch: pytest.Mon
     result = invoke("month", tmp_path / "june.csv", "--run", tmp_path / "club", "--month",
                     JUNE, "--outcomes", tmp_path / "may.csv")  # fmt: skip
     assert_user_error(result, "no monthly run before 2024-06")
+
+
+def test_the_months_page_shows_its_review(loop: dict[str, Any]) -> None:
+    import html as markup
+    import re
+
+    html = (loop["folder"] / "months" / JULY / "report.html").read_text(encoding="utf-8")
+    text = " ".join(markup.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    outcomes = loop["july"]["review"]["outcomes"]
+    assert 'id="review"' in html and "Last month, reviewed" in text
+    assert f"{outcomes['left']:,} left" in text, text[:3000]
+    assert "measured" in text  # the plan says which success rates were measured

@@ -2,29 +2,24 @@
 loads it offline, in English and in Russian, and draws it.
 
 Needs Debian's ``chromium`` (``make browser`` installs it). Without it the tests are skipped —
-or fail, when ``CHURNLAB_REQUIRE_BROWSER=1`` (``make test`` sets it). The few lines that start
-the browser are those of ``test_html_browser.py`` (test modules do not import each other).
+or fail, when ``CHURNLAB_REQUIRE_BROWSER=1`` (``make test`` sets it). The browser is started by
+``tests/_browser.py``, as for the analysis report.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import shutil
-import struct
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from _needs import CHROMIUM_FLAGS, require
+from _browser import chromium, png_size, run_chromium
 from churnlab.analysis.month import MonthRun, run_month
 from churnlab.report.month_html import render_month
 
 CLUB = "0123456789abcdef0123456789abcdef"
-PNG = b"\x89PNG\r\n\x1a\n"
-NO_BROWSER = "run `make browser` (installs Debian's chromium) to run the report's browser tests"
 NBSP = "&nbsp;"  # as the browser writes a no-break space back out
 
 #: What each language's review must show: its headings, and its headline figures as written.
@@ -150,38 +145,6 @@ def review() -> dict[str, Any]:
     }
 
 
-def _chromium() -> str:
-    """The browser, or skip — fail under ``CHURNLAB_REQUIRE_BROWSER=1`` — saying how to get it."""
-    path = shutil.which("chromium")
-    require(None if path else "chromium is not installed", part="browser", how=NO_BROWSER)
-    assert path is not None
-    return path
-
-
-def _run(chromium: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    profile = tmp_path / "profile"
-    profile.mkdir(exist_ok=True)
-    command = [
-        chromium,
-        "--headless",
-        *CHROMIUM_FLAGS,
-        "--hide-scrollbars",
-        f"--user-data-dir={profile}",
-        *args,
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done
-
-
-def _png_size(path: Path) -> tuple[int, int]:
-    data = path.read_bytes()
-    assert data[:8] == PNG, "not a PNG"
-    assert data[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
-
-
 @pytest.fixture(scope="module")
 def reports(
     club_bundle, gym: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory
@@ -203,8 +166,8 @@ def reports(
 def test_the_browser_shows_the_review_in_the_pages_language(
     reports: dict[str, Path], tmp_path: Path, lang: str
 ) -> None:
-    chromium = _chromium()
-    dom = _run(chromium, tmp_path, "--dump-dom", reports[lang].as_uri()).stdout
+    browser = chromium()
+    dom = run_chromium(browser, tmp_path, "--dump-dom", reports[lang].as_uri()).stdout
     assert f'<html lang="{lang}">' in dom
     start = dom.index('<section id="review">')
     section = dom[start : dom.index("</section>", start)]
@@ -218,12 +181,12 @@ def test_the_browser_shows_the_review_in_the_pages_language(
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_the_browser_draws_the_review(reports: dict[str, Path], tmp_path: Path, lang: str) -> None:
-    chromium = _chromium()
+    browser = chromium()
     shot = tmp_path / "shot.png"
     width, height = 1280, 3600
     args = [f"--screenshot={shot}", f"--window-size={width},{height}", reports[lang].as_uri()]
-    _run(chromium, tmp_path, *args)
-    assert _png_size(shot) == (width, height)
+    run_chromium(browser, tmp_path, *args)
+    assert png_size(shot) == (width, height)
     assert shot.stat().st_size > 50_000
     from PIL import Image
 

@@ -280,11 +280,13 @@ def _measures(
         cost, rate = terms.get(str(measure), (0.0, 0.1))
         effect = measure_effect(arms, prior_rate=rate, cost=cost, value_kept=economics.value_kept)
         titles = part["action"].dropna()
+        counts = ("contact", "contact_left", "control", "control_left")
         found.append(
             {
                 "measure": str(measure),
                 "title": str(titles.iloc[0]) if len(titles) else str(measure),
                 **effect,
+                **{k: int(effect[k]) for k in counts},  # whole members, not weights
                 "per_protocol": _per_protocol(part, in_part, contact, control, reached),
             }
         )

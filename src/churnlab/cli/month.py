@@ -247,9 +247,21 @@ def _say_review(review: dict[str, Any] | None, club: ClubMonth) -> None:
         if measure.get("uplift") is None:
             continue
         err.print(
-            f"  {escape(measure['title'])}: uplift {measure['uplift']:+.1%} "
-            f"({measure['uplift_low']:+.1%} to {measure['uplift_high']:+.1%}), "
+            f"  {escape(measure['title'])}: uplift {_points(measure['uplift'])} "
+            f"({_points(measure['uplift_low'])} to {_points(measure['uplift_high'])}), "
             f"{measure['contact']:,} contacted vs {measure['control']:,} held back"
+        )
+    measured = [
+        g for g in club.run.summary["plan"]["target_groups"] if g["success_source"] == "measured"
+    ]
+    if measured:
+        err.print(
+            "this month's plan prices with measured success rates: "
+            + "; ".join(
+                f"{escape(g['name'].split(' — ')[0])} {g['success_rate']:.0%} "
+                f"(assumed {g['success_assumed']:.0%})"
+                for g in measured
+            )
         )
     if club.closing is not None and len(club.closing.unmatched):
         err.print(
@@ -267,3 +279,7 @@ def _say_review(review: dict[str, Any] | None, club: ClubMonth) -> None:
             f"refitted the model on the closed months: out-of-fold ROC-AUC "
             f"{club.model.oof_metrics_['roc_auc']:.3f}; the old one is kept in models/"
         )
+
+
+def _points(share: float | None) -> str:
+    return "—" if share is None else f"{100 * share:+.1f} pts"
