@@ -87,7 +87,15 @@ def _monte_carlo(
     cdf = np.cumsum(weight[order])
     tail = (1 - level) / 2
     low, high = np.interp([tail, 1 - tail], cdf, s[order])
-    result = {"mean": float(weight @ s), "low": float(low), "high": float(high)}
+    mean = float(weight @ s)
+    spread = float(weight @ (s - mean) ** 2)
+    result = {
+        "mean": mean,
+        "low": float(low),
+        "high": float(high),
+        # what the posterior is worth in observations, less the prior's
+        "evidence": max(0.0, mean * (1 - mean) / spread - 1 - prior_strength),
+    }
     if cost is not None and value_kept is not None:
         result["p_pays"] = float(weight[s * q * value_kept > cost].sum())
     return result
@@ -243,7 +251,7 @@ def test_without_data_the_posterior_is_the_prior(prior_rate: float, prior_streng
         found = success_posterior(arms, prior_rate=prior_rate, prior_strength=prior_strength)
         assert found.mean == pytest.approx(prior.mean(), abs=0.003)
         assert (found.low, found.high) == pytest.approx(tuple(prior.ppf([0.025, 0.975])), abs=0.005)
-        assert found.evidence == 0.0
+        assert found.evidence < 0.5  # the prior's worth, and no more
         assert found.measured is False
 
 
@@ -263,19 +271,36 @@ def test_with_lots_of_data_the_prior_stops_mattering() -> None:
     assert low_prior.mean == pytest.approx(high_prior.mean, abs=0.002)
     assert low_prior.mean == pytest.approx(1 - 0.21 / 0.30, abs=0.002)
     assert high_prior.high - high_prior.low < 0.03
-    assert low_prior.measured and low_prior.evidence == pytest.approx(30_000)
+    # the data's worth: the implied rate's variance by the delta method, from both groups
+    c, q, n = 0.21, 0.30, 100_000
+    variance = c * (1 - c) / n / q**2 + c**2 * q * (1 - q) / n / q**4
+    worth = 0.3 * 0.7 / variance - 1 - 10
+    assert low_prior.measured and low_prior.evidence == pytest.approx(worth, rel=0.05)
 
 
-def test_measured_flips_when_the_evidence_passes_the_prior_strength() -> None:
-    """Control churn 20/100 = 0.2: 49 contacted are 9.8 would-be leavers, 51 are 10.2."""
-    below = success_posterior(Arms(49, 7, 100, 20), prior_rate=0.3, prior_strength=10)
-    above = success_posterior(Arms(51, 7, 100, 20), prior_rate=0.3, prior_strength=10)
-    assert below.evidence == pytest.approx(9.8)
-    assert above.evidence == pytest.approx(10.2)
-    assert (below.measured, above.measured) == (False, True)
-    assert (
-        success_posterior(Arms(51, 7, 100, 20), prior_rate=0.3, prior_strength=11).measured is False
-    )
+@pytest.mark.parametrize(
+    "arms",
+    [Arms(60, 12, 30, 9), Arms(200, 40, 60, 18), Arms(400, 60, 100, 25), Arms(200, 30, 6, 3)],
+)
+def test_the_evidence_is_what_the_posterior_is_worth(arms: Arms) -> None:
+    """Against the Monte-Carlo posterior's own worth in observations, less the prior's."""
+    found = success_posterior(arms, prior_rate=0.3)
+    reference = _monte_carlo(arms, 0.3)
+    assert found.evidence == pytest.approx(reference["evidence"], rel=0.1, abs=0.5)
+    assert found.measured is (found.evidence > 10)
+
+
+def test_a_tiny_control_group_keeps_the_assumption_however_many_were_contacted() -> None:
+    """200 or 2,000 contacted against 6 held back: the control churn is too uncertain for the
+    data to outweigh the playbook; 60 held back is enough."""
+    for contacted in (200, 2000):
+        arms = Arms(contacted, contacted * 0.25, 6, 3)
+        assert not success_posterior(arms, prior_rate=0.3).measured
+    assert success_posterior(Arms(200, 50, 60, 30), prior_rate=0.3).measured
+    # a stronger prior needs more data
+    arms = Arms(60, 12, 30, 9)
+    assert success_posterior(arms, prior_rate=0.3, prior_strength=1).measured
+    assert not success_posterior(arms, prior_rate=0.3, prior_strength=100).measured
 
 
 def test_without_leavers_in_the_control_group_the_posterior_stays_near_the_prior() -> None:
@@ -395,7 +420,9 @@ def test_measure_effect_counts_the_money() -> None:
     assert effect["success_low"] == pytest.approx(reference["low"], abs=0.01)
     assert effect["success_high"] == pytest.approx(reference["high"], abs=0.01)
     assert effect["p_pays"] == pytest.approx(reference["p_pays"], abs=0.01)
-    assert effect["evidence"] == 100.0 and effect["measured"] is True
+    # 100 held back leave the control churn too uncertain for the data to outweigh the prior
+    assert effect["evidence"] == pytest.approx(reference["evidence"], rel=0.1)
+    assert effect["evidence"] < 10 and effect["measured"] is False
     assert effect["prior_rate"] == 0.3
 
 

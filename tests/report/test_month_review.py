@@ -454,7 +454,9 @@ def test_what_each_measure_did(english: str) -> None:
     second = text[text.index(EVIL_TITLE) :]
     assert second.startswith(f"{EVIL_TITLE} Not yet clear")
     assert "3.0 pts (−16.0 – 21.0 pts)" in second
-    assert "The evidence is still thin (12 would-be leavers contacted)" in second
+    assert (
+        "The evidence is still thin (worth 12 observations, the playbook's assumption 10)" in second
+    )
     assert "Chance it pays for itself — Members kept 3 Their value — Cost 450" in second
     assert "fail" not in text.lower()
 

@@ -56,8 +56,9 @@ class TargetGroup:
     success_assumed : float or None
         The assumed rate (the playbook's, or the override), used or not.
     success_low, success_high, evidence : float or None
-        A measured rate's 95 % interval, and the evidence behind it (would-be leavers
-        contacted, older months weighing less).
+        A measured rate's 95 % interval, and the evidence behind it (what the closed months
+        are worth in observations, older months weighing less; see
+        :class:`~churnlab.plan.evidence.SuccessPosterior`).
     """
 
     measure: str

@@ -59,15 +59,20 @@ the mean of ``s``'s marginal posterior, with its equal-tailed ``level`` interval
 cannot be negative, a measure that makes members leave *more* shows as ``s`` near 0 here, and as a
 negative uplift above.
 
-**Evidence**: ``evidence = n_t × control_churn`` (0 without a control group), the would-be leavers
-among the contacted, i.e. what the data are worth in observations of ``s``. The measure counts as
-``measured`` when the evidence outweighs the assumption: ``evidence > prior_strength``. Until then
-the success rate is mostly the playbook's. The evidence is an upper bound on what the data say:
-a contacted member who stayed does not show whether they would have left, and the control churn is
-itself estimated, so the would-be leavers are worth fewer observations of ``s`` than their
-number. With 2,000 members in each group and a control churn of 0.3 (evidence 600), a playbook
-rate of 0.1 against a true 0.4 still pulls the success rate down by about 0.015, half its standard
-error; with 10,000 in each group the pull is about a fifth of the standard error.
+**Evidence**: what the two groups are worth in observations of ``s``, read off the posterior: a
+Beta posterior of mean ``m`` and variance ``v`` is worth ``m (1 − m) / v − 1`` observations, of
+which the prior brought ``prior_strength``; the rest is the data's::
+
+    evidence = max(0, m (1 − m) / v − 1 − prior_strength)
+
+The measure counts as ``measured`` when the evidence outweighs the assumption:
+``evidence > prior_strength``, i.e. the posterior is at least twice as sure as the prior. It counts
+everything that limits what the data say: few contacted would-be leavers (``n_t ×`` control churn
+bounds it), and a small control group, whose churn is itself uncertain (200 contacted against 6
+held back stay "assumed" however many of them left). With 2,000 members in each group and a
+control churn of 0.3, a playbook rate of 0.1 against a true 0.4 still pulls the success rate down
+by about 0.015, half its standard error; with 10,000 in each group the pull is about a fifth of
+the standard error.
 
 **Does it pay?** A contact pays when what it keeps is worth more than it costs:
 ``s × q × value_kept > cost``, with ``value_kept = fee × months_kept`` and ``cost`` per member
@@ -198,8 +203,8 @@ class SuccessPosterior:
     mean, low, high : float
         The posterior mean of the success rate and its equal-tailed interval.
     evidence : float
-        The would-be leavers among the contacted, ``contact × control churn``: what the data
-        are worth in observations (0 without a control group).
+        What the data are worth in observations of the success rate: the posterior's worth,
+        ``mean (1 − mean) / variance − 1``, less the prior's (0 without data).
     prior_rate : float
         The playbook's success rate, the prior's centre (as given; clipped to [0.005, 0.995]
         for the prior itself).
@@ -338,8 +343,8 @@ def success_posterior(
     --------
     >>> posterior = success_posterior(Arms(2000, 300, 500, 125), prior_rate=0.3,
     ...                               cost=5.0, value_kept=300.0)
-    >>> round(posterior.mean, 2), posterior.evidence, posterior.measured
-    (0.4, 500.0, True)
+    >>> round(posterior.mean, 2), round(posterior.evidence), posterior.measured
+    (0.38, 63, True)
     >>> round(posterior.p_pays, 3)
     1.0
     >>> round(success_posterior(Arms(0, 0, 0, 0), prior_rate=0.3).mean, 3)
@@ -381,10 +386,12 @@ def success_posterior(
         pays = np.outer(q_mid, s_mid) * value_kept > cost
         p_pays = float(min(1.0, mass[pays].sum()))
 
-    control = arms.control_churn
-    evidence = arms.contact * control if control is not None else 0.0
+    mean = float(np.dot(s_mass, s_mid))
+    spread = float(np.dot(s_mass, (s_mid - mean) ** 2)) + (s_edges[1] - s_edges[0]) ** 2 / 12
+    worth = mean * (1 - mean) / spread - 1 if spread > 0 else math.inf
+    evidence = min(max(0.0, worth - prior_strength), 1e12)
     return SuccessPosterior(
-        mean=float(np.dot(s_mass, s_mid)),
+        mean=mean,
         low=low,
         high=high,
         evidence=float(evidence),

@@ -238,8 +238,8 @@ MONTH_TEXT: dict[str, dict[str, str]] = {
         "rv_status_worse": "More left among the contacted",
         "rv_status_none": "No control group to compare",
         "rv_thin": (
-            "The evidence is still thin ({evidence} would-be leavers contacted): the success "
-            "rate still leans on the playbook's assumption."
+            "The evidence is still thin (worth {evidence} observations, the playbook's "
+            "assumption 10): the success rate still leans on the assumption."
         ),
         "rv_pp_label": "Per-protocol, not randomised",
         "rv_pp_text": (
@@ -487,8 +487,8 @@ MONTH_TEXT: dict[str, dict[str, str]] = {
         "rv_status_worse": "Среди тех, с кем связались, ушло больше",
         "rv_status_none": "Нет контрольной группы для сравнения",
         "rv_thin": (
-            "Данных пока мало (связались с {evidence} вероятными уходящими): доля успеха всё "
-            "ещё опирается на допущение плана."
+            "Данных пока мало (они стоят {evidence} наблюдений, допущение плана — 10): доля "
+            "успеха всё ещё опирается на допущение."
         ),
         "rv_pp_label": "По протоколу, не случайная выборка",
         "rv_pp_text": (
