@@ -196,8 +196,9 @@ def test_a_measure_with_triggers_and_no_drivers_is_chosen_on_its_triggers() -> N
 
 @pytest.fixture
 def three() -> tuple[pd.DataFrame, pd.DataFrame, Playbook]:
-    """Three members, one measure: cost 10, success 0.2; fee 50 × 6 months = 300 kept."""
-    members = _members(churn_probability=[0.1, 0.9, 0.5])
+    """Three members, one measure: cost 10, success 0.2; fee 50 × 6 months = 300 kept; risks
+    up to 0.5, where a contact keeps the measure's full success rate."""
+    members = _members(churn_probability=[0.1, 0.5, 0.45])
     members["member_id"] = ["a", "b", "c"]
     return members, pd.DataFrame(index=members.index), _playbook(_measure("call", 10, 0.2))
 
@@ -206,22 +207,23 @@ def test_saving_cost_and_net_by_hand(three: tuple[pd.DataFrame, pd.DataFrame, Pl
     members, contributions, book = three
     plan = build_plan(members, contributions, book, Economics(fee=50, months_kept=6))
     campaign = plan.campaign
-    # saving = p × 0.2 × 50 × 6: 0.9 → 54, 0.5 → 30, 0.1 → 6 (net -4: left out)
+    # saving = p × 0.2 × 50 × 6: 0.5 → 30, 0.45 → 27, 0.1 → 6 (net -4: left out)
     assert campaign["row"].tolist() == [1, 2]
     assert campaign["rank"].tolist() == [1, 2]
-    assert campaign["expected_saving"].tolist() == pytest.approx([54.0, 30.0])
+    assert campaign["expected_saving"].tolist() == pytest.approx([30.0, 27.0])
+    assert campaign["expected_kept"].tolist() == pytest.approx([0.1, 0.09])
     assert campaign["expected_cost"].tolist() == [10.0, 10.0]
-    assert campaign["expected_net"].tolist() == pytest.approx([44.0, 20.0])
+    assert campaign["expected_net"].tolist() == pytest.approx([20.0, 17.0])
     assert plan.recommendations.tolist() == ["call", "call", "call"]
-    assert plan.expected_cost == 20.0 and plan.expected_saving == pytest.approx(84.0)
+    assert plan.expected_cost == 20.0 and plan.expected_saving == pytest.approx(57.0)
 
 
 def test_members_with_no_gain_are_left_out(
     three: tuple[pd.DataFrame, pd.DataFrame, Playbook],
 ) -> None:
     members, contributions, book = three
-    # p = 0.5 → saving 30 = cost 30: net 0, left out with the 0.1.
-    plan = build_plan(members, contributions, book, Economics(offer_cost=30))
+    # p = 0.45 → saving 27 < cost 28: left out with the 0.1; p = 0.5 → 30, net 2.
+    plan = build_plan(members, contributions, book, Economics(offer_cost=28))
     assert plan.campaign["row"].tolist() == [1]
     assert (plan.campaign["expected_net"] > 0).all()
 
@@ -231,16 +233,17 @@ def test_the_campaign_is_ranked_by_net_not_by_probability() -> None:
         _measure("dear", 40, 0.3, triggers=[{"feature": "x", "equals": 1}], drivers=["x"]),
         _measure("call", 2, 0.1),
     )
-    members = _members(x=[1, 0, 0], churn_probability=[0.9, 0.8, 0.3])
+    members = _members(x=[1, 0, 0], churn_probability=[0.5, 0.45, 0.3])
     contributions = pd.DataFrame({"x": [1.0, 1.0, 1.0]})
     campaign = build_plan(members, contributions, book).campaign
-    # row 0: 0.9 × 0.3 × 300 - 40 = 41; row 1: 0.8 × 0.1 × 300 - 2 = 22; row 2: 9 - 2 = 7
-    assert campaign["measure"].tolist() == ["dear", "call", "call"]
-    assert campaign["expected_net"].tolist() == pytest.approx([41.0, 22.0, 7.0])
-    members.loc[0, "churn_probability"] = 0.6  # 54 - 40 = 14: now below row 1
+    # row 0: 0.5 × 0.3 × 300 - 40 = 5; row 1: 0.45 × 0.1 × 300 - 2 = 11.5; row 2: 9 - 2 = 7
+    assert campaign["measure"].tolist() == ["call", "call", "dear"]
+    assert campaign["expected_net"].tolist() == pytest.approx([11.5, 7.0, 5.0])
+    members.loc[0, "churn_probability"] = 0.48  # 43.2 - 40 = 3.2: still last
+    members.loc[2, "churn_probability"] = 0.1  # 3 - 2 = 1: now below row 0
     campaign = build_plan(members, contributions, book).campaign
     assert campaign["row"].tolist() == [1, 0, 2]
-    assert campaign["expected_net"].tolist() == pytest.approx([22.0, 14.0, 7.0])
+    assert campaign["expected_net"].tolist() == pytest.approx([11.5, 3.2, 1.0])
 
 
 @pytest.mark.parametrize(
@@ -263,16 +266,16 @@ def test_overrides_change_the_numbers(
 ) -> None:
     members, contributions, book = three
     fee = build_plan(members, contributions, book, book.economics.override(fee=100)).campaign
-    # saving = p × 0.2 × 100 × 6: 108, 60, 12 → net 98, 50, 2
-    assert fee["expected_saving"].tolist() == pytest.approx([108.0, 60.0, 12.0])
-    assert fee["expected_net"].tolist() == pytest.approx([98.0, 50.0, 2.0])
+    # saving = p × 0.2 × 100 × 6: 60, 54, 12 → net 50, 44, 2
+    assert fee["expected_saving"].tolist() == pytest.approx([60.0, 54.0, 12.0])
+    assert fee["expected_net"].tolist() == pytest.approx([50.0, 44.0, 2.0])
     cost = build_plan(members, contributions, book, book.economics.override(offer_cost=4)).campaign
     assert cost["expected_cost"].tolist() == [4.0, 4.0, 4.0]
-    assert cost["expected_net"].tolist() == pytest.approx([50.0, 26.0, 2.0])
+    assert cost["expected_net"].tolist() == pytest.approx([26.0, 23.0, 2.0])
     rate = build_plan(
         members, contributions, book, book.economics.override(success_rate=0.1, months_kept=12)
     ).campaign
-    assert rate["expected_saving"].tolist() == pytest.approx([54.0, 30.0])
+    assert rate["expected_saving"].tolist() == pytest.approx([30.0, 27.0])
 
 
 def _posterior(mean: float, *, measured: bool) -> SuccessPosterior:
@@ -287,8 +290,8 @@ def test_a_measured_success_rate_replaces_the_assumption(
     members, contributions, book = three
     plan = build_plan(members, contributions, book, Economics(fee=50, months_kept=6),
                       measured={"call": _posterior(0.4, measured=True)})  # fmt: skip
-    # saving = p × 0.4 × 300: 0.9 → 108, 0.5 → 60, 0.1 → 12 (net 2: now worth it)
-    assert plan.campaign["expected_saving"].tolist() == pytest.approx([108.0, 60.0, 12.0])
+    # saving = p × 0.4 × 300: 0.5 → 60, 0.45 → 54, 0.1 → 12 (net 2: now worth it)
+    assert plan.campaign["expected_saving"].tolist() == pytest.approx([60.0, 54.0, 12.0])
     (group,) = plan.target_groups
     assert (group.success_rate, group.success_source, group.success_assumed) == (
         0.4, "measured", 0.2
@@ -303,7 +306,7 @@ def test_thin_evidence_and_an_explicit_rate_keep_the_assumption(
     members, contributions, book = three
     thin = build_plan(members, contributions, book, Economics(fee=50, months_kept=6),
                       measured={"call": _posterior(0.4, measured=False)})  # fmt: skip
-    assert thin.campaign["expected_saving"].tolist() == pytest.approx([54.0, 30.0])
+    assert thin.campaign["expected_saving"].tolist() == pytest.approx([30.0, 27.0])
     assert thin.target_groups[0].success_source == "assumed"
     assert thin.target_groups[0].success_assumed == 0.2
     told = build_plan(members, contributions, book, Economics(success_rate=0.1),
@@ -323,6 +326,7 @@ def test_the_id_column_is_carried(three: tuple[pd.DataFrame, pd.DataFrame, Playb
         "segment",
         "measure",
         "measure_title",
+        "expected_kept",
         "expected_cost",
         "expected_saving",
         "expected_net",

@@ -2,11 +2,18 @@
 
 :func:`build_plan` gives every member the applicable measure of a
 :class:`~churnlab.plan.playbook.Playbook` whose drivers push that member hardest towards leaving,
-prices it, and keeps the members whose expected saving exceeds the cost, best first, within a
-budget::
+prices the difference a contact makes (:mod:`churnlab.plan.contact_value`), and keeps the
+members whose expected saving exceeds the cost, best first, within a budget::
 
-    expected saving = churn probability x success rate x monthly fee x months kept
+    expected kept   = churn probability x success (measure | member)
+    expected saving = expected kept x the member's value if kept
     expected net    = expected saving - cost
+
+The success rate is the measure's (the playbook's, or the one the club's months measured),
+shrunk for members near certain to leave, or measured in their risk tier; the value if kept is
+the member's own (fee and spending over their expected months), else ``fee x months kept``.
+Best first means by expected net (``objective="saving"``), or by expected members kept
+(``objective="members"``).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import pandas as pd
 
 from churnlab.errors import DataError, UsageError
 from churnlab.model.derived import DERIVED_METRICS
+from churnlab.plan.contact_value import OBJECTIVES, kept_values, member_success, ranking_change
 from churnlab.plan.evidence import SuccessPosterior
 from churnlab.plan.fields import in_language
 from churnlab.plan.playbook import Economics, Measure, Members, Playbook, member_count
@@ -127,6 +135,11 @@ class Plan:
     builtin : str, optional
         Which built-in playbook that is
         (:data:`~churnlab.plan.playbook.BUILTIN_PLAYBOOKS`); None for one's own.
+    objective : {"saving", "members"}
+        What the campaign's order maximises.
+    ranking : dict
+        The first calls against the first calls by risk
+        (:func:`~churnlab.plan.contact_value.ranking_change`).
     """
 
     campaign: pd.DataFrame
@@ -136,6 +149,8 @@ class Plan:
     lang: str = "en"
     playbook: str = ""
     builtin: str | None = None
+    objective: str = "saving"
+    ranking: dict[str, Any] = field(default_factory=dict)
 
     @property
     def expected_cost(self) -> float:
@@ -163,6 +178,8 @@ class Plan:
                 "expected_net": round(self.expected_saving - self.expected_cost, 2),
             },
             "lang": self.lang,
+            "objective": self.objective,
+            "ranking": self.ranking,
             "playbook": {
                 "name": self.playbook,
                 "builtin": self.builtin,
@@ -182,6 +199,8 @@ def build_plan(
     lang: str = "en",
     id_col: str | None = None,
     measured: Mapping[str, SuccessPosterior] | None = None,
+    by_tier: Mapping[tuple[str, str], SuccessPosterior] | None = None,
+    objective: str = "saving",
 ) -> Plan:
     """Give every member a measure, and rank the members worth contacting.
 
@@ -213,6 +232,13 @@ def build_plan(
         assumption once its evidence is worth more than the prior
         (:attr:`~churnlab.plan.evidence.SuccessPosterior.measured`). An explicit
         ``success_rate`` in the economics still wins.
+    by_tier : mapping of (str, str) to SuccessPosterior, optional
+        Success rates measured within a risk tier, by (measure id, tier): for the members of
+        that tier (``risk_tier`` in `members`) they replace the measure's rate and the futility
+        rule.
+    objective : {"saving", "members"}
+        Rank the campaign by expected net, or by expected members kept. Either way only the
+        members whose contact pays for itself are in it.
 
     Returns
     -------
@@ -237,13 +263,23 @@ def build_plan(
     ['first_month_onboarding', 'renewal_offer', 'personal_call']
     >>> plan.campaign[["rank", "row", "measure", "expected_cost", "expected_saving"]]
        rank  row                 measure  expected_cost  expected_saving
-    0     1    0  first_month_onboarding           15.0             67.5
-    1     2    1           renewal_offer           20.0             45.0
-    >>> plan.target_groups[1].name
+    0     1    1           renewal_offer           20.0             37.8
+    1     2    0  first_month_onboarding           15.0             24.3
+
+    The member near certain to leave (0.9) is swayed less
+    (:func:`~churnlab.plan.contact_value.futility`): 0.9 × 0.25 × 0.36 × 300 = 24.3, against
+    0.6 × 0.25 × 0.84 × 300 = 37.8 for the member at 0.6.
+
+    >>> plan.target_groups[0].name
     'Renewal offer — contracts ending within 2 months'
     """
     economics = playbook.economics if economics is None else economics
     n = len(members)
+    if objective not in OBJECTIVES:
+        raise UsageError(
+            f"the objective must be {' or '.join(OBJECTIVES)}, not {objective!r}",
+            fix="use --objective saving (money kept) or --objective members (members kept)",
+        )
     if lang not in playbook.languages:
         raise UsageError(
             f"the playbook has no texts in the language {lang!r}",
@@ -281,7 +317,11 @@ def build_plan(
     ids = np.array([m.id for m in playbook.measures], dtype=object)
     titles = np.array([in_language(m.title, lang) for m in playbook.measures], dtype=object)
     cost = np.asarray(costs, dtype=float)[chosen]
-    saving = probability * np.asarray(rates, dtype=float)[chosen] * economics.value_kept
+    tiers = members["risk_tier"].to_numpy() if "risk_tier" in members.columns else None
+    success, _ = member_success(np.asarray(rates, dtype=float)[chosen], ids[chosen], probability,
+                                tiers=tiers, by_tier=by_tier)  # fmt: skip
+    kept = probability * success
+    saving = kept * kept_values(members, economics.value_kept)
     columns: dict[str, Any] = {
         "row": members["row"].to_numpy() if "row" in members.columns else np.arange(n),
     }
@@ -294,6 +334,7 @@ def build_plan(
         else pd.array([pd.NA] * n, dtype="Int64"),
         "measure": ids[chosen],
         "measure_title": titles[chosen],
+        "expected_kept": kept,
         "expected_cost": cost,
         "expected_saving": saving,
         "expected_net": saving - cost,
@@ -301,13 +342,15 @@ def build_plan(
     everyone = pd.DataFrame(columns, index=members.index)
     recommendations = pd.Series(ids[chosen], index=members.index, name="measure", dtype=object)
 
+    best = "expected_net" if objective == "saving" else "expected_kept"
     campaign = everyone[everyone["expected_net"] > 0].sort_values(
-        "expected_net", ascending=False, kind="mergesort"
+        best, ascending=False, kind="mergesort"
     )
     if economics.budget is not None:
         campaign = campaign[campaign["expected_cost"].cumsum() <= economics.budget + 1e-9]
     campaign = campaign.reset_index(drop=True)
     campaign.insert(0, "rank", np.arange(1, len(campaign) + 1))
+    risk_first = probability * np.asarray(rates, dtype=float)[chosen] * economics.value_kept - cost
 
     groups = [
         _target_group(playbook.measure(measure_id), part, lang, costs, rates, playbook)
@@ -323,6 +366,8 @@ def build_plan(
         lang,
         playbook=in_language(playbook.name, lang),
         builtin=playbook.builtin,
+        objective=objective,
+        ranking=ranking_change(everyone, risk_first, campaign),
     )
 
 
