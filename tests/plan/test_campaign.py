@@ -351,24 +351,6 @@ def test_bad_members_are_refused(three: tuple[pd.DataFrame, pd.DataFrame, Playbo
 # --- the club's table --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def club(gym: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The club's members with a stand-in for the model: standardised features × correlation."""
-    features = gym.drop(columns="Churn")
-    for metric in DERIVED_METRICS:
-        features[metric.name] = metric.compute(features)
-    z = (features - features.mean()) / features.std()
-    contributions = z * features.corrwith(gym["Churn"]) * 2
-    base = np.log(gym["Churn"].mean() / (1 - gym["Churn"].mean()))
-    probability = 1 / (1 + np.exp(-(base + contributions.sum(axis=1))))
-    members = features.assign(
-        row=np.arange(len(gym)),
-        churn_probability=probability,
-        segment=(features["Lifetime"] // 3).clip(upper=4).astype(int),
-    )
-    return members, contributions
-
-
 def test_the_club_gets_several_target_groups(
     club: tuple[pd.DataFrame, pd.DataFrame], playbook: Playbook
 ) -> None:
