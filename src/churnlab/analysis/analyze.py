@@ -37,6 +37,7 @@ from churnlab.model.churn_model import ChurnModel
 from churnlab.model.evaluate import METRICS, classification_metrics
 from churnlab.plan.campaign import Plan, build_plan
 from churnlab.plan.playbook import Economics, Playbook, default_playbook
+from churnlab.scoring.value import VALUE_COLUMNS, member_values, value_of
 
 __all__ = ["STEPS", "Analysis", "analyze", "model_quality", "profile_data"]
 
@@ -106,6 +107,7 @@ def analyze(
     folds: int = 5,
     random_state: int = 0,
     on_step: Step | None = None,
+    objective: str = "saving",
 ) -> Analysis:
     """Analyse a member table: model, drivers, reasons, segments, plan and conclusions.
 
@@ -128,6 +130,8 @@ def analyze(
     folds, random_state : int
     on_step : callable, optional
         Called with the name of each step as it starts, for progress displays.
+    objective : {"saving", "members"}
+        What the campaign's order maximises (:func:`churnlab.plan.campaign.build_plan`).
 
     Returns
     -------
@@ -172,13 +176,24 @@ def analyze(
     portraits = describe_segments(X, segmenter.labels_, y, spec, lang=lang)
 
     step(STEPS[4])
+    values = member_values(model, X, economics)
     plan_input = contrib.features.assign(
-        row=usable.index.to_numpy(), churn_probability=proba, segment=segmenter.labels_
+        row=usable.index.to_numpy(),
+        churn_probability=proba,
+        segment=segmenter.labels_,
+        risk_tier=model.risk_tier(proba),
+        kept_value=values["kept_value"].to_numpy(),
     )
     if spec.id_col is not None and spec.id_col in usable.columns:
         plan_input[spec.id_col] = usable[spec.id_col]
     plan = build_plan(
-        plan_input, contrib.values, playbook, economics, lang=lang, id_col=spec.id_col
+        plan_input,
+        contrib.values,
+        playbook,
+        economics,
+        lang=lang,
+        id_col=spec.id_col,
+        objective=objective,
     )
 
     members = _members_table(
@@ -193,12 +208,13 @@ def analyze(
         playbook,
         lang,
     )
+    members[list(VALUE_COLUMNS)] = values.to_numpy()
     data = profile_data(
         usable, y, spec, source=source, rows=len(frame), rejected=len(checked.rejects), lang=lang
     )
     quality = model_quality(model, y)
     driver_dicts = [d.to_dict() for d in found_drivers]
-    segment_dicts = [p.to_dict() for p in portraits]
+    segment_dicts = [p.to_dict() | value_of(values[segmenter.labels_ == p.id]) for p in portraits]
     plan_dict = plan.to_dict()
     summary = Summary(
         meta={
@@ -235,6 +251,7 @@ def analyze(
             },
         },
         plan=plan_dict,
+        value=value_of(values) | {"discount": float(economics.discount)},
         conclusions=write_conclusions(
             data,
             quality,

@@ -29,6 +29,7 @@ from churnlab.plan.control import CONTACT, CONTROL, assign_groups, check_share
 from churnlab.plan.evidence import SuccessPosterior
 from churnlab.plan.fields import in_language
 from churnlab.scoring.bundle import Bundle, ScoredColumns
+from churnlab.scoring.value import VALUE_COLUMNS, member_values, value_of
 from churnlab.store.schema import check_month
 
 __all__ = ["REASONS", "MonthRun", "member_id_column", "month_seed", "run_month"]
@@ -106,6 +107,8 @@ def run_month(
     review: Mapping[str, Any] | None = None,
     measured: Mapping[str, SuccessPosterior] | None = None,
     evidence: Mapping[str, Any] | None = None,
+    objective: str = "saving",
+    discount: float | None = None,
 ) -> MonthRun:
     """Score, portray, explain and plan for this month's members, holding back a control group.
 
@@ -145,6 +148,10 @@ def run_month(
         well enough instead of the playbook's assumptions.
     evidence : mapping, optional
         Which closed months those rates pool, for ``month.json``.
+    objective : {"saving", "members"}
+        What the campaign's order maximises.
+    discount : float, optional
+        The monthly discount rate of members' future fees (default: the folder's).
 
     Raises
     ------
@@ -162,7 +169,7 @@ def run_month(
     require_columns(frame, spec.feature_names, source=source)
     if lang != bundle.lang:
         bundle = dataclasses.replace(bundle, lang=lang)
-    economics = bundle.economics.override(budget=budget)
+    economics = bundle.economics.override(budget=budget, discount=discount)
     ids = frame[id_col].to_numpy()
 
     scored = bundle.score_columns({f: frame[f].to_numpy() for f in spec.feature_names})
@@ -171,7 +178,15 @@ def run_month(
     rejects = reject_rows(scored.failures, table, id_col)
     names = _segment_names(bundle, lang)
 
-    plan_members = pd.DataFrame(scored.features).assign(row=rows, **{id_col: ids[rows]})
+    values = member_values(
+        bundle.model, pd.DataFrame({f: scored.features[f] for f in spec.feature_names}), economics
+    )
+    plan_members = pd.DataFrame(scored.features).assign(
+        row=rows,
+        risk_tier=scored.risk_tier,
+        kept_value=values["kept_value"].to_numpy(),
+        **{id_col: ids[rows]},
+    )
     contributions = pd.DataFrame(scored.contributions)
     plan = build_plan(
         plan_members,
@@ -181,6 +196,7 @@ def run_month(
         lang=lang,
         id_col=id_col,
         measured=measured,
+        objective=objective,
     )
     campaign = plan.campaign.copy()
     campaign["group"] = assign_groups(campaign, share=share, seed=month_seed(seed, month, club))
@@ -195,6 +211,7 @@ def run_month(
     campaign.loc[held, ["expected_cost", "expected_saving", "expected_net"]] = 0.0
 
     members = _members_table(scored, rows, id_col, ids, names, campaign)
+    members[list(VALUE_COLUMNS)] = values.to_numpy()
     summary = _summary(
         month=month,
         club=club,
@@ -210,6 +227,11 @@ def run_month(
         bundle=bundle,
         previous=previous,
     )
+    summary["value"] = value_of(values) | {"discount": float(economics.discount)}
+    for segment in summary["segments"]:
+        segment |= value_of(
+            values[members["segment"].eq(segment["id"]).fillna(False).to_numpy(bool)]
+        )
     summary["review"] = None if review is None else dict(review)
     summary["evidence"] = None if evidence is None else dict(evidence)
     snapshot = _snapshot(frame, id_col, spec.feature_names, rows)

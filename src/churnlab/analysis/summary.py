@@ -109,6 +109,10 @@ class Summary:
     plan : dict
         ``target_groups`` (``name``, ``members``, ``action``, ``expected_cost``,
         ``expected_saving`` …), ``economics`` and the campaign totals.
+    value : dict
+        The members' value (:func:`churnlab.scoring.value.value_of`): ``member_value``,
+        ``value_at_risk``, mean ``stay_3m``, ``stay_12m``, ``expected_months_12``, and the
+        ``discount`` used.
     conclusions : list of str
         The few findings a manager must know, written from the numbers above.
     """
@@ -120,6 +124,7 @@ class Summary:
     segments: list[dict[str, Any]]
     segmentation: dict[str, Any]
     plan: dict[str, Any]
+    value: dict[str, Any]
     conclusions: list[str]
 
     def to_dict(self) -> dict[str, Any]:

@@ -153,6 +153,30 @@ MAX_SEED = 2**32 - 1
 SeedOpt = Annotated[
     int, typer.Option(min=0, max=MAX_SEED, help="Random seed, a whole number 0 .. 2**32-1.")
 ]
+DiscountOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--discount",
+        help="Monthly discount rate of a member's future fees in their value (0.01 = 1 % a "
+        "month; default: the playbook's, 0).",
+        show_default=False,
+    ),
+]
+
+
+class Objective(StrEnum):
+    saving = "saving"
+    members = "members"
+
+
+ObjectiveOpt = Annotated[
+    Objective,
+    typer.Option(
+        "--objective",
+        help="Rank the campaign by expected money kept net of cost (saving) or by expected "
+        "members kept (members); either way only contacts that pay for themselves.",
+    ),
+]
 QueryOpt = Annotated[str | None, typer.Option("--query", help="SQL query, for a database URL.")]
 TableOpt = Annotated[str | None, typer.Option("--table", help="Table name, for a database URL.")]
 

@@ -13,11 +13,14 @@ from rich.markup import escape
 from churnlab.cli._common import (
     BUNDLED,
     DataArg,
+    DiscountOpt,
     FolderStoreOpt,
     IdOpt,
     KeepOpt,
     LeverOpt,
     MonthOpt,
+    Objective,
+    ObjectiveOpt,
     PositiveOpt,
     QueryOpt,
     SeedOpt,
@@ -91,6 +94,8 @@ def analyze(
             help="The currency of --fee and every sum in the report (default: the playbook's).",
         ),
     ] = None,
+    discount: DiscountOpt = None,
+    objective: ObjectiveOpt = Objective.saving,
     seed: SeedOpt = 0,
     store_url: FolderStoreOpt = None,
     month: MonthOpt = None,
@@ -121,6 +126,7 @@ def analyze(
         "success_rate": success_rate,
         "budget": budget,
         "currency": currency,
+        "discount": discount,
     }
     (given or builtin_playbook("fitness")).economics.override(**overrides)  # checked before work
     frame, source = read_members(data, query=query, table=table)
@@ -151,6 +157,7 @@ def analyze(
             economics=economics,
             random_state=seed,
             on_step=lambda name: advance(STEPS.index(name), len(STEPS)),
+            objective=objective.value,
         )
     paths = {role: out_dir / name for role, name in OUTPUTS.items()}
     members = analysis.members

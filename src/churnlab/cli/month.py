@@ -11,9 +11,12 @@ import typer
 from rich.markup import escape
 
 from churnlab.cli._common import (
+    DiscountOpt,
     FolderModel,
     FolderStoreOpt,
     IdOpt,
+    Objective,
+    ObjectiveOpt,
     QueryOpt,
     SeedOpt,
     TableOpt,
@@ -100,6 +103,8 @@ def month(
             "models/.",
         ),
     ] = False,
+    discount: DiscountOpt = None,
+    objective: ObjectiveOpt = Objective.saving,
     id_col: IdOpt = None,
     seed: SeedOpt = 0,
     store_url: FolderStoreOpt = None,
@@ -147,6 +152,8 @@ def month(
             budget=budget,
             seed=seed,
             lang=None if lang is None else lang.value,
+            objective=objective.value,
+            discount=discount,
         )
     done = club.run
     targets = list(outputs.values())

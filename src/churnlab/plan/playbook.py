@@ -81,6 +81,7 @@ _FLAGS = {
     "success_rate": "--success-rate",
     "budget": "--budget",
     "currency": "--currency",
+    "discount": "--discount",
 }
 
 
@@ -246,6 +247,9 @@ class Economics(StrictModel):
         A success rate that replaces every measure's own.
     budget : float, optional
         The most the campaign may cost; the best members are kept until it is spent (``--budget``).
+    discount : float
+        The monthly discount rate of future fees in a member's value (``--discount``; 0.01 is
+        1 % a month): month t's fee counts ``1 / (1 + discount) ** (t - 1)``.
 
     Examples
     --------
@@ -260,6 +264,7 @@ class Economics(StrictModel):
     offer_cost: NonNegative | None = None
     success_rate: Share | None = None
     budget: NonNegative | None = None
+    discount: NonNegative = 0.0
 
     def override(self, **changes: Any) -> Economics:
         """A copy with the given fields replaced; ``None`` values leave a field as it is.
@@ -289,7 +294,9 @@ class Economics(StrictModel):
 
     @property
     def value_kept(self) -> float:
-        """What a member who is kept pays: ``fee × months_kept``."""
+        """What a member who is kept pays, alike for every member: ``fee × months_kept`` (the
+        plan uses each member's own value when their survival curve is known,
+        :mod:`churnlab.scoring.value`)."""
         return self.fee * self.months_kept
 
 

@@ -1,0 +1,95 @@
+"""Each member's months ahead and value: the model's survival curve, the fee and the spending.
+
+:func:`member_values` rolls the members forward a month at a time with the model's own
+arithmetic (:mod:`churnlab.model.survival`: tenure + 1, contract months - 1 and renewed at the
+end, behaviour held) and gives, per member:
+
+- ``stay_3m``, ``stay_6m``, ``stay_12m``: the chance of still being a member after 3, 6, 12
+  months;
+- ``expected_months_12``: the expected paid months of the next 12, discounted at
+  ``Economics.discount`` a month;
+- ``member_value``: (fee + spending per month) × ``expected_months_12``; the spending is the
+  club table's other services per month (``Avg_additional_charges_total / (Lifetime + 1)``)
+  where the table has it, else nothing;
+- ``kept_value``: the same for the member kept through next month (``member_value`` / the chance
+  of staying next month): what a contact that keeps them is worth, which the plan prices with;
+- ``value_at_risk``: ``churn probability × kept_value``, what next month's leaving would cost.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from churnlab.model.derived import DERIVED_METRICS
+from churnlab.model.scorer import Scorer
+from churnlab.model.survival import Clock, member_value, survival_curves
+from churnlab.plan.playbook import Economics
+
+__all__ = ["HORIZON", "VALUE_COLUMNS", "member_values", "value_of"]
+
+#: Months the curves cover.
+HORIZON = 12
+#: What :func:`member_values` gives, in order.
+VALUE_COLUMNS = (
+    "stay_3m",
+    "stay_6m",
+    "stay_12m",
+    "expected_months_12",
+    "member_value",
+    "kept_value",
+    "value_at_risk",
+)
+_SPENDING = "charges_per_month"
+
+
+def member_values(model: Scorer, members: pd.DataFrame, economics: Economics) -> pd.DataFrame:
+    """Each member's staying chances, expected months and value (columns :data:`VALUE_COLUMNS`,
+    index as `members`').
+
+    Parameters
+    ----------
+    model : Scorer
+        The fitted model (or its arithmetic).
+    members : pandas.DataFrame
+        The members' features as the model takes them.
+    economics : Economics
+        The fee and the discount.
+    """
+    fast = model.compiled()
+
+    def probability(frame: pd.DataFrame) -> np.ndarray:
+        return np.asarray(fast.probability_of(fast.values(frame)))
+
+    curves = survival_curves(probability, members, Clock.of(model.spec_), horizon=HORIZON)
+    found = member_value(curves, fee=economics.fee, extra_per_month=_spending(members),
+                         discount=economics.discount)  # fmt: skip
+    values = pd.DataFrame({name: found[name] for name in VALUE_COLUMNS[:5]}, index=members.index)
+    staying = np.clip(curves[:, 0], 1e-9, None) if len(curves) else np.zeros(0)
+    values["kept_value"] = values["member_value"].to_numpy() / staying
+    values["value_at_risk"] = (1 - curves[:, 0]) * values["kept_value"].to_numpy()
+    return values
+
+
+def value_of(values: pd.DataFrame) -> dict[str, float | None]:
+    """A group's value in a few figures: its members' total value and value at risk, and
+    their mean staying chances and expected months (None for no members)."""
+    if not len(values):
+        return {"member_value": 0.0, "value_at_risk": 0.0, "stay_3m": None,
+                "stay_12m": None, "expected_months_12": None}  # fmt: skip
+    return {
+        "member_value": round(float(values["member_value"].sum()), 2),
+        "value_at_risk": round(float(values["value_at_risk"].sum()), 2),
+        "stay_3m": round(float(values["stay_3m"].mean()), 6),
+        "stay_12m": round(float(values["stay_12m"].mean()), 6),
+        "expected_months_12": round(float(values["expected_months_12"].mean()), 4),
+    }
+
+
+def _spending(members: pd.DataFrame) -> np.ndarray | None:
+    """Spending besides the fee, per month, where the table says it (0 where missing)."""
+    metric = next(m for m in DERIVED_METRICS if m.name == _SPENDING)
+    if not set(metric.inputs) <= set(members.columns):
+        return None
+    spent = pd.to_numeric(pd.Series(metric.compute(members)), errors="coerce").to_numpy(float)
+    return np.where(np.isfinite(spent) & (spent > 0), spent, 0.0)
