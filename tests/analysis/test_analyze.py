@@ -154,7 +154,9 @@ def test_a_table_unlike_the_club_gets_the_subscription_playbook(telco_analysis: 
         "file": "churnlab/plan/playbooks/subscription.yaml",
     }
     used = {g["measure"] for g in plan["target_groups"]}
-    assert len(used) >= 3 and used <= {m.id for m in subscription.measures}
+    # the bands below the win-back offer's: customers above 70 % are swayed less (the futility
+    # rule), so the win-back offer may not pay; two bands at least still do
+    assert len(used) >= 2 and used <= {m.id for m in subscription.measures}
     assert telco_analysis.summary.meta["club_table"] is False
 
 

@@ -26,7 +26,14 @@ from churnlab.plan.control import CONTACT, CONTROL
 from churnlab.plan.evidence import Arms, SuccessPosterior, pooled, success_posterior
 from churnlab.plan.playbook import Economics, Playbook
 
-__all__ = ["HALF_LIFE", "ClosedMonth", "measured_success", "months_between", "training_rows"]
+__all__ = [
+    "HALF_LIFE",
+    "ClosedMonth",
+    "measured_success",
+    "measured_success_by_tier",
+    "months_between",
+    "training_rows",
+]
 
 #: Months after which a closed month's evidence counts half.
 HALF_LIFE = 6.0
@@ -87,18 +94,49 @@ def measured_success(
     dict
         By measure id, for the measures some closed month's campaign used.
     """
+    found = _measured(closed, now, playbook, economics, half_life, by_tier=False)
+    return {measure: posterior for (measure, _), posterior in found.items()}
+
+
+def measured_success_by_tier(
+    closed: Sequence[ClosedMonth],
+    *,
+    now: str,
+    playbook: Playbook,
+    economics: Economics,
+    half_life: float = HALF_LIFE,
+) -> dict[tuple[str, str], SuccessPosterior]:
+    """:func:`measured_success` within each risk tier: by (measure id, tier), from the
+    contact and control groups of the tier's members (``risk_tier`` of the scores). The plan
+    uses those measured well enough for the tier's members instead of the futility rule
+    (:func:`churnlab.plan.contact_value.member_success`)."""
+    return _measured(closed, now, playbook, economics, half_life, by_tier=True)
+
+
+def _measured(
+    closed: Sequence[ClosedMonth],
+    now: str,
+    playbook: Playbook,
+    economics: Economics,
+    half_life: float,
+    *,
+    by_tier: bool,
+) -> dict[tuple[str, str], SuccessPosterior]:
+    """Per (measure, tier) — tier "" when not by tier — the pooled posterior."""
     terms = measure_terms(playbook, economics)
-    by_measure: dict[str, list[tuple[float, Arms]]] = {}
+    by_measure: dict[tuple[str, str], list[tuple[float, Arms]]] = {}
     for month in closed:
         age = max(months_between(month.month, now) - 1, 0)
         scores = month.scores[month.scores["measure"].notna()]
-        for measure, part in scores.groupby("measure", sort=False):
+        keys = ["measure", "risk_tier"] if by_tier else ["measure"]
+        for key, part in scores.groupby(keys, sort=False):
+            measure, tier = key if by_tier else (key[0] if isinstance(key, tuple) else key, "")
             if str(measure) not in terms:
                 continue  # a measure of an earlier playbook
             left = part["left"].to_numpy(dtype=bool)
             contact = (part["campaign_group"] == CONTACT).to_numpy()
             control = (part["campaign_group"] == CONTROL).to_numpy()
-            by_measure.setdefault(str(measure), []).append(
+            by_measure.setdefault((str(measure), str(tier)), []).append(
                 (
                     float(age),
                     Arms(
@@ -110,9 +148,9 @@ def measured_success(
                 )
             )
     found = {}
-    for measure, months in by_measure.items():
+    for (measure, tier), months in by_measure.items():
         cost, rate = terms[measure]
-        found[measure] = success_posterior(
+        found[(measure, tier)] = success_posterior(
             pooled(months, half_life=half_life),
             prior_rate=rate,
             cost=cost,

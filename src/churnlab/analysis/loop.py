@@ -33,6 +33,7 @@ from churnlab.analysis.learning import (
     HALF_LIFE,
     ClosedMonth,
     measured_success,
+    measured_success_by_tier,
     training_rows,
 )
 from churnlab.analysis.month import MonthRun, member_id_column, run_month
@@ -153,6 +154,9 @@ def club_month(
     measured = measured_success(
         closed, now=month, playbook=bundle.playbook, economics=bundle.economics
     )
+    by_tier = measured_success_by_tier(
+        closed, now=month, playbook=bundle.playbook, economics=bundle.economics
+    )
     review = None
     if closing is not None and previous is not None:
         step(f"reviewing {closing.month}")
@@ -187,6 +191,7 @@ def club_month(
         previous=previous,
         review=review,
         measured=measured,
+        by_tier=by_tier,
         evidence=evidence,
         **options,
     )

@@ -109,6 +109,7 @@ def run_month(
     evidence: Mapping[str, Any] | None = None,
     objective: str = "saving",
     discount: float | None = None,
+    by_tier: Mapping[tuple[str, str], SuccessPosterior] | None = None,
 ) -> MonthRun:
     """Score, portray, explain and plan for this month's members, holding back a control group.
 
@@ -152,6 +153,9 @@ def run_month(
         What the campaign's order maximises.
     discount : float, optional
         The monthly discount rate of members' future fees (default: the folder's).
+    by_tier : mapping of (str, str) to SuccessPosterior, optional
+        Success rates the closed months measured within each risk tier
+        (:func:`churnlab.analysis.learning.measured_success_by_tier`).
 
     Raises
     ------
@@ -196,6 +200,7 @@ def run_month(
         lang=lang,
         id_col=id_col,
         measured=measured,
+        by_tier=by_tier,
         objective=objective,
     )
     campaign = plan.campaign.copy()

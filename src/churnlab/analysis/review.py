@@ -45,6 +45,8 @@ __all__ = [
     "treated_members",
 ]
 
+#: The risk tiers, riskiest first.
+TIERS = ("high", "medium", "low")
 #: The recorded contact outcomes that mean staff reached the member.
 REACHED = ("reached", "accepted", "declined")
 #: How many months the review's month-over-month table shows.
@@ -271,27 +273,53 @@ def _measures(
         in_part = left[part.index.to_numpy()]
         contact = (part["campaign_group"] == CONTACT).to_numpy()
         control = (part["campaign_group"] == CONTROL).to_numpy()
-        arms = Arms(
-            contact=float(contact.sum()),
-            contact_left=float(in_part[contact].sum()),
-            control=float(control.sum()),
-            control_left=float(in_part[control].sum()),
-        )
         cost, rate = terms.get(str(measure), (0.0, 0.1))
-        effect = measure_effect(arms, prior_rate=rate, cost=cost, value_kept=economics.value_kept)
+        value_kept = economics.value_kept
+        tiers = part["risk_tier"].to_numpy()
         titles = part["action"].dropna()
-        counts = ("contact", "contact_left", "control", "control_left")
         found.append(
             {
                 "measure": str(measure),
                 "title": str(titles.iloc[0]) if len(titles) else str(measure),
-                **effect,
-                **{k: int(effect[k]) for k in counts},  # whole members, not weights
+                **_effect(_arms(in_part, contact, control), rate, cost, value_kept),
                 "per_protocol": _per_protocol(part, in_part, contact, control, reached),
+                # within each risk tier: whether near-certain leavers are swayed as often
+                "by_tier": [
+                    {
+                        "tier": tier,
+                        **_effect(
+                            _arms(
+                                in_part[tiers == tier],
+                                contact[tiers == tier],
+                                control[tiers == tier],
+                            ),
+                            rate,
+                            cost,
+                            value_kept,
+                        ),
+                    }
+                    for tier in TIERS
+                    if (tiers == tier).any()
+                ],
             }
         )
     found.sort(key=lambda m: (-m["contact"], m["measure"]))
     return found
+
+
+def _effect(arms: Arms, rate: float, cost: float, value_kept: float) -> dict[str, Any]:
+    found = measure_effect(arms, prior_rate=rate, cost=cost, value_kept=value_kept)
+    counts = ("contact", "contact_left", "control", "control_left")
+    return found | {k: int(found[k]) for k in counts}  # whole members, not weights
+
+
+def _arms(left: np.ndarray, contact: np.ndarray, control: np.ndarray) -> Arms:
+    return Arms(
+        contact=float(contact.sum()),
+        contact_left=float(left[contact].sum()),
+        control=float(control.sum()),
+        control_left=float(left[control].sum()),
+    )
 
 
 def _reached_outcomes(contacts: pd.DataFrame | None) -> pd.Series | None:
@@ -318,13 +346,7 @@ def _per_protocol(
     if not recorded.any():
         return None
     got = contact & np.isin(outcome, REACHED)
-    arms = Arms(
-        contact=float(got.sum()),
-        contact_left=float(left[got].sum()),
-        control=float(control.sum()),
-        control_left=float(left[control].sum()),
-    )
-    uplift, low, high = uplift_interval(arms)
+    uplift, low, high = uplift_interval(_arms(left, got, control))
     return {
         "label": "per-protocol",
         "recorded": int(recorded.sum()),
