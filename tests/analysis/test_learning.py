@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from churnlab.plan.evidence import Arms, success_posterior
 
 from churnlab.analysis.learning import ClosedMonth, measured_success, training_rows
+from churnlab.plan.evidence import Arms, success_posterior
 from churnlab.plan.playbook import load_playbook
 
 PLAYBOOK = load_playbook()
