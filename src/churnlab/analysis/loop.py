@@ -34,10 +34,17 @@ from churnlab.analysis.learning import (
     ClosedMonth,
     measured_success,
     measured_success_by_tier,
+    months_between,
     training_rows,
 )
 from churnlab.analysis.month import MonthRun, member_id_column, run_month
-from churnlab.analysis.review import Closing, backtest_row, close_month, review_month
+from churnlab.analysis.review import (
+    Closing,
+    backtest_row,
+    close_month,
+    review_month,
+    survival_backtest,
+)
 from churnlab.data.validate import check_members, member_key
 from churnlab.errors import ModelFileError, UsageError
 from churnlab.insight.drift import feature_drift, feature_reference
@@ -174,6 +181,7 @@ def club_month(
             drift=_drift(bundle, frame),
             trained_auc=_trained_auc(bundle),
         )
+        review["survival"] = _survival_check(store, earlier, month, present)
     model = reference = None
     if retrain:
         step("refitting the model on the closed months")
@@ -287,6 +295,17 @@ def _members_of(folder: ClubFolder, month: str) -> pd.DataFrame:
             fix=f"run `churnlab month` for {month} again with its snapshot, then retrain",
         )
     return pd.read_parquet(path)
+
+
+def _survival_check(
+    store: Store, earlier: list[str], month: str, present: list[str]
+) -> dict[str, Any] | None:
+    """Three months ago's predicted 3-month staying against who is still here."""
+    back = [m for m in earlier if months_between(m, month) == 3]
+    if not back:
+        return None
+    return survival_backtest(back[0], store.month_scores(back[0]), present,
+                             contacts=store.contacts(month=back[0]))  # fmt: skip
 
 
 def _drift(bundle: Bundle, frame: pd.DataFrame) -> dict[str, Any] | None:

@@ -42,6 +42,7 @@ __all__ = [
     "backtest_row",
     "close_month",
     "review_month",
+    "survival_backtest",
     "treated_members",
 ]
 
@@ -374,3 +375,47 @@ def _recommendation(
     if untreated.get("members") and not untreated.get("within_band", True):
         reasons.append("miscalibrated")
     return {"retrain": bool(reasons), "reasons": reasons}
+
+
+def survival_backtest(
+    month: str, scores: pd.DataFrame, present: Iterable[str], *, contacts: pd.DataFrame | None
+) -> dict[str, Any] | None:
+    """Predicted 3-month staying against what happened, by decile: the members scored three
+    months ago (``stay_3m`` of `scores`) who were not treated then, and whether they are in
+    this month's snapshot (`present`). None when the scores carry no ``stay_3m``.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"member": list("abcdefghij"), "stay_3m": np.linspace(0.1, 1, 10),
+    ...                        "campaign_group": [None] * 10})
+    >>> check = survival_backtest("2024-03", scores, list("fghij"), contacts=None)
+    >>> check["members"], check["predicted"], check["realised"]
+    (10, 0.55, 0.5)
+    """
+    if "stay_3m" not in scores.columns or scores["stay_3m"].isna().all():
+        return None
+    mine = scores[~treated_members(scores, contacts) & scores["stay_3m"].notna()]
+    if not len(mine):
+        return None
+    predicted = mine["stay_3m"].to_numpy(dtype=float)
+    stayed = mine["member"].astype(str).isin(set(map(str, present))).to_numpy()
+    order = np.argsort(predicted, kind="stable")
+    deciles = []
+    for i, part in enumerate(np.array_split(order, min(10, len(order)))):
+        deciles.append(
+            {
+                "decile": i + 1,
+                "members": len(part),
+                "predicted": round(float(predicted[part].mean()), 6),
+                "realised": round(float(stayed[part].mean()), 6),
+            }
+        )
+    gaps = [abs(d["predicted"] - d["realised"]) for d in deciles]
+    return {
+        "month": month,
+        "members": len(mine),
+        "predicted": round(float(predicted.mean()), 6),
+        "realised": round(float(stayed.mean()), 6),
+        "mean_gap": round(float(np.mean(gaps)), 6),
+        "by_decile": deciles,
+    }
