@@ -73,6 +73,37 @@ def test_economics_options_and_budget(report_dir: Path) -> None:
     assert plan["rank"].tolist() == list(range(1, len(plan) + 1))
 
 
+def test_scores_carry_each_members_months_and_value(report_dir: Path) -> None:
+    scores = pd.read_csv(report_dir / "scores.csv")
+    value = ["stay_3m", "stay_6m", "stay_12m", "expected_months_12", "member_value"]
+    assert set(value) <= set(scores.columns) and scores[value].notna().all().all()
+    # staying longer is never likelier; a member pays for at most 12 months
+    assert (scores["stay_3m"] >= scores["stay_6m"]).all()
+    assert (scores["stay_6m"] >= scores["stay_12m"]).all()
+    assert scores["expected_months_12"].between(0, 12).all()
+    summary = json.loads((report_dir / "summary.json").read_text(encoding="utf-8"))
+    assert summary["value"]["member_value"] == pytest.approx(scores["member_value"].sum(), 0.01)
+    assert sum(s["value_at_risk"] for s in summary["segments"]) == pytest.approx(
+        summary["value"]["value_at_risk"], abs=1.0
+    )
+
+
+def test_the_objective_and_the_discount(tmp_path: Path, members_csv: Path) -> None:
+    result = invoke("analyze", members_csv, "--out", tmp_path, "--objective", "members",
+                    "--discount", "0.05")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    plan = pd.read_csv(tmp_path / "plan.csv")
+    assert plan["expected_kept"].is_monotonic_decreasing
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["plan"]["objective"] == "members" and summary["value"]["discount"] == 0.05
+    # discounted at 5 % a month, the next 12 months are worth less than undiscounted
+    # the most a member can be worth: every one of 12 months, at 1, 1/1.05, 1/1.05², ...
+    scores = pd.read_csv(tmp_path / "scores.csv")
+    most = sum(1.05**-t for t in range(12))
+    assert scores["expected_months_12"].max() <= most + 1e-6
+    assert scores["expected_months_12"].max() > 0.9 * most  # long-contract members: near it
+
+
 def test_plan_xlsx_opens_with_neutralised_cells(report_dir: Path) -> None:
     sheet = openpyxl.load_workbook(report_dir / "plan.xlsx")["Retention plan"]
     header = [c.value for c in sheet[1]]
@@ -95,6 +126,8 @@ def test_russian(tmp_path: Path, members_csv: Path) -> None:
         (["--fee", "-5"], "--fee"),
         (["--playbook", "missing.yaml"], "missing.yaml"),
         (["--lang", "de"], "de"),
+        (["--objective", "heads"], "heads"),
+        (["--discount", "-0.1"], "--discount"),
     ],
 )
 def test_bad_options(tmp_path: Path, members_csv: Path, options: list[str], fragment: str) -> None:
