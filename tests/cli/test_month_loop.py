@@ -134,9 +134,12 @@ def test_the_next_plan_uses_the_measured_rate_of_the_best_measured_measure(
     assert group["success_rate"] == pytest.approx(most["success_rate"], abs=1e-6)
     plan = pd.read_csv(loop["folder"] / "months" / JULY / "plan.csv", dtype={ID: str})
     contact = plan[(plan["measure"] == most["measure"]) & (plan["group"] == "contact")]
-    economics = loop["july"]["plan"]["economics"]
-    priced = contact["churn_probability"] * group["success_rate"] * economics["fee"] * 6
-    assert contact["expected_saving"].to_numpy() == pytest.approx(priced.to_numpy(), rel=1e-6)
+    scores = pd.read_csv(loop["folder"] / "months" / JULY / "scores.csv", dtype={ID: str})
+    kept = contact[ID].map(scores.set_index(ID)["kept_value"])
+    p = contact["churn_probability"]
+    swayed = 1 - 0.8 * ((p - 0.5) / 0.5).clip(0, 1)  # the stated futility rule
+    priced = p * group["success_rate"] * swayed * kept
+    assert contact["expected_saving"].to_numpy() == pytest.approx(priced.to_numpy(), rel=1e-5)
     # measures nobody measured keep the playbook's assumption
     for measure, g in groups.items():
         if g["success_source"] == "assumed":

@@ -391,6 +391,7 @@ def test_the_plan_is_json_ready(
         "offer_cost": None,
         "success_rate": None,
         "budget": 5000.0,
+        "discount": 0.0,
     }
     assert out["campaign"]["expected_cost"] <= 5000
     first = out["target_groups"][0]
