@@ -177,6 +177,10 @@ def test_different_months_make_a_history(store: Store) -> None:
         "measure",
         "campaign_rank",
         "campaign_group",
+        "stay_3m",
+        "stay_12m",
+        "expected_months_12",
+        "member_value",
     ]
     assert history["month"].tolist() == ["2024-01", "2024-02", "2024-03"]
     assert history["churn_probability"].tolist() == [0.1, 0.2, 0.8]

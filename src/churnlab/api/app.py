@@ -3,11 +3,14 @@
 Routes (every ``/v1`` route needs ``Authorization: Bearer <key>`` when a key is set)::
 
     GET  /health                  liveness, the model's learner and training-data hash
-    POST /v1/score                {"members": [{...}, ...]} -> {"results": [...]} in request order
+    POST /v1/score                {"members": [{...}, ...]} -> {"results": [...]} in request order:
+                                  each member's score, and their months ahead and value
+                                  (stay_3m/6m/12m, expected_months_12, member_value, survival)
     GET  /v1/summary              the analysis summary (summary.json)
     GET  /v1/members              the latest month's members: ?tier=&segment=&search=&measure=
                                   &group=&order=risk|campaign&limit=&offset=
-    GET  /v1/members/{member}     one member: their months (scores, measure, group) and contacts
+    GET  /v1/members/{member}     one member: their months (scores, measure, group, value) and
+                                  contacts
     POST /v1/members/{member}/contacts
                                   {"month": "YYYY-MM", "outcome": "reached" | ..., "note": "..."}
                                   records what came of a call (201)
@@ -32,7 +35,7 @@ import pandas as pd
 from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -42,8 +45,10 @@ from churnlab.data.jsonable import python_scalar
 from churnlab.data.spec import DatasetSpec
 from churnlab.data.validate import require_columns
 from churnlab.errors import ChurnlabError
+from churnlab.model.survival import Clock, survival_curves
 from churnlab.plan.fields import in_language
-from churnlab.scoring.bundle import Bundle
+from churnlab.scoring.bundle import Bundle, ScoredColumns
+from churnlab.scoring.value import HORIZON, member_values
 from churnlab.store import StoreBusyError
 from churnlab.store.contacts import NOTE_LONGEST, check_contacts
 
@@ -66,14 +71,32 @@ class ScoreRequest(BaseModel):
     members: list[dict[str, Any]] = Field(..., description="One object per member.")
 
 
+#: Decimals of the survival curve's chances in a response.
+SURVIVAL_DECIMALS = 4
+
+
 class MemberResult(BaseModel):
-    """One member's score."""
+    """One member's score, and their months ahead and value if nothing changes (the model's
+    next-month chances chained month by month: :mod:`churnlab.scoring.value`)."""
 
     churn_probability: float
     risk_tier: str
     segment: int | None
     reasons: list[str]
     action: str | None
+    stay_3m: float | None = Field(description="The chance of still being a member in 3 months.")
+    stay_6m: float | None = Field(description="The chance of still being a member in 6 months.")
+    stay_12m: float | None = Field(description="The chance of still being a member in 12 months.")
+    expected_months_12: float | None = Field(
+        description="The expected paid months of the next 12, discounted at the folder's rate."
+    )
+    member_value: float | None = Field(
+        description="(fee + other spending a month) × expected_months_12, in the fee's currency."
+    )
+    survival: list[float | None] = Field(
+        description=f"The chance of still being a member after 1, 2, …, {HORIZON} months "
+        f"(rounded to {SURVIVAL_DECIMALS} decimals); the first is 1 − churn_probability.",
+    )
 
 
 class ScoreResponse(BaseModel):
@@ -91,11 +114,54 @@ class ContactIn(BaseModel):
     note: str | None = Field(None, max_length=NOTE_LONGEST)
 
 
+class StoredValue(BaseModel):
+    """A member's value as the run that scored them recorded it (None: the run gave none)."""
+
+    stay_3m: float | None = Field(None, description="The chance of staying 3 more months.")
+    stay_12m: float | None = Field(None, description="The chance of staying 12 more months.")
+    expected_months_12: float | None = Field(
+        None, description="The expected paid months of the next 12."
+    )
+    member_value: float | None = Field(
+        None, description="(fee + other spending a month) × expected_months_12."
+    )
+
+
+class ListedMember(StoredValue):
+    """One of the latest month's members: their score, the month's campaign and their value
+    (and the run's other columns: row, segment, reasons, action, measure, campaign_rank,
+    campaign_group, month, run_id, created)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    member: str
+    churn_probability: float
+    risk_tier: str
+
+
 class MembersPage(BaseModel):
     total: int
     limit: int
     offset: int
-    members: list[dict[str, Any]]
+    members: list[ListedMember]
+
+
+class MemberMonth(StoredValue):
+    """One month of a member's record: the score, the month's campaign and the value (and the
+    run's other columns: run_id, created, segment, reasons, action, measure, campaign_rank,
+    campaign_group)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    month: str
+    churn_probability: float
+    risk_tier: str
+
+
+class MemberRecord(BaseModel):
+    member: str
+    history: list[MemberMonth] = Field(description="Month by month, oldest first.")
+    contacts: list[dict[str, Any]] = Field(description="The calls staff recorded, oldest first.")
 
 
 def create_app(
@@ -190,13 +256,15 @@ def create_app(
                 "segment": None if segment is None else int(segment),
                 "reasons": told,
                 "action": action,
+                **value,
             }
-            for p, tier, segment, told, action in zip(
+            for p, tier, segment, told, action, value in zip(
                 scored.probability,
                 scored.risk_tier,
                 segments,
                 scored.reasons,
                 scored.action,
+                _values(bundle, scored),
                 strict=True,
             )
         ]
@@ -239,12 +307,20 @@ def create_app(
                 limit=limit,
                 offset=offset,
             )
-        return MembersPage(total=total, limit=limit, offset=offset, members=_records(page))
+        return MembersPage.model_validate(
+            {"total": total, "limit": limit, "offset": offset, "members": _records(page)}
+        )
 
-    @app.get("/v1/members/{member}", dependencies=[Depends(authorised)])
+    # documented by MemberRecord, answered as built (its times as they always were written)
+    @app.get(
+        "/v1/members/{member}",
+        dependencies=[Depends(authorised)],
+        response_model=None,
+        responses={200: {"model": MemberRecord}},
+    )
     def member(member: str) -> dict[str, Any]:
-        """One member: their scores month by month (with the month's measure and group) and
-        the contacts staff recorded."""
+        """One member: their scores month by month (with the month's measure and group, and
+        their value as recorded) and the contacts staff recorded."""
         with _reading_history():
             history = _store(store).member_history(member)
             contacts = _store(store).contacts(member=member) if not history.empty else None
@@ -442,6 +518,41 @@ def _reading_history() -> Iterator[None]:
         raise HTTPException(
             status_code=503, detail=f"the run history cannot be read now: {exc.problem}"
         ) from None
+
+
+def _values(bundle: Bundle, scored: ScoredColumns) -> list[dict[str, Any]]:
+    """Each scored member's staying chances, expected months, value and survival curve, from
+    the bundle's model and economics (the fee and the discount), in ``scored``'s order.
+
+    The values are :func:`~churnlab.scoring.value.member_values`' (as the month's run records
+    them); the curve is the same chain (:func:`~churnlab.model.survival.survival_curves`).
+    A figure that is not finite is None.
+    """
+    model, spec = bundle.model, bundle.model.spec_
+    members = pd.DataFrame({name: scored.features[name] for name in spec.feature_names})
+    values = member_values(model, members, bundle.economics)
+    fast = model.compiled()
+    curves = survival_curves(
+        lambda frame: np.asarray(fast.probability_of(fast.values(frame))),
+        members,
+        Clock.of(spec),
+        horizon=HORIZON,
+    )
+    names = ["stay_3m", "stay_6m", "stay_12m", "expected_months_12", "member_value"]
+    figures = _json_rows(values[names].to_numpy(dtype=float))
+    survival = _json_rows(np.round(curves, SURVIVAL_DECIMALS))
+    return [
+        {**dict(zip(names, row, strict=True)), "survival": curve}
+        for row, curve in zip(figures, survival, strict=True)
+    ]
+
+
+def _json_rows(table: np.ndarray) -> list[list[float | None]]:
+    """A 2-d float array as lists of Python floats, None where not finite."""
+    if np.isfinite(table).all():
+        rows: list[list[float | None]] = table.tolist()
+        return rows
+    return [[v if math.isfinite(v) else None for v in row] for row in table.tolist()]
 
 
 def _problems_of(exc: ChurnlabError) -> list[dict[str, Any]]:

@@ -174,6 +174,14 @@ DASHBOARD: dict[str, dict[str, str]] = {
         "group_control": "Control group (do not call)",
         "badge_contact": "to call",
         "badge_control": "control — do not call",
+        # a member's months ahead and value
+        "value": "Months ahead and value",
+        "value_none": "No value was recorded with this member's latest score.",
+        "expected_months": "Expected months of the next 12: {months}",
+        "member_value": "Value over the next 12 months: {value}",
+        "survival_chart": "Chance of still being a member after 1, 3 and 12 months",
+        "stay_after": "{months} mo",
+        "survival_note": "If nothing changes: the model's chance of leaving, month after month.",
     },
     "ru": {
         "title": "Панель оттока",
@@ -310,6 +318,14 @@ DASHBOARD: dict[str, dict[str, str]] = {
         "group_control": "Контрольная группа (не звонить)",
         "badge_contact": "позвонить",
         "badge_control": "контроль — не звонить",
+        # сколько клиент ещё пробудет и сколько принесёт
+        "value": "Сколько ещё пробудет и принесёт",
+        "value_none": "С последней оценкой клиента ценность не записана.",
+        "expected_months": "Ожидаемых месяцев из следующих 12: {months}",
+        "member_value": "Ценность за следующие 12 месяцев: {value}",
+        "survival_chart": "Вероятность остаться клиентом через 1, 3 и 12 месяцев",
+        "stay_after": "{months} мес.",
+        "survival_note": "Если ничего не изменится: вероятность ухода по модели, месяц за месяцем.",
     },
 }
 

@@ -76,8 +76,10 @@ class HistoryReads(Connections):
         -------
         page : pandas.DataFrame
             Columns ``member``, ``row``, ``churn_probability``, ``risk_tier``, ``segment``,
-            ``reasons``, ``action``, ``measure``, ``campaign_rank``, ``campaign_group``,
-            ``month``, ``run_id``, ``created``; in `order`, ties by ``member``.
+            ``reasons``, ``action``, ``measure``, ``campaign_rank``, ``campaign_group``, the
+            member's value (``stay_3m``, ``stay_12m``, ``expected_months_12``,
+            ``member_value``: NaN where the run did not give it), ``month``, ``run_id``,
+            ``created``; in `order`, ties by ``member``.
         total : int
             The number of members matching the filters, over all pages.
 
@@ -143,8 +145,9 @@ class HistoryReads(Connections):
         pandas.DataFrame
             Columns ``month``, ``run_id``, ``created``, ``churn_probability``, ``risk_tier``,
             ``segment``, ``reasons``, ``action``, ``measure``, ``campaign_rank``,
-            ``campaign_group``; one row per month, oldest first. Empty when the member is
-            unknown.
+            ``campaign_group``, ``stay_3m``, ``stay_12m``, ``expected_months_12``,
+            ``member_value`` (NaN where the run did not give them); one row per month, oldest
+            first. Empty when the member is unknown.
 
         Examples
         --------

@@ -85,6 +85,11 @@ _scores = sa.Table(
     sa.Column("measure", sa.String(64)),
     sa.Column("campaign_rank", sa.Integer()),
     sa.Column("campaign_group", sa.String(8)),
+    # the member's value (churnlab.scoring.value): staying chances, expected months, value
+    sa.Column("stay_3m", sa.Double()),
+    sa.Column("stay_12m", sa.Double()),
+    sa.Column("expected_months_12", sa.Double()),
+    sa.Column("member_value", sa.Double()),
     sa.Index("ix_churnlab_scores_month_member", "month", "member"),
     sa.Index("ix_churnlab_scores_member", "member"),
 )
@@ -121,8 +126,20 @@ _outcomes = sa.Table(
 # columns added since the tables were first written: added to an older store when it is opened
 _ADDED = {
     "runs": ["club"],
-    "scores": ["club", "measure", "campaign_rank", "campaign_group"],
+    "scores": [
+        "club",
+        "measure",
+        "campaign_rank",
+        "campaign_group",
+        "stay_3m",
+        "stay_12m",
+        "expected_months_12",
+        "member_value",
+    ],
 }
+
+#: The member's value the history keeps of each score (None where the run did not give it).
+_VALUE_COLUMNS = ("stay_3m", "stay_12m", "expected_months_12", "member_value")
 
 _SCORE_COLUMNS = [
     "member",
@@ -135,6 +152,7 @@ _SCORE_COLUMNS = [
     "measure",
     "campaign_rank",
     "campaign_group",
+    *_VALUE_COLUMNS,
     "month",
     "run_id",
     "created",
@@ -151,6 +169,7 @@ _HISTORY_COLUMNS = [
     "measure",
     "campaign_rank",
     "campaign_group",
+    *_VALUE_COLUMNS,
 ]
 
 
@@ -272,6 +291,7 @@ def _score_columns(
         "measure": _optional(scores, "measure", str, n),
         "campaign_rank": _optional(scores, "campaign_rank", int, n),
         "campaign_group": group,
+        **{name: _optional_number(scores, name, n) for name in _VALUE_COLUMNS},
     }
 
 
@@ -279,6 +299,12 @@ def _optional(scores: pd.DataFrame, column: str, kind: type, n: int) -> list[Any
     if column not in scores.columns:
         return [None] * n
     return [None if _missing(v) else kind(v) for v in scores[column].tolist()]
+
+
+def _optional_number(scores: pd.DataFrame, column: str, n: int) -> list[float | None]:
+    """A column of numbers, None where missing or not finite (NaN and infinities are no value)."""
+    return [None if v is None or not math.isfinite(v) else v
+            for v in _optional(scores, column, float, n)]  # fmt: skip
 
 
 def _member_key(value: Any, row: int) -> str:
@@ -353,6 +379,7 @@ def _frame(rows: Sequence[sa.Row[Any]], columns: list[str]) -> pd.DataFrame:
     for name in ("row", "rows", "scored", "rejected"):
         if name in frame:
             frame[name] = frame[name].astype("int64")
-    if "churn_probability" in frame:
-        frame["churn_probability"] = frame["churn_probability"].astype(float)
+    for name in ("churn_probability", *_VALUE_COLUMNS):
+        if name in frame:
+            frame[name] = frame[name].astype(float)
     return frame

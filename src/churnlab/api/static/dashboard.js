@@ -602,6 +602,7 @@
     const campaign = campaignOf(m);
     const detailsId = `details-${state.request}-${row.rowIndex}`;
     const history = el("div", { className: "history-box" }, [el("p", { className: "small", text: T.loading })]);
+    const value = el("div", { className: "value-box" }, [el("p", { className: "small", text: T.loading })]);
     const cell = el("td", { colspan: 6 }, [
       el("div", { className: "detail-grid" }, [
         el("div", {}, [
@@ -611,6 +612,8 @@
             : el("p", { className: "small", text: T.reasons_none }),
           el("h4", { text: T.action }),
           el("p", {}, [campaign.title, groupBadge(campaign.group)]),
+          el("h4", { text: T.value }),
+          value,
         ]),
         el("div", {}, [el("h4", { text: T.history }), history]),
       ]),
@@ -620,10 +623,11 @@
     row.classList.add("open");
     toggle.setAttribute("aria-expanded", "true");
     toggle.setAttribute("aria-controls", detailsId);
-    loadHistory(member, history);
+    loadHistory(member, history, value);
   }
 
-  async function loadHistory(member, box) {
+  // The member's record: their months (a sparkline and a table) and their latest value.
+  async function loadHistory(member, box, valueBox) {
     let body;
     try {
       body = await api(`v1/members/${encodeURIComponent(member)}`);
@@ -633,10 +637,12 @@
         return;
       }
       clear(box).append(el("p", { className: "small", text: err.status === 404 ? T.history_none : explain(err) }));
+      clear(valueBox).append(el("p", { className: "small", text: T.value_none }));
       return;
     }
     const months = (body.history || []).filter((h) => finite(h.churn_probability));
     clear(box);
+    showValue(valueBox, months[months.length - 1]);
     if (months.length === 0) {
       box.append(el("p", { className: "small", text: T.history_none }));
       return;
@@ -681,6 +687,60 @@
     const last = months.length - 1;
     chart.append(svg("text", { x: x(0), y: height - 4, class: "muted" }, months[0].month ?? ""));
     chart.append(svg("text", { x: x(last), y: height - 4, "text-anchor": "end", class: "muted" }, months[last].month ?? ""));
+    return chart;
+  }
+
+  // The latest month's value: expected months of the next 12, the value, and the chances of
+  // staying. The history keeps the curve at 1 month (1 - churn probability), 3 and 12 months:
+  // the bars show those, where the curve is known, rather than a line guessed between them.
+  function showValue(box, latest) {
+    clear(box);
+    const known = latest && (finite(latest.expected_months_12) || finite(latest.member_value));
+    if (!known) {
+      box.append(el("p", { className: "small", text: T.value_none }));
+      return;
+    }
+    box.append(
+      el("p", { className: "expected-months", text: say(T.expected_months, { months: num(latest.expected_months_12, 1) }) }),
+      el("p", { className: "member-value", text: say(T.member_value, { value: money(latest.member_value) }) }),
+    );
+    const points = [
+      { months: 1, stay: 1 - latest.churn_probability },
+      { months: 3, stay: latest.stay_3m },
+      { months: 12, stay: latest.stay_12m },
+    ].filter((point) => finite(point.stay));
+    box.append(survivalBars(points), el("p", { className: "small", text: T.survival_note }));
+  }
+
+  function survivalBars(points) {
+    const width = 360;
+    const height = 130;
+    const pad = { left: 40, right: 24, top: 18, bottom: 22 };
+    const w = width - pad.left - pad.right;
+    const h = height - pad.top - pad.bottom;
+    const barWidth = 22;
+    const x = (months) => pad.left + months / 12 * w; // a bar's centre, on a 0-12 month axis
+    const y = (p) => pad.top + (1 - Math.min(Math.max(p, 0), 1)) * h;
+    const chart = svg("svg", {
+      class: "survival", viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": T.survival_chart,
+    });
+    chart.append(svg("title", {}, T.survival_chart));
+    for (const tick of [0, 0.5, 1]) {
+      chart.append(svg("line", { x1: pad.left, x2: width - pad.right, y1: y(tick), y2: y(tick), stroke: "#e6e9ef" }));
+      chart.append(svg("text", { x: pad.left - 6, y: y(tick) + 4, "text-anchor": "end", class: "muted" }, pct(tick, 0)));
+    }
+    for (const point of points) {
+      const label = say(T.stay_after, { months: num(point.months) });
+      const bar = svg("rect", {
+        class: "stay", "data-months": point.months, "data-stay": point.stay,
+        x: (x(point.months) - barWidth / 2).toFixed(1), y: y(point.stay).toFixed(1),
+        width: barWidth, height: (y(0) - y(point.stay)).toFixed(1), fill: "#0e8f8f", rx: 2,
+      });
+      bar.append(svg("title", {}, `${label}: ${pct(point.stay, 1)}`));
+      chart.append(bar);
+      chart.append(svg("text", { x: x(point.months), y: y(point.stay) - 4, "text-anchor": "middle", class: "value" }, pct(point.stay, 0)));
+      chart.append(svg("text", { x: x(point.months), y: height - 4, "text-anchor": "middle", class: "muted" }, label));
+    }
     return chart;
   }
 
