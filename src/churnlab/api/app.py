@@ -45,10 +45,9 @@ from churnlab.data.jsonable import python_scalar
 from churnlab.data.spec import DatasetSpec
 from churnlab.data.validate import require_columns
 from churnlab.errors import ChurnlabError
-from churnlab.model.survival import Clock, survival_curves
 from churnlab.plan.fields import in_language
 from churnlab.scoring.bundle import Bundle, ScoredColumns
-from churnlab.scoring.value import HORIZON, member_values
+from churnlab.scoring.value import HORIZON, member_curves, member_values
 from churnlab.store import StoreBusyError
 from churnlab.store.contacts import NOTE_LONGEST, check_contacts
 
@@ -530,14 +529,8 @@ def _values(bundle: Bundle, scored: ScoredColumns) -> list[dict[str, Any]]:
     """
     model, spec = bundle.model, bundle.model.spec_
     members = pd.DataFrame({name: scored.features[name] for name in spec.feature_names})
-    values = member_values(model, members, bundle.economics)
-    fast = model.compiled()
-    curves = survival_curves(
-        lambda frame: np.asarray(fast.probability_of(fast.values(frame))),
-        members,
-        Clock.of(spec),
-        horizon=HORIZON,
-    )
+    curves = member_curves(model, members)
+    values = member_values(model, members, bundle.economics, curves=curves)
     names = ["stay_3m", "stay_6m", "stay_12m", "expected_months_12", "member_value"]
     figures = _json_rows(values[names].to_numpy(dtype=float))
     survival = _json_rows(np.round(curves, SURVIVAL_DECIMALS))

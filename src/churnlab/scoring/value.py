@@ -26,7 +26,7 @@ from churnlab.model.scorer import Scorer
 from churnlab.model.survival import Clock, member_value, survival_curves
 from churnlab.plan.playbook import Economics
 
-__all__ = ["HORIZON", "VALUE_COLUMNS", "member_values", "value_of"]
+__all__ = ["HORIZON", "VALUE_COLUMNS", "member_curves", "member_values", "value_of"]
 
 #: Months the curves cover.
 HORIZON = 12
@@ -43,7 +43,24 @@ VALUE_COLUMNS = (
 _SPENDING = "charges_per_month"
 
 
-def member_values(model: Scorer, members: pd.DataFrame, economics: Economics) -> pd.DataFrame:
+def member_curves(model: Scorer, members: pd.DataFrame) -> np.ndarray:
+    """Each member's survival curve from the model's arithmetic: (n, :data:`HORIZON`), the
+    chance of still being a member after 1 … 12 months."""
+    fast = model.compiled()
+
+    def probability(frame: pd.DataFrame) -> np.ndarray:
+        return np.asarray(fast.probability_of(fast.values(frame)))
+
+    return survival_curves(probability, members, Clock.of(model.spec_), horizon=HORIZON)
+
+
+def member_values(
+    model: Scorer,
+    members: pd.DataFrame,
+    economics: Economics,
+    *,
+    curves: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Each member's staying chances, expected months and value (columns :data:`VALUE_COLUMNS`,
     index as `members`').
 
@@ -55,13 +72,11 @@ def member_values(model: Scorer, members: pd.DataFrame, economics: Economics) ->
         The members' features as the model takes them.
     economics : Economics
         The fee and the discount.
+    curves : ndarray, optional
+        The members' curves (:func:`member_curves`), when the caller has them already.
     """
-    fast = model.compiled()
-
-    def probability(frame: pd.DataFrame) -> np.ndarray:
-        return np.asarray(fast.probability_of(fast.values(frame)))
-
-    curves = survival_curves(probability, members, Clock.of(model.spec_), horizon=HORIZON)
+    if curves is None:
+        curves = member_curves(model, members)
     found = member_value(curves, fee=economics.fee, extra_per_month=_spending(members),
                          discount=economics.discount)  # fmt: skip
     values = pd.DataFrame({name: found[name] for name in VALUE_COLUMNS[:5]}, index=members.index)
