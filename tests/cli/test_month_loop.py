@@ -136,10 +136,15 @@ def test_the_next_plan_uses_the_measured_rate_of_the_best_measured_measure(
     contact = plan[(plan["measure"] == most["measure"]) & (plan["group"] == "contact")]
     scores = pd.read_csv(loop["folder"] / "months" / JULY / "scores.csv", dtype={ID: str})
     kept = contact[ID].map(scores.set_index(ID)["kept_value"])
+    tier = contact[ID].map(scores.set_index(ID)["risk_tier"])
     p = contact["churn_probability"]
     swayed = 1 - 0.8 * ((p - 0.5) / 0.5).clip(0, 1)  # the stated futility rule
-    priced = p * group["success_rate"] * swayed * kept
-    assert contact["expected_saving"].to_numpy() == pytest.approx(priced.to_numpy(), rel=1e-5)
+    success = group["success_rate"] * swayed
+    for row in most["by_tier"]:  # a tier whose own success was measured: that rate
+        if row["measured"]:
+            success = success.where(tier != row["tier"], row["success_rate"])
+    priced = p * success * kept
+    assert contact["expected_saving"].to_numpy() == pytest.approx(priced.to_numpy(), rel=1e-4)
     # measures nobody measured keep the playbook's assumption
     for measure, g in groups.items():
         if g["success_source"] == "assumed":
@@ -284,3 +289,29 @@ def test_the_months_page_shows_its_review(loop: dict[str, Any]) -> None:
     assert 'id="review"' in html and "Last month, reviewed" in text
     assert f"{outcomes['left']:,} left" in text, text[:3000]
     assert "measured" in text  # the plan says which success rates were measured
+
+
+def test_three_months_on_predicted_staying_meets_what_happened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """June's predicted 3-month staying of its untreated members, against who is still a
+    member in September, by decile: the simulated club's truth."""
+    monkeypatch.delenv("CHURNLAB_STORE", raising=False)
+    club = SimulatedClub(seed=11)
+    club.history().to_csv(tmp_path / "history.csv", index=False)
+    folder = tmp_path / "club"
+    assert_ok(invoke("analyze", tmp_path / "history.csv", "--out", folder))
+    for month in ("2024-06", "2024-07", "2024-08", "2024-09"):
+        club.snapshot().to_csv(tmp_path / f"{month}.csv", index=False)
+        assert_ok(invoke("month", tmp_path / f"{month}.csv", "--run", folder, "--month", month))
+        plan = pd.read_csv(folder / "months" / month / "plan.csv", dtype={ID: str})
+        if month != "2024-09":
+            club.advance(plan)
+    check = _month_json(folder, "2024-09")["review"]["survival"]
+    june = pd.read_csv(folder / "months" / JUNE / "scores.csv", dtype={ID: str})
+    untreated = june[june["group"] != "contact"]
+    september = set(pd.read_csv(tmp_path / "2024-09.csv", dtype={ID: str})[ID])
+    assert check["month"] == JUNE and check["members"] == len(untreated)
+    assert check["realised"] == pytest.approx(untreated[ID].isin(september).mean(), abs=1e-6)
+    assert check["predicted"] == pytest.approx(untreated["stay_3m"].mean(), abs=1e-6)
+    assert check["mean_gap"] <= 0.05, check["by_decile"]
