@@ -6,6 +6,9 @@ as inline SVG, one small inline script for the table filter, nothing loaded from
 template (``templates/report.html.j2``) escapes every value; the UI strings and number formats
 come from :mod:`churnlab.report.i18n` in the summary's language, worded for a fitness club when
 the summary says the table is a club's (``meta["club_table"]``) and for any business otherwise.
+What the members are worth (with each portrait's value at risk) and whom to call first, and
+why, come from :mod:`churnlab.report.value_view`; a summary from before churnlab valued its
+members shows neither.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from churnlab.report.formats import (
 )
 from churnlab.report.i18n import TEXT
 from churnlab.report.pages import environment
+from churnlab.report.value_view import portrait_at_risk, ranking_view, value_view
 
 __all__ = ["render_html"]
 
@@ -105,6 +109,7 @@ class _Page(PageFormats):
             "data": self.data(),
             "quality": self.quality(),
             "drivers": self.drivers(),
+            "value": self.value(),
             "segments": self.segments(),
             "plan": self.plan(campaign),
             "members": self.members(members) if "members" in sections else None,
@@ -369,8 +374,14 @@ class _Page(PageFormats):
             "shapes": shapes,
         }
 
+    def value(self) -> dict[str, Any] | None:
+        """The members' value and the portraits by value at risk; None for a summary from
+        before churnlab valued its members."""
+        return value_view(getattr(self.summary, "value", None), self.summary.segments, self)
+
     def segments(self) -> dict[str, Any]:
         s = self.summary
+        valued = self.value() is not None
         kinds = self.kinds()
         average = s.data.churn_rate
         cards = []
@@ -405,6 +416,7 @@ class _Page(PageFormats):
                     "churn": self.t("portrait_churn", rate=self.pct(rate)),
                     "level": level,
                     "description": str(seg.get("description", "")),
+                    "at_risk": portrait_at_risk(seg, self) if valued else None,
                     "marks": marks,
                 }
             )
@@ -503,6 +515,7 @@ class _Page(PageFormats):
             "groups": groups,
             "calls": self.call_list(campaign),
             "playbook": self.playbook(),
+            "ranking": ranking_view(plan, self),
         }
 
     def playbook(self) -> str:

@@ -255,6 +255,60 @@ TEXT: dict[str, dict[str, str]] = {
         "“{name}”. The built-in playbooks (churnlab/plan/playbooks/fitness.yaml and "
         "subscription.yaml in the churnlab package) show every key; give a playbook with "
         "churnlab analyze --playbook FILE.yaml.",
+        # the members' value
+        "value_title": "What the members are worth",
+        "value_total": "Members’ value over the next 12 months",
+        "value_at_risk": "Value at risk next month",
+        "value_months": "Paid months of the next 12, expected on average",
+        "value_months_value": "{months} of 12",
+        "value_stay_3m": "Chance of still being a member in 3 months, on average",
+        "value_stay_12m": "Chance of still being a member in 12 months, on average",
+        "value_note": "A member’s value is the fee and what they spend besides, over the months "
+        "of the next 12 they are expected to stay; the value at risk is each member’s chance of "
+        "leaving next month times their value if kept.",
+        "value_note_club": "A member’s value is the fee and what they spend at the club besides, "
+        "over the months of the next 12 they are expected to stay; the value at risk is each "
+        "member’s chance of leaving next month times their value if kept.",
+        "value_assumption": "The figures hold each member’s behaviour at its last values and do "
+        "not discount later months.",
+        "value_assumption_discount": "The figures hold each member’s behaviour at its last values "
+        "and discount later months at {rate} a month.",
+        "value_by_portrait": "Value at risk by portrait",
+        "value_by_portrait_note": "Largest first: the portraits whose leaving next month would "
+        "cost the most.",
+        "col_value": "Value, next 12 months",
+        "col_value_at_risk": "Value at risk next month",
+        "col_risk_share": "Share of the value at risk",
+        "portrait_at_risk": "{value} at risk next month",
+        # whom to call first, and why
+        "ranking_title": "Whom to call first, and why",
+        "objective_saving": "What the campaign maximises: the money kept, net of the cost of the "
+        "calls",
+        "objective_members": "What the campaign maximises: the members kept",
+        "objective_switch_saving": "to maximise the members kept instead, run with",
+        "objective_switch_members": "to maximise the money kept instead, run with",
+        "ranking_futility": "Ranked by risk alone, the first {before} calls would go to members "
+        "almost sure to leave ({near} of {before} at {level} or more), whom a call rarely sways. "
+        "Ranked by the difference a call makes, the first {now} calls keep {kept} members "
+        "instead of {kept_before}, and {net} net instead of {net_before}.",
+        "ranking_same": "Ranked by risk alone, the first {before} calls would keep {kept_before} "
+        "members and {net_before} net ({near} of {before} at {level} or more); ranked by the "
+        "difference a call makes, the first {now} calls keep {kept} members and {net} net.",
+        "ranking_shared": "{shared} members are on both lists.",
+        "ranking_shared_none": "No member is on both lists.",
+        "ranking_rule": "How the difference a call makes is judged: a call keeps its measure’s "
+        "full success rate for members up to {swayed} likely to leave, and the rate falls in a "
+        "straight line to {share} of it for a member sure to leave, because members whose minds "
+        "are made up are the least swayed. Once the months' control groups show a measure's own "
+        "success rate, it replaces this rule.",
+        "ranking_first": "First {n} calls",
+        "ranking_by_risk": "By risk alone",
+        "ranking_by_difference": "By the difference a call makes",
+        "ranking_calls": "Calls",
+        "ranking_mean_p": "Mean probability of leaving",
+        "ranking_near": "Members at {level} or more",
+        "ranking_kept": "Members kept, expected",
+        "ranking_net": "Net, expected",
         # members
         "members_note": "The {n} members most likely to leave, with the reasons the model gives "
         "for each; every member is in scores.csv.",
@@ -485,6 +539,61 @@ TEXT: dict[str, dict[str, str]] = {
         "Встроенные планы (churnlab/plan/playbooks/fitness.yaml и subscription.yaml в пакете "
         "churnlab) показывают все ключи; свой план задаётся так: "
         "churnlab analyze --playbook ФАЙЛ.yaml.",
+        "value_title": "Сколько стоят клиенты",
+        "value_total": "Ценность клиентов за ближайшие 12 месяцев",
+        "value_at_risk": "Ценность под угрозой в следующем месяце",
+        "value_months": "Оплаченных месяцев из ближайших 12, ожидается в среднем",
+        "value_months_value": "{months} из 12",
+        "value_stay_3m": "Вероятность остаться клиентом через 3 месяца, в среднем",
+        "value_stay_12m": "Вероятность остаться клиентом через 12 месяцев, в среднем",
+        "value_note": "Ценность клиента — взнос и прочие траты за те месяцы из ближайших 12, "
+        "которые он, как ожидается, останется; ценность под угрозой — вероятность ухода клиента "
+        "в следующем месяце, умноженная на его ценность, если его удержать.",
+        "value_note_club": "Ценность клиента — взнос и прочие траты в клубе за те месяцы из "
+        "ближайших 12, которые он, как ожидается, останется; ценность под угрозой — вероятность "
+        "ухода клиента в следующем месяце, умноженная на его ценность, если его удержать.",
+        "value_assumption": "Расчёт принимает поведение каждого клиента неизменным, как в "
+        "последних данных, и не дисконтирует будущие месяцы.",
+        "value_assumption_discount": "Расчёт принимает поведение каждого клиента неизменным, как "
+        "в последних данных, и дисконтирует будущие месяцы по ставке {rate} в месяц.",
+        "value_by_portrait": "Ценность под угрозой по портретам",
+        "value_by_portrait_note": "Сначала портреты, уход которых в следующем месяце обошёлся бы "
+        "дороже всего.",
+        "col_value": "Ценность за ближайшие 12 месяцев",
+        "col_value_at_risk": "Под угрозой в следующем месяце",
+        "col_risk_share": "Доля ценности под угрозой",
+        "portrait_at_risk": "под угрозой в следующем месяце: {value}",
+        "ranking_title": "Кому звонить первым и почему",
+        "objective_saving": "Что кампания делает наибольшим: сохранённые деньги за вычетом затрат "
+        "на звонки",
+        "objective_members": "Что кампания делает наибольшим: число удержанных клиентов",
+        "objective_switch_saving": "чтобы сделать наибольшим число удержанных клиентов, "
+        "запустите с",
+        "objective_switch_members": "чтобы сделать наибольшими сохранённые деньги, запустите с",
+        "ranking_futility": "Если упорядочить звонки только по риску, первыми оказались бы "
+        "клиенты, которые почти наверняка уйдут: у {near} из {before} первых вероятность ухода "
+        "{level} и выше, а таких звонок редко переубеждает. Если упорядочить по тому, что меняет "
+        "звонок, первые {now} удержат {kept} клиента вместо {kept_before}, а чистый итог "
+        "составит {net} вместо {net_before}.",
+        "ranking_same": "Если упорядочить звонки только по риску, первые {before} удержали бы "
+        "{kept_before} клиента с чистым итогом {net_before} (у {near} из {before} вероятность "
+        "ухода {level} и выше); если по тому, что меняет звонок, первые {now} удержат {kept} "
+        "клиента с чистым итогом {net}.",
+        "ranking_shared": "Клиентов в обоих списках: {shared}.",
+        "ranking_shared_none": "Ни один клиент не попал в оба списка.",
+        "ranking_rule": "Как оценивается, что меняет звонок: для клиентов с вероятностью ухода до "
+        "{swayed} мера сохраняет полную долю успеха, а дальше доля линейно снижается до {share} "
+        "от неё для клиента, который уйдёт наверняка: кто твёрдо решил уйти, того труднее всего "
+        "переубедить. Когда контрольные группы месяцев покажут собственную долю успеха меры, "
+        "она заменит это правило.",
+        "ranking_first": "Первые звонки: {n}",
+        "ranking_by_risk": "Только по риску",
+        "ranking_by_difference": "По тому, что меняет звонок",
+        "ranking_calls": "Звонков",
+        "ranking_mean_p": "Средняя вероятность ухода",
+        "ranking_near": "Клиентов с вероятностью {level} и выше",
+        "ranking_kept": "Удержано клиентов, ожидается",
+        "ranking_net": "Чистый итог, ожидается",
         "members_note": "{n} клиентов с наибольшей вероятностью ухода и причины, которые называет "
         "модель; все клиенты — в scores.csv.",
         "tier": "Риск",

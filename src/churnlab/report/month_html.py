@@ -4,7 +4,8 @@ last month went.
 :func:`render_month` turns a :class:`~churnlab.analysis.month.MonthRun` into one self-contained
 page (inline CSS shared with the analysis report, no script, nothing loaded from anywhere),
 in the month's language, every value escaped by the template. Its review of last month is laid
-out by :mod:`churnlab.report.month_review`.
+out by :mod:`churnlab.report.month_review`; what the members are worth and whom to call first
+(and why) by :mod:`churnlab.report.value_view`, as in the analysis report.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from churnlab.report.i18n import TEXT
 from churnlab.report.month_page import MonthPage
 from churnlab.report.month_review import any_measured, review_view, success_texts
 from churnlab.report.pages import environment
+from churnlab.report.value_view import ranking_view, value_view
 
 __all__ = ["FIRST_CALLS", "render_month"]
 
@@ -75,6 +77,8 @@ def render_month(run: MonthRun, *, folder: str, files: list[str], club: bool) ->
         "review": review_view(s.get("review"), page),
         "success": success_texts(groups, page),
         "any_measured": any_measured(groups),
+        "value": value_view(s.get("value"), s.get("segments") or [], page),
+        "ranking": ranking_view(s["plan"], page),
     }
     return environment().get_template("month.html.j2").render(**context)
 
