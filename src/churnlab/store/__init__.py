@@ -11,10 +11,13 @@ A :class:`Store` keeps four tables in any database SQLAlchemy can reach:
   ``rejected``, ``model_id`` and ``club``;
 - ``scores``: one row per member and run — ``run_id``, ``month``, ``member``, ``row``,
   ``churn_probability``, ``risk_tier``, ``segment``, ``reasons``, ``action`` (the measure's
-  title, for the campaign's members only), ``club``, and the month's campaign: ``measure``,
-  ``campaign_rank`` and ``campaign_group`` (``contact`` or ``control``);
+  title, for the campaign's members only), ``club``, the month's campaign: ``measure``,
+  ``campaign_rank`` and ``campaign_group`` (``contact`` or ``control``), and the member's months
+  ahead: ``stay_3m``, ``stay_12m``, ``expected_months_12``, ``member_value``;
 - ``contacts``: one row per recorded call — ``id``, ``created``, ``club``, ``member``,
-  ``month``, ``outcome``, ``note``, ``source`` (``api`` or the imported file).
+  ``month``, ``outcome``, ``note``, ``source`` (``api`` or the imported file);
+- ``outcomes``: what became of each member of a closed month — ``run_id`` (the run that closed
+  it), ``member``, ``club``, ``month``, ``left``, ``source`` (``snapshot`` or the outcomes file).
 
 ``club`` is the id of the club's folder (:mod:`churnlab.store.folder`) that wrote the row: a
 :class:`Store` opened for a club reads and writes that club's rows only, so clubs can share one
