@@ -14,7 +14,9 @@ A :class:`Store` keeps four tables in any database SQLAlchemy can reach:
   title, for the campaign's members only), ``club``, and the month's campaign: ``measure``,
   ``campaign_rank`` and ``campaign_group`` (``contact`` or ``control``);
 - ``contacts``: one row per recorded call — ``id``, ``created``, ``club``, ``member``,
-  ``month``, ``outcome``, ``note``, ``source`` (``api`` or the imported file).
+  ``month``, ``outcome``, ``note``, ``source`` (``api`` or the imported file);
+- ``outcomes``: what became of each member of a closed month — ``run_id`` (the run that closed
+  it), ``member``, ``club``, ``month``, ``left``, ``source`` (``snapshot`` or the outcomes file).
 
 ``club`` is the id of the club's folder (:mod:`churnlab.store.folder`) that wrote the row: a
 :class:`Store` opened for a club reads and writes that club's rows only, so clubs can share one
