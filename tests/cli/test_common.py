@@ -522,3 +522,16 @@ def test_a_score_run_held_off_the_store_beyond_its_wait_says_so(
     assert took < 60
     with Store(f"duckdb:///{path}") as store:
         assert store.runs().empty
+
+
+def test_a_replaced_model_is_kept_under_a_name_of_hex_digits_only(tmp_path: Path) -> None:
+    """The kept copy's name comes from the model file's manifest, which a hostile file could
+    fill with a path: only its hexadecimal digits make the name."""
+    from types import SimpleNamespace
+
+    from churnlab.cli._common import FolderModel
+
+    for given, name in [("../../etc/passwd", "ecad.churnlab"), ("/", "previous.churnlab"),
+                        ("ABCDEF0123456789ffff", "abcdef0123456789.churnlab")]:  # fmt: skip
+        files = FolderModel.of(tmp_path, SimpleNamespace(data_hash_=given))  # type: ignore[arg-type]
+        assert files.kept == tmp_path / "models" / name

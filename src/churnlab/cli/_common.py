@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -330,7 +331,10 @@ class FolderModel:
 
     @classmethod
     def of(cls, folder: Path, old: Scorer) -> FolderModel:
-        kept = folder / "models" / f"{old.data_hash_[:16]}.churnlab"
+        # the name comes from the model file's manifest: only hexadecimal digits make it, so a
+        # crafted hash cannot point the copy outside models/
+        digits = re.sub(r"[^0-9a-f]", "", str(old.data_hash_).lower())[:16] or "previous"
+        kept = folder / "models" / f"{digits}.churnlab"
         return cls(folder / "model.churnlab", folder / "reference.json",
                    None if kept.exists() else kept)  # fmt: skip
 
