@@ -243,11 +243,7 @@ def _say_review(review: dict[str, Any] | None, club: ClubMonth) -> None:
         f"{review['month']} closed: {outcomes['left']:,} of {outcomes['scored']:,} members "
         f"left, {outcomes['expected_leavers']:,.0f} expected "
         f"({outcomes['expected_low']:,}–{outcomes['expected_high']:,}); ROC-AUC "
-        + (
-            f"{test['roc_auc']:.3f} ({test['roc_auc_low']:.3f}–{test['roc_auc_high']:.3f})"
-            if test.get("roc_auc") is not None
-            else "—"
-        )
+        + _auc_text(test)
         + " on the untreated members"
     )
     for measure in review["measures"]:
@@ -286,6 +282,16 @@ def _say_review(review: dict[str, Any] | None, club: ClubMonth) -> None:
             f"refitted the model on the closed months: out-of-fold ROC-AUC "
             f"{club.model.oof_metrics_['roc_auc']:.3f}; the old one is kept in models/"
         )
+
+
+def _auc_text(test: dict[str, Any]) -> str:
+    """ROC-AUC with its interval, as far as they are known (one class only: none)."""
+    auc, low, high = (test.get(k) for k in ("roc_auc", "roc_auc_low", "roc_auc_high"))
+    if auc is None:
+        return "—"
+    return f"{auc:.3f}" + (
+        f" ({low:.3f}–{high:.3f})" if low is not None and high is not None else ""
+    )
 
 
 def _points(share: float | None) -> str:
