@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from _needs import CHROMIUM_FLAGS, require
+from _needs import CHROMIUM_FLAGS
+from _serving import playwright_chromium, serving
 from churnlab.analysis.analyze import Analysis
 from churnlab.api import create_app
 from churnlab.scoring.bundle import Bundle
@@ -30,10 +26,6 @@ from churnlab.store.contacts import CONTACT_FRAME
 KEY = "k"
 MONTHS = ["2024-04", "2024-05", "2024-06"]
 SCREENSHOT = Path("/tmp/dashboard.png")
-NO_BROWSER = (
-    "the dashboard's browser test needs Debian's chromium (`make browser`) and Playwright's "
-    "Python package (`pip install playwright`, without `playwright install`)"
-)
 
 
 class FakeStore:
@@ -185,60 +177,16 @@ def test_the_pages_data_routes_answer(client: TestClient, store: FakeStore) -> N
 # ----------------------------------------------------------------------------- in a browser
 
 
-def _browser() -> tuple[str, Any]:
-    """Chromium's path and Playwright's ``sync_playwright``, or skip (fail when required)."""
-    missing = []
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        missing.append("chromium is not installed")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing.append("playwright is not installed")
-    require("; ".join(missing) or None, part="browser", how=NO_BROWSER)
-    assert chromium is not None
-    return chromium, sync_playwright
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(bundle: Bundle, store: FakeStore) -> Iterator[str]:
-    import uvicorn
-
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(bundle, store=store, api_key=KEY),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    # no signal handlers: the server runs in a thread (newer uvicorn skips them there anyway)
-    server.config.install_signal_handlers = False  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"uvicorn did not start on port {port}")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(create_app(bundle, store=store, api_key=KEY)) as base:
+        yield base
 
 
 def test_dashboard_in_chromium(server: str, store: FakeStore, bundle: Bundle) -> None:
     assert bundle.summary is not None
     summary = bundle.summary
-    chromium, sync_playwright = _browser()
+    chromium, sync_playwright = playwright_chromium()
     outside: list[str] = []
     errors: list[str] = []
     with sync_playwright() as p:

@@ -12,10 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,10 +19,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from _needs import CHROMIUM_FLAGS, require
+from _needs import CHROMIUM_FLAGS
+from _serving import playwright_chromium, serving
 from churnlab.api import create_app
 from churnlab.api.dashboard import DASHBOARD
 from churnlab.scoring.bundle import Bundle
@@ -39,10 +35,6 @@ N = 30
 #: The one member whose latest score was recorded without a value (an older run's).
 NO_VALUE = "V0029"
 SCREENSHOT = Path("/tmp/dash-value.png")
-NO_BROWSER = (
-    "the dashboard's browser tests need Debian's chromium (`make browser`) and Playwright's "
-    "Python package (`pip install playwright`, without `playwright install`)"
-)
 #: The strings the member's value added to DASHBOARD.
 NEW_KEYS = ["value", "value_none", "expected_months", "member_value", "survival_chart",
             "stay_after", "survival_note"]  # fmt: skip
@@ -100,55 +92,11 @@ def test_the_script_draws_only_with_svg_and_text(club_bundle: Bundle, store: Sto
 # ----------------------------------------------------------------------------- in a browser
 
 
-def _browser() -> tuple[str, Any]:
-    """Chromium's path and Playwright's ``sync_playwright``, or skip (fail when required)."""
-    missing = []
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        missing.append("chromium is not installed")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing.append("playwright is not installed")
-    require("; ".join(missing) or None, part="browser", how=NO_BROWSER)
-    assert chromium is not None
-    return chromium, sync_playwright
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """`app` served by uvicorn in a thread on a free local port: its base URL."""
-    import uvicorn
-
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    server.config.install_signal_handlers = False  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"uvicorn did not start on port {port}")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 @contextmanager
 def _page(base: str) -> Iterator[Any]:
     """A Chromium page on `base` with the key entered; fails on a script error or on a request
     that leaves the app."""
-    chromium, sync_playwright = _browser()
+    chromium, sync_playwright = playwright_chromium()
     outside: list[str] = []
     errors: list[str] = []
     with sync_playwright() as p:
