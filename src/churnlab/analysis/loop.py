@@ -172,7 +172,8 @@ def club_month(
             previous,
             playbook=bundle.playbook,
             economics=bundle.economics,
-            contacts=store.contacts(month=closing.month),
+            # the closing month's calls, read with the closed months'
+            contacts=next(c.contacts for c in closed if c.month == closing.month),
             model={"learner": bundle.model.learner_, "data_hash": bundle.model.data_hash_},
             history=[
                 backtest_row(c.month, c.scores, c.scores["left"].to_numpy(bool))
@@ -181,7 +182,7 @@ def club_month(
             drift=_drift(bundle, frame),
             trained_auc=_trained_auc(bundle),
         )
-        review["survival"] = _survival_check(store, earlier, month, present)
+        review["survival"] = _survival_check(store, closed, earlier, month, present)
     model = reference = None
     if retrain:
         step("refitting the model on the closed months")
@@ -298,12 +299,16 @@ def _members_of(folder: ClubFolder, month: str) -> pd.DataFrame:
 
 
 def _survival_check(
-    store: Store, earlier: list[str], month: str, present: list[str]
+    store: Store, closed: list[ClosedMonth], earlier: list[str], month: str, present: list[str]
 ) -> dict[str, Any] | None:
-    """Three months ago's predicted 3-month staying against who is still here."""
+    """Three months ago's predicted 3-month staying against who is still here: its scores and
+    calls as the closed months hold them, read from the history only when it is not closed."""
     back = [m for m in earlier if months_between(m, month) == 3]
     if not back:
         return None
+    known = next((c for c in closed if c.month == back[0]), None)
+    if known is not None:
+        return survival_backtest(back[0], known.scores, present, contacts=known.contacts)
     return survival_backtest(back[0], store.month_scores(back[0]), present,
                              contacts=store.contacts(month=back[0]))  # fmt: skip
 
