@@ -22,6 +22,7 @@ from _months import ID, SimulatedClub, true_uplift
 from churnlab.plan.playbook import load_playbook
 
 JUNE, JULY = "2024-06", "2024-07"
+CLUB = "5eed0000000000000000000000000003"
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +32,10 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     club = SimulatedClub(seed=3)
     club.history().to_csv(here / "history.csv", index=False)
     folder = here / "club"
+    # a folder id of its own (analyze keeps it): the control groups are seeded by the id, so
+    # the month's groups, and every figure of the review, are the same run after run
+    folder.mkdir()
+    (folder / "club.json").write_text(json.dumps({"id": CLUB}), encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("CHURNLAB_STORE", raising=False)
         assert_ok(invoke("analyze", here / "history.csv", "--out", folder))
