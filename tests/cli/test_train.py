@@ -41,16 +41,18 @@ def test_train_without_data_uses_the_bundled_table(tmp_path: Path) -> None:
     assert_ok(result)
     assert "trained on 4,000 members" in flat(result.stderr)
     assert "the bundled club table" in flat(result.stderr)
-    assert read_manifest(tmp_path / "bundled.churnlab")["learner"] == "logistic"
+    manifest = read_manifest(tmp_path / "bundled.churnlab")
+    assert manifest["learner"] == "logistic"
+    assert manifest["settings"]["tune_rows"] == "auto"
 
 
 def test_train_tunes_large_tables_on_a_sample(tmp_path: Path) -> None:
     import inspect
 
     from churnlab.cli.train import train
-    from churnlab.model.churn_model import TUNE_ROWS
 
-    assert inspect.signature(train).parameters["tune_rows"].default == TUNE_ROWS
+    # by default the sample grows with the table ("auto", recorded as such in the model file)
+    assert inspect.signature(train).parameters["tune_rows"].default is None
     result = invoke("train", "--model", "m.churnlab", "--folds", "3", "--learner", "logistic",
                     "--tune-rows", "1000")  # fmt: skip
     assert_ok(result)

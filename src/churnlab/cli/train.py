@@ -38,7 +38,7 @@ from churnlab.cli._common import (
 from churnlab.cli._tables import metrics_table
 from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.errors import UsageError
-from churnlab.model.settings import MIN_TUNE_ROWS, TUNE_ROWS
+from churnlab.model.settings import MIN_TUNE_ROWS, TUNE_BASE, TUNE_ROWS, TuneRows, tuning_size
 
 if TYPE_CHECKING:
     from churnlab.model.churn_model import ChurnModel
@@ -66,13 +66,16 @@ def train(
     engine: EngineOpt = Engine.local,
     scheduler: SchedulerOpt = None,
     tune_rows: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=MIN_TUNE_ROWS,
-            help="On larger tables, choose, tune and calibrate on a stratified sample of this "
-            "many members; the final fit uses every row.",
+            help="On larger tables, choose, tune and calibrate on a stratified sample of at most "
+            "this many members; the final fit uses every row. Default: every row up to "
+            f"{TUNE_BASE:,}, then a sample that grows slowly with the table (29,907 of 100,000, "
+            f"53,183 of a million, at most {TUNE_ROWS:,}).",
+            show_default=False,
         ),
-    ] = TUNE_ROWS,
+    ] = None,
     run: Annotated[
         Path | None,
         typer.Option(
@@ -124,10 +127,12 @@ def train(
         traits=trait,
     )
     X, y = check_training_table(frame, spec, source=source)
-    sampled = f" (tuned on {tune_rows:,})" if len(X) > tune_rows else ""
+    setting: TuneRows = "auto" if tune_rows is None else tune_rows
+    tuned = tuning_size(len(X), setting)
+    sampled = f" (tuned on {tuned:,})" if len(X) > tuned else ""
     with progress(f"training on {len(X):,} members{sampled}"):
         model = ChurnModel(
-            spec, learner=learner.value, folds=folds, random_state=seed, tune_rows=tune_rows
+            spec, learner=learner.value, folds=folds, random_state=seed, tune_rows=setting
         ).fit(X, y)
     _save_and_record(store, model, model_path, source, rows=len(frame))
     seconds = time.perf_counter() - started

@@ -7,13 +7,18 @@ all candidates are compared on the same rows and the same folds:
   (non-linear yet readable: each feature's effect is a smooth curve); the strength is tuned.
 - ``boosting``: LightGBM gradient-boosted trees; the number of trees is found by early stopping
   on each fold, and the tree size is tuned.
+
+The folds are fitted side by side, one thread per core (:func:`on_folds`): both learners spend
+their time in code that releases Python's lock (NumPy's and LightGBM's), each on one thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import lightgbm as lgb
 import numpy as np
@@ -30,9 +35,37 @@ from sklearn.utils.validation import check_is_fitted
 from churnlab.data.spec import DatasetSpec
 from churnlab.model.features import BehaviourMetrics, derived_metrics_for
 
-__all__ = ["LEARNERS", "CategoryColumns", "Learner", "Search"]
+__all__ = ["LEARNERS", "CategoryColumns", "Learner", "Search", "on_folds"]
 
 Folds = Sequence[tuple[np.ndarray, np.ndarray]]
+Fold = tuple[np.ndarray, np.ndarray]
+T = TypeVar("T")
+
+
+def on_folds(fit: Callable[[Fold], T], folds: Folds) -> list[T]:
+    """``fit`` on each fold, the folds side by side on one thread per core; results in fold order.
+
+    Each fold's work is independent and seeded, so the results do not depend on how many run at
+    once.
+
+    Examples
+    --------
+    >>> folds = [(np.array([0, 1]), np.array([2])), (np.array([1, 2]), np.array([0]))]
+    >>> on_folds(lambda fold: int(fold[1][0]), folds)
+    [2, 0]
+    """
+    workers = min(len(folds), _cores())
+    if workers <= 1:
+        return [fit(fold) for fold in folds]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fit, folds))
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover - macOS and Windows
 
 
 @dataclass(frozen=True)
@@ -103,19 +136,32 @@ class SplineLogistic:
         return ColumnTransformer(parts, remainder="drop")
 
     def _regression(self, strength: float, random_state: int) -> LogisticRegression:
-        return LogisticRegression(C=strength, max_iter=5000, random_state=random_state)
+        # Newton steps on the exact Hessian: a few hundred columns and many rows, where it reaches
+        # the optimum in some 7 iterations (L-BFGS stopped short of it after 40-100).
+        return LogisticRegression(
+            C=strength, solver="newton-cholesky", max_iter=500, random_state=random_state
+        )
 
     def search(
         self, X: pd.DataFrame, y: np.ndarray, folds: Folds, spec: DatasetSpec, random_state: int
     ) -> Search:
-        oof = np.zeros((len(self.strengths), len(y)))
-        for train, test in folds:
+        def held_out(fold: Fold) -> np.ndarray:
+            train, test = fold
             encode = make_pipeline(_derive(spec), self._encoder(spec))
             fit_rows = encode.fit_transform(X.iloc[train], y[train])
             test_rows = encode.transform(X.iloc[test])
-            for i, strength in enumerate(self.strengths):
-                model = self._regression(strength, random_state).fit(fit_rows, y[train])
-                oof[i, test] = model.predict_proba(test_rows)[:, 1]
+            return np.array(
+                [
+                    self._regression(strength, random_state)
+                    .fit(fit_rows, y[train])
+                    .predict_proba(test_rows)[:, 1]
+                    for strength in self.strengths
+                ]
+            )
+
+        oof = np.zeros((len(self.strengths), len(y)))
+        for (_, test), proba in zip(folds, on_folds(held_out, folds), strict=True):
+            oof[:, test] = proba
         best = int(np.argmin([log_loss(y, p, labels=[0, 1]) for p in oof]))
         return Search({"C": self.strengths[best]}, oof[best])
 
@@ -220,14 +266,14 @@ class Boosting:
     def search(
         self, X: pd.DataFrame, y: np.ndarray, folds: Folds, spec: DatasetSpec, random_state: int
     ) -> Search:
-        oof = np.zeros((len(self.leaves), len(y)))
-        trees = np.zeros((len(self.leaves), len(folds)))
-        for k, (train, test) in enumerate(folds):
+        def held_out(fold: Fold) -> list[tuple[int, np.ndarray]]:
+            train, test = fold
             grow, stop = stopping_rows(y[train], random_state)  # the test fold stays unseen
             prepare = self._prepare(spec)
             fit_rows = prepare.fit_transform(X.iloc[train])
             test_rows = prepare.transform(X.iloc[test])
-            for i, leaves in enumerate(self.leaves):
+            found = []
+            for leaves in self.leaves:
                 booster = self._booster({"num_leaves": leaves}, random_state)
                 booster.fit(
                     fit_rows.iloc[grow],
@@ -236,8 +282,16 @@ class Boosting:
                     eval_y=(y[train][stop],),
                     callbacks=[lgb.early_stopping(self.patience, verbose=False)],
                 )
-                trees[i, k] = booster.best_iteration_ or self.max_trees
-                oof[i, test] = np.asarray(booster.predict_proba(test_rows))[:, 1]
+                trees = booster.best_iteration_ or self.max_trees
+                found.append((trees, np.asarray(booster.predict_proba(test_rows))[:, 1]))
+            return found
+
+        oof = np.zeros((len(self.leaves), len(y)))
+        trees = np.zeros((len(self.leaves), len(folds)))
+        for k, ((_, test), found) in enumerate(zip(folds, on_folds(held_out, folds), strict=True)):
+            for i, (n_trees, proba) in enumerate(found):
+                trees[i, k] = n_trees
+                oof[i, test] = proba
         best = int(np.argmin([log_loss(y, p, labels=[0, 1]) for p in oof]))
         # The final model learns from all folds, a fifth more rows: allow a tenth more trees.
         n_trees = max(10, round(float(np.mean(trees[best])) * 1.1))

@@ -412,8 +412,8 @@ def _manifest_problem(m: dict[str, Any]) -> str | None:
             and settings.get("learner") in ("auto", "logistic", "boosting")
             and _whole(settings.get("folds"), 2)
             and (settings.get("random_state") is None or _whole(settings["random_state"], 0))
-            and (settings.get("tune_rows") is None or _whole(settings["tune_rows"], 1)),
-            "settings are not a learner, folds >= 2, a seed and a row count",
+            and (settings.get("tune_rows") in (None, "auto") or _whole(settings["tune_rows"], 1)),
+            "settings are not a learner, folds >= 2, a seed and a row count or 'auto'",
         ),
         (
             digests is None or (isinstance(digests, dict) and all(

@@ -6,9 +6,40 @@ paying for scikit-learn (about a second) on ``--help``.
 
 from __future__ import annotations
 
-__all__ = ["MIN_TUNE_ROWS", "TUNE_ROWS"]
+from typing import Literal
 
-#: Largest number of members to choose, tune and calibrate on; the refit sees every row.
+__all__ = ["MIN_TUNE_ROWS", "TUNE_BASE", "TUNE_ROWS", "TuneRows", "tuning_size"]
+
+#: Tables of up to this many members are chosen, tuned and calibrated on every row.
+TUNE_BASE = 20_000
+#: The largest sample ``tune_rows="auto"`` draws; the refit sees every row.
 TUNE_ROWS = 100_000
 #: The smallest ``tune_rows`` allowed.
 MIN_TUNE_ROWS = 1_000
+
+#: How many members to tune on: ``"auto"`` (:func:`tuning_size`), at most this many, or every row.
+TuneRows = int | Literal["auto"] | None
+
+
+def tuning_size(members: int, tune_rows: TuneRows = "auto") -> int:
+    """How many of ``members`` to choose, tune and calibrate the model on.
+
+    ``"auto"``: every member up to :data:`TUNE_BASE`; above, a sample that grows with the fourth
+    root of the table, up to :data:`TUNE_ROWS`. Tuning costs grow with the sample, while what it
+    settles (the learner, its strength or tree size, the calibration) barely moves past some
+    tens of thousands of members: a million members tune on 53,183, ten million on 94,574.
+    An int: at most that many. None: every member.
+
+    Examples
+    --------
+    >>> [tuning_size(n) for n in (4_000, 20_000, 100_000, 1_000_000)]
+    [4000, 20000, 29907, 53183]
+    >>> tuning_size(1_000_000, 100_000), tuning_size(1_000_000, None)
+    (100000, 1000000)
+    """
+    if tune_rows is None:
+        return members
+    if tune_rows == "auto":
+        grown = round(TUNE_BASE * (members / TUNE_BASE) ** 0.25)
+        return int(min(members, max(TUNE_BASE, min(grown, TUNE_ROWS))))
+    return min(members, int(tune_rows))
