@@ -535,3 +535,41 @@ def test_a_replaced_model_is_kept_under_a_name_of_hex_digits_only(tmp_path: Path
                         ("ABCDEF0123456789ffff", "abcdef0123456789.churnlab")]:  # fmt: skip
         files = FolderModel.of(tmp_path, SimpleNamespace(data_hash_=given))  # type: ignore[arg-type]
         assert files.kept == tmp_path / "models" / name
+
+
+def test_stages_show_each_stage_and_its_share_of_the_time_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from churnlab.cli import _common
+
+    screen = io.StringIO()
+    monkeypatch.setattr(_common, "err", Console(file=screen, force_terminal=True, width=100))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with _common.stages("analysing") as stage:
+        stage("reading")
+        time.sleep(0.05)
+        stage("training")
+        time.sleep(0.15)
+    import re
+
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())
+    lines = [line for line in re.split(r"[\r\n]", shown) if "✓" in line or "time:" in line]
+    assert any("✓ reading" in line for line in lines), shown
+    assert any("✓ training" in line for line in lines), shown
+    share = next(line for line in lines if "time:" in line)
+    reading, training = (
+        int(share.split(f"{name} ")[1].split(" %")[0]) for name in ("reading", "training")
+    )
+    assert reading + training in (99, 100, 101) and training > reading >= 10, share
+
+
+def test_stages_show_nothing_off_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from churnlab.cli._common import stages
+
+    with stages("analysing") as stage:
+        stage("reading")
+    assert capsys.readouterr().err == ""

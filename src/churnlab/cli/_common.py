@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import sys
+import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -263,6 +264,76 @@ def progress(
     with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+class StageClock:
+    """How long each stage of a command took, for its progress display.
+
+    Examples
+    --------
+    >>> clock = StageClock(now=iter([0.0, 1.0, 1.0, 4.0]).__next__)
+    >>> clock.start("reading"), clock.start("training"), clock.stop()
+    (None, 1.0, 3.0)
+    >>> clock.seconds, clock.shares()
+    ({'reading': 1.0, 'training': 3.0}, 'reading 25 % · training 75 %')
+    """
+
+    def __init__(self, now: Callable[[], float] = time.perf_counter) -> None:
+        self._now = now
+        self.seconds: dict[str, float] = {}
+        self._current: tuple[str, float] | None = None
+
+    def start(self, stage: str) -> float | None:
+        """Start ``stage``; the seconds the stage before it took (None for the first)."""
+        ended = self.stop()
+        self._current = (stage, self._now())
+        return ended
+
+    def stop(self) -> float | None:
+        """End the current stage; the seconds it took (None when none runs)."""
+        if self._current is None:
+            return None
+        stage, began = self._current
+        took = self._now() - began
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + took
+        self._current = None
+        return took
+
+    def shares(self) -> str:
+        """Each stage's share of the time, in the order they ran."""
+        total = sum(self.seconds.values()) or 1.0
+        return " · ".join(f"{stage} {100 * s / total:.0f} %" for stage, s in self.seconds.items())
+
+
+@contextmanager
+def stages(description: str) -> Iterator[Callable[[str], None]]:
+    """Progress through named stages; yields ``stage(name)``, called as each one starts.
+
+    On a terminal a spinner shows the stage being done and its time, each finished stage stays
+    as a line with its seconds, and the last line gives each stage's share of the time; nothing
+    is shown otherwise.
+    """
+    clock = StageClock()
+    if not sys.stderr.isatty():
+        yield lambda name: None
+        return
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(description, total=None)
+        current: list[str] = []
+
+        def stage(name: str) -> None:
+            took = clock.start(name)
+            if current and took is not None:
+                bar.console.print(f"  [green]✓[/] {escape(current[0])} [dim]{took:.1f} s[/]")
+            current[:] = [name]
+            bar.update(task, description=f"{description}: {escape(name)}")
+
+        yield stage
+        took = clock.stop()
+        if current and took is not None:
+            bar.console.print(f"  [green]✓[/] {escape(current[0])} [dim]{took:.1f} s[/]")
+    err.print(f"[dim]time: {escape(clock.shares())}[/]")
 
 
 @contextmanager

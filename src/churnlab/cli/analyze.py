@@ -7,6 +7,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
+import pandas as pd
 import typer
 from rich.markup import escape
 
@@ -31,10 +33,10 @@ from churnlab.cli._common import (
     handles_errors,
     open_store,
     out,
-    progress,
     read_members,
     record_run,
     spec_for,
+    stages,
 )
 from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.errors import UsageError
@@ -101,7 +103,7 @@ def analyze(
     month: MonthOpt = None,
 ) -> None:
     """Why members leave, who they are, whom to call with what: the report and its exports."""
-    from churnlab.analysis.analyze import STEPS, analyze as run_analysis
+    from churnlab.analysis.analyze import analyze as run_analysis
     from churnlab.plan.playbook import builtin_playbook, default_playbook, load_playbook
     from churnlab.report.export import OUTPUTS, write_outputs
     from churnlab.store.folder import ClubFolder
@@ -147,7 +149,7 @@ def analyze(
         name = playbook.name.get(lang.value, playbook.name["en"])
         err.print(f"playbook: [bold]{escape(name)}[/] (built in; your own: --playbook FILE.yaml)")
     economics = playbook.economics.override(**overrides)
-    with progress("analysing", total=len(STEPS)) as advance:
+    with stages("analysing") as stage:
         analysis = run_analysis(
             frame,
             spec,
@@ -156,37 +158,37 @@ def analyze(
             playbook=playbook,
             economics=economics,
             random_state=seed,
-            on_step=lambda name: advance(STEPS.index(name), len(STEPS)),
+            on_step=stage,
             objective=objective.value,
         )
-    paths = {role: out_dir / name for role, name in OUTPUTS.items()}
-    members = analysis.members
-    # the folder's files appear together, once the run is recorded, or none of them
-    campaign_by_row = analysis.plan.campaign.set_index("row")
-    in_campaign = members["row"].isin(campaign_by_row.index)
-    with outputs_together(paths.values()) as staged:
-        write_outputs(analysis, staged[paths["report"]].parent, club_id=folder.id_file())
-        record_run(
-            store or open_store(history, club=folder.id),
-            kind="analyze",
-            source=source,
-            model=analysis.model,
-            model_path=paths["model"],
-            rows=len(frame),
-            scored=len(members),
-            rejected=len(analysis.rejects),
-            month=month,
-            scores=members.assign(
-                reasons=members.filter(regex=r"^reason_\d+$").apply(
-                    lambda r: "; ".join(x for x in r if isinstance(x, str) and x), axis=1
+        stage("writing the report and the exports")
+        paths = {role: out_dir / name for role, name in OUTPUTS.items()}
+        members = analysis.members
+        # the folder's files appear together, once the run is recorded, or none of them
+        campaign_by_row = analysis.plan.campaign.set_index("row")
+        in_campaign = members["row"].isin(campaign_by_row.index)
+        with outputs_together(paths.values()) as staged:
+            write_outputs(analysis, staged[paths["report"]].parent, club_id=folder.id_file())
+            stage("recording the run")
+            record_run(
+                store or open_store(history, club=folder.id),
+                kind="analyze",
+                source=source,
+                model=analysis.model,
+                model_path=paths["model"],
+                rows=len(frame),
+                scored=len(members),
+                rejected=len(analysis.rejects),
+                month=month,
+                scores=members.assign(
+                    reasons=_joined(members.filter(regex=r"^reason_\d+$")),
+                    # the measure of the members the campaign calls; the others get none
+                    action=members["recommended_measure"].where(in_campaign),
+                    measure=members["row"].map(campaign_by_row["measure"]),
+                    campaign_rank=members["row"].map(campaign_by_row["rank"]),
                 ),
-                # the measure of the members the campaign calls; the others get none
-                action=members["recommended_measure"].where(in_campaign),
-                measure=members["row"].map(campaign_by_row["measure"]),
-                campaign_rank=members["row"].map(campaign_by_row["rank"]),
-            ),
-            id_col=spec.id_col,
-        )
+                id_col=spec.id_col,
+            )
     seconds = time.perf_counter() - started
     for sentence in analysis.summary.conclusions:
         out.print(f"- {escape(sentence)}")
@@ -200,3 +202,19 @@ def analyze(
         )
     )
     err.print(f"report: [bold]{escape(str(paths['report']))}[/]")
+
+
+def _joined(reasons: pd.DataFrame) -> pd.Series:
+    """Each member's reasons in one text, ``"; "``-joined, the empty ones left out.
+
+    Examples
+    --------
+    >>> _joined(pd.DataFrame({"reason_1": ["a", "", None], "reason_2": ["b", "c", None]})).tolist()
+    ['a; b', 'c', '']
+    """
+    parts = reasons.fillna("").astype(str)
+    joined = pd.Series("", index=reasons.index, dtype=object)
+    for column in parts.columns:
+        part = parts[column]
+        joined = joined + np.where((joined != "") & (part != ""), "; ", "") + part
+    return joined
