@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,7 @@ from churnlab.data.feature import Role
 from churnlab.data.spec import DatasetSpec
 from churnlab.data.validate import coerce_members
 from churnlab.insight.binning import group_label, value_groups
-from churnlab.insight.reason_text import reason_sentence, staying_sentence
+from churnlab.insight.reason_text import reason_sentences
 from churnlab.model.contributions import (
     Contributions,
     group_sums,
@@ -44,10 +44,12 @@ if TYPE_CHECKING:
 __all__ = [
     "Contributions",
     "Driver",
+    "ToldReasons",
     "contributions",
     "drivers",
     "member_reasons",
     "reasons",
+    "told_reasons",
 ]
 
 _DERIVED = {m.name: m for m in DERIVED_METRICS}
@@ -236,7 +238,7 @@ def reasons(
     >>> table.loc[2, "reason_1"]  # doctest: +SKIP
     'contract ends in 1 month (+21 pts)'
     """
-    told = member_reasons(
+    told = told_reasons(
         contrib.values.to_numpy(dtype=float),
         contrib.base,
         list(contrib.values.columns),
@@ -245,13 +247,32 @@ def reasons(
         lang=lang,
         top=top,
     )
-    rows: list[dict[str, str]] = []
-    for sentences, heads in told:
-        row = {f"reason_{k + 1}": (sentences[k] if k < len(sentences) else "") for k in range(top)}
-        row["reason_features"] = ";".join(heads)
-        row["reasons"] = "; ".join(sentences)
-        rows.append(row)
-    return pd.DataFrame(rows, index=contrib.values.index)
+    table = {f"reason_{k + 1}": told.sentences[:, k] for k in range(top)}
+    table["reason_features"] = _joined(told.heads, told.named, ";")
+    table["reasons"] = _joined(told.sentences, told.told, "; ")
+    return pd.DataFrame(table, index=contrib.values.index)
+
+
+class ToldReasons(NamedTuple):
+    """Each member's reasons as arrays (what :func:`told_reasons` returns).
+
+    Attributes
+    ----------
+    sentences : ndarray of str (object), shape (n_members, top)
+        Each member's sentences, first to last, then empty strings.
+    told : ndarray of int
+        How many sentences each member has.
+    heads : ndarray of str (object), shape (n_members, top)
+        The features (or group heads) of the reasons to leave, then empty strings (none for a
+        member told what keeps them).
+    named : ndarray of int
+        How many of those each member has.
+    """
+
+    sentences: np.ndarray
+    told: np.ndarray
+    heads: np.ndarray
+    named: np.ndarray
 
 
 def member_reasons(
@@ -276,21 +297,107 @@ def member_reasons(
         The columns of ``values``.
     features : mapping of str to array
         The members' feature values, derived metrics included.
+
+    See Also
+    --------
+    told_reasons : the same as arrays, without a list per member.
+    """
+    told = told_reasons(values, base, columns, features, spec, lang=lang, top=top)
+    return [
+        (sentences[:k], heads[:h])
+        for sentences, k, heads, h in zip(
+            told.sentences.tolist(),
+            told.told.tolist(),
+            told.heads.tolist(),
+            told.named.tolist(),
+            strict=True,
+        )
+    ]
+
+
+def told_reasons(
+    values: np.ndarray,
+    base: float,
+    columns: list[str],
+    features: Mapping[str, Any],
+    spec: DatasetSpec,
+    *,
+    lang: str = "en",
+    top: int = 3,
+) -> ToldReasons:
+    """:func:`member_reasons` as arrays, for all members at once.
+
+    A member's reasons are their ``top`` largest group contributions that raise the risk by
+    half a point at least; a member without any is told, instead, the (up to ``top``)
+    contributions that lower it most. Each sentence is written once per distinct combination
+    of what it reads (:func:`~churnlab.insight.reason_text.reason_sentences`).
+
+    Examples
+    --------
+    >>> from churnlab.data.spec import gym_spec
+    >>> told = told_reasons(np.array([[1.0, -0.5], [-0.2, -0.4]]), -1.0, ["Lifetime", "Age"],
+    ...                     {"Lifetime": np.array([1.0, 12.0]), "Age": np.array([22.0, 40.0])},
+    ...                     gym_spec(), top=2)
+    >>> told.sentences.tolist()
+    [['a member for only 1 month (+22 pts)', ''], \
+['40 years old (keeps the risk low)', 'a member for only 12 months (keeps the risk low)']]
+    >>> told.heads.tolist(), told.told.tolist(), told.named.tolist()
+    ([['Lifetime', ''], ['', '']], [1, 2], [1, 0])
     """
     heads, grouped = group_sums(values, columns)
     points = probability_points(grouped, base + values.sum(axis=1), base)
+    n = len(values)
     order = np.argsort(-grouped, axis=1, kind="stable")[:, :top]
+    rising = (np.take_along_axis(grouped, order, axis=1) > 0) & (
+        np.take_along_axis(points, order, axis=1) >= 0.5
+    )
+    chosen, named = _kept_in_order(order, rising, top)
+    calm = np.flatnonzero(named == 0)  # nothing pushes them to leave: what keeps them
+    keep_order = np.argsort(grouped[calm], axis=1, kind="stable")[:, :top]
+    keeping, kept = _kept_in_order(
+        keep_order, np.take_along_axis(grouped[calm], keep_order, axis=1) < 0, top
+    )
     arrays = {name: np.asarray(features[name]) for name in features}
-    told = []
-    for i in range(len(values)):
-        chosen = [j for j in order[i] if grouped[i, j] > 0 and points[i, j] >= 0.5]
-        record = {name: column[i] for name, column in arrays.items()}
-        if chosen:
-            sentences = [
-                reason_sentence(heads[j], record, points[i, j], spec, lang) for j in chosen
-            ]
-        else:  # nothing pushes the member to leave: what keeps them, strongest first
-            keeping = [j for j in np.argsort(grouped[i], kind="stable")[:top] if grouped[i, j] < 0]
-            sentences = [staying_sentence(heads[j], record, spec, lang) for j in keeping]
-        told.append((sentences, [heads[j] for j in chosen]))
-    return told
+    sentences = np.full((n, top), "", dtype=object)
+    for j, head in enumerate(heads):
+        members, slots = np.nonzero(chosen == j)
+        if len(members):
+            sentences[members, slots] = reason_sentences(
+                head, arrays, members, points[members, j], spec, lang
+            )
+        at, slots = np.nonzero(keeping == j)
+        if len(at):
+            sentences[calm[at], slots] = reason_sentences(
+                head, arrays, calm[at], None, spec, lang
+            )
+    told = named.copy()
+    told[calm] = kept
+    names = np.array([*heads, ""], dtype=object)
+    return ToldReasons(sentences, told, names[chosen], named)
+
+
+def _kept_in_order(order: np.ndarray, keep: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's entries of ``order`` where ``keep`` holds, moved to the front in order and
+    padded with -1 to ``top`` columns; and how many each row keeps.
+
+    >>> _kept_in_order(np.array([[4, 2, 7]]), np.array([[False, True, True]]), 4)
+    (array([[ 2,  7, -1, -1]]), array([2]))
+    """
+    kept = np.full((len(order), top), -1, dtype=np.int64)
+    rows, cols = np.nonzero(keep)
+    kept[rows, np.cumsum(keep, axis=1)[rows, cols] - 1] = order[rows, cols]
+    return kept, keep.sum(axis=1)
+
+
+def _joined(parts: np.ndarray, counts: np.ndarray, separator: str) -> np.ndarray:
+    """Each row's first ``counts`` parts joined by ``separator``, as :meth:`str.join` would.
+
+    >>> parts = np.array([["a", "b", ""], ["c", "", ""], ["", "", ""]], dtype=object)
+    >>> _joined(parts, np.array([2, 1, 0]), "; ").tolist()
+    ['a; b', 'c', '']
+    """
+    joined = parts[:, 0].copy() if parts.shape[1] else np.full(len(parts), "", dtype=object)
+    for k in range(1, parts.shape[1]):
+        more = np.flatnonzero(counts > k)
+        joined[more] = joined[more] + separator + parts[more, k]
+    return joined
