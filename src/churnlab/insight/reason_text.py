@@ -26,7 +26,12 @@ from churnlab.data.spec import DatasetSpec
 from churnlab.insight.segment_text import number
 from churnlab.model.derived import DERIVED_METRICS
 
-__all__ = ["reason_sentence", "reason_sentences", "staying_sentence"]
+__all__ = [
+    "reason_sentence",
+    "reason_sentences",
+    "sentence_codes",
+    "staying_sentence",
+]
 
 Member = Mapping[str, Any]
 Sentence = Callable[[Member], str]
@@ -285,6 +290,28 @@ def reason_sentences(
     ['contract ends in 1 month (+21 pts)', 'on a 12-month contract, 12 months left (+2 pts)', \
 'contract ends in 1 month (+21 pts)']
     """
+    texts, codes = sentence_codes(feature, columns, rows, points, spec, lang)
+    return texts[codes]
+
+
+def sentence_codes(
+    feature: str,
+    columns: Mapping[str, np.ndarray],
+    rows: np.ndarray,
+    points: np.ndarray | None,
+    spec: DatasetSpec,
+    lang: str = "en",
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`reason_sentences` as the distinct sentences and each row's code into them.
+
+    Examples
+    --------
+    >>> from churnlab.data.spec import gym_spec
+    >>> texts, codes = sentence_codes("Age", {"Age": np.array([30.0, 41.0, 30.9])}, np.arange(3),
+    ...                               None, gym_spec())
+    >>> texts.tolist(), codes.tolist()
+    (['30 years old (keeps the risk low)', '41 years old (keeps the risk low)'], [0, 1, 0])
+    """
     lang = lang if lang in _SENTENCES else "en"
     keys = list(_sentence_keys(feature, columns, rows, spec, lang))
     if points is not None:
@@ -292,15 +319,15 @@ def reason_sentences(
     codes = _combined_codes(keys, len(rows))
     first = _first_of_each(codes)
     read = {name: columns[name][rows[first]] for name in _read(feature, columns, spec, lang)}
-    told = np.empty(len(first), dtype=object)
+    texts = np.empty(len(first), dtype=object)
     for k, at in enumerate(first):
         member = {name: values[k] for name, values in read.items()}
-        told[k] = (
+        texts[k] = (
             staying_sentence(feature, member, spec, lang)
             if points is None
             else reason_sentence(feature, member, points[at], spec, lang)
         )
-    return told[codes]
+    return texts, codes
 
 
 def _read(
