@@ -10,8 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from churnlab.data.infer import encode_target, infer_spec
 from churnlab.data.spec import DatasetSpec, FeatureSpec, gym_spec
@@ -169,7 +168,9 @@ BANK = DatasetSpec(
 
 
 def _bank_table(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    amounts = np.array([8526.0, 1039.054, 0.125, 0.135, 12.5, -0.0, 0.0, -0.004, NAN, np.inf])
+    amounts = np.array(
+        [8526.0, 1039.054, 0.125, 0.135, 12.5, -0.0, 0.0, -0.004, 0.004, NAN, np.inf]
+    )
     cards = np.array(["Blue", "Gold", " Silver", "", NAN, None], dtype=object)
     odd = np.array([1, 1.0, True, "1", None, NAN, -0.0, 0.0], dtype=object)  # alike, not equal
     return {
@@ -225,10 +226,14 @@ def _club_table(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     table = {name: rng.choice(choices, n) for name, choices in CLUB_VALUES.items()}
     for visits in ("Avg_class_frequency_current_month", "Avg_class_frequency_total"):
         near_halves = np.round(rng.uniform(0, 4, n), 2)  # 0.25, 1.05, 2.35: halves at a decimal
-        table[visits] = np.where(rng.random(n) < 0.1, rng.choice([NAN, 1.6, 2.0, 1.25], n), near_halves)
+        table[visits] = np.where(
+            rng.random(n) < 0.1, rng.choice([NAN, 1.6, 2.0, 1.25], n), near_halves
+        )
     charges = np.round(rng.uniform(0, 400, n), 1)
     table["Avg_additional_charges_total"] = np.where(rng.random(n) < 0.1, NAN, charges)
-    table["charges_per_month"] = rng.choice([2.5, 3.5, 0.49999999999999994, 12.3, NAN], n)
+    table["charges_per_month"] = rng.choice(
+        [2.5, 3.5, 0.49999999999999994, 12.3, -0.3, 0.3, NAN], n
+    )
     table["visits_trend"] = np.round(rng.normal(0, 0.5, n), 3)
     table["visits_ratio"] = rng.uniform(0, 2, n)
     table["contract_used"] = rng.choice([0.25, 0.125, 1.0, NAN], n)
@@ -252,7 +257,9 @@ def test_random_tables_read_as_the_loop_wrote_them(
     values = _contribution_values(rng, n, len(columns))
     base = float(rng.normal(-1, 1))
     got = member_reasons(values, base, columns, features, spec, lang=lang, top=top)
-    assert got == reference_member_reasons(values, base, columns, features, spec, lang=lang, top=top)
+    assert got == reference_member_reasons(
+        values, base, columns, features, spec, lang=lang, top=top
+    )
     if n:
         frame = pd.DataFrame(values, columns=columns)
         contrib = Contributions(frame, base, pd.DataFrame(features))

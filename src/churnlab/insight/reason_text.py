@@ -291,7 +291,7 @@ def reason_sentences(
 'contract ends in 1 month (+21 pts)']
     """
     texts, codes = sentence_codes(feature, columns, rows, points, spec, lang)
-    return texts[codes]
+    return np.asarray(texts[codes], dtype=object)
 
 
 def sentence_codes(
@@ -374,7 +374,12 @@ def _value_keys(value: np.ndarray) -> Sequence[np.ndarray]:
     shows a whole number in full and any other to two decimals."""
     whole = np.isfinite(value) & (np.floor(value) == value)
     safe, shown = _shown(value, 2)
-    return whole, np.where(whole, value, 0.0), np.where(whole, True, safe), np.where(whole, 0, shown)
+    return (
+        whole,
+        np.where(whole, value, 0.0),
+        np.where(whole, True, safe),
+        np.where(whole, 0, shown),
+    )
 
 
 def _shown(x: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndarray]:
@@ -412,7 +417,7 @@ def _combined_codes(keys: Sequence[np.ndarray], n: int) -> np.ndarray:
     for key in keys:
         part = _exact_codes(np.asarray(key))
         codes = codes * (int(part.max()) + 1 if n else 1) + part
-        codes = pd.factorize(codes)[0].astype(np.int64)
+        codes = _factorized(codes)
     return codes
 
 
@@ -422,20 +427,25 @@ def _exact_codes(values: np.ndarray) -> np.ndarray:
     (``1`` is not ``1.0``); every missing value of one kind alike."""
     kind = values.dtype.kind
     if kind == "f":
-        return pd.factorize(values.view(f"u{values.itemsize}"))[0]
+        return _factorized(values.view(f"u{values.itemsize}"))
     if kind in "biu":
-        return pd.factorize(values)[0]
+        return _factorized(values)
     if kind in "mM":
-        return pd.factorize(values.view(np.int64))[0]
+        return _factorized(values.view(np.int64))
     items = values.astype(object)
     missing = np.asarray(pd.isna(items), dtype=bool)
     words = items[~missing]
     if len(words) and pd.api.types.infer_dtype(words, skipna=False) != "string":
-        return pd.factorize(_tags(items))[0]
+        return _factorized(_tags(items))
     codes = np.empty(len(items), dtype=np.int64)
     codes[~missing] = pd.factorize(words)[0]
     codes[missing] = -1 - pd.factorize(_tags(items[missing]))[0]
-    return pd.factorize(codes)[0]
+    return _factorized(codes)
+
+
+def _factorized(values: np.ndarray) -> np.ndarray:
+    """Codes 0, 1, … for the distinct values, in the order they first show."""
+    return np.asarray(pd.factorize(values)[0], dtype=np.int64)
 
 
 def _tags(items: np.ndarray) -> np.ndarray:
