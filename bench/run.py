@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import analyze_scale
 import analyze_time
 import load
 import month_time
@@ -13,6 +14,7 @@ import train_time
 if __name__ == "__main__":
     train_time.main()
     analyze_time.main()
+    analyze_scale.main()
     month_time.main()
     quality.main()
     load.main()
