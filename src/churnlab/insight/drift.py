@@ -346,8 +346,8 @@ def _category_keys(column: np.ndarray, binary: bool) -> tuple[np.ndarray, float]
     n = len(column)
     if binary:
         numbers = np.asarray(column, dtype=float)
-        finite = numbers[np.isfinite(numbers)]
-        keys = np.array([_code_text(v) for v in finite], dtype=object)
+        codes, positions = np.unique(numbers[np.isfinite(numbers)], return_inverse=True)
+        keys = np.array([_code_text(v) for v in codes] or [""], dtype=object)[positions]
     else:
         series = pd.Series(column, dtype=object)
         keys = series[series.notna()].astype(str).to_numpy(dtype=object)
