@@ -411,7 +411,8 @@ def describe_segments(
     overall_rate = math.nan if target is None else float(target.mean())
     features = {f.name: f for f in spec.features}
     segments = sorted(pd.unique(ids).tolist())
-    ranked = {sid: _ranked(frame, ids == sid, spec, lang) for sid in segments}
+    values, overall = _overall(frame, spec)
+    ranked = {sid: _ranked(values, ids == sid, spec, lang, overall) for sid in segments}
     names = text.name_segments(ranked, features, lang)
     club = spec.is_club_table
     portraits = []
@@ -445,16 +446,19 @@ def describe_segments(
 
 
 def _ranked(
-    frame: pd.DataFrame, rows: np.ndarray, spec: DatasetSpec, lang: str
+    columns: Mapping[str, pd.Series],
+    rows: np.ndarray,
+    spec: DatasetSpec,
+    lang: str,
+    overall: _Overall,
 ) -> list[dict[str, Any]]:
     """Every feature's difference between the segment and all members, largest first."""
     items = []
     for feature in spec.features:
-        column = frame[feature.name]
+        column, everyone = columns[feature.name], overall[feature.name]
         if feature.kind == "categorical":
-            shares = column.value_counts(normalize=True)
+            shares, spread = everyone
             inside = column[rows].value_counts(normalize=True).reindex(shares.index, fill_value=0)
-            spread = np.sqrt(shares * (1 - shares))
             diffs = ((inside - shares) / spread.where(spread > 0)).dropna()
             if diffs.empty or diffs.max() <= 0:
                 continue
@@ -463,9 +467,8 @@ def _ranked(
             sd = float(diffs[category])
             label = f"{feature.title(lang)}: {category}"
         else:
-            values = column.astype(float)
-            spread = float(values.std(ddof=0))
-            segment_mean, overall_mean = float(values[rows].mean()), float(values.mean())
+            values, (spread, overall_mean) = column, everyone
+            segment_mean = float(values[rows].mean())
             if not spread > 0 or math.isnan(segment_mean):
                 continue
             category, sd, label = None, (segment_mean - overall_mean) / spread, feature.title(lang)
@@ -480,6 +483,28 @@ def _ranked(
             }
         )
     return sorted(items, key=lambda item: -abs(item["difference_sd"]))
+
+
+#: Each feature's figures over all members: (shares, their spread) of a categorical one,
+#: (standard deviation, mean) of a number.
+_Overall = dict[str, tuple[Any, Any]]
+
+
+def _overall(frame: pd.DataFrame, spec: DatasetSpec) -> tuple[dict[str, pd.Series], _Overall]:
+    """The features' columns (numbers as floats) and each one's figures over all members,
+    computed once for every segment's :func:`_ranked`."""
+    columns: dict[str, pd.Series] = {}
+    overall: _Overall = {}
+    for feature in spec.features:
+        column = frame[feature.name]
+        if feature.kind == "categorical":
+            shares = column.value_counts(normalize=True)
+            overall[feature.name] = (shares, np.sqrt(shares * (1 - shares)))
+        else:
+            column = column.astype(float)
+            overall[feature.name] = (float(column.std(ddof=0)), float(column.mean()))
+        columns[feature.name] = column
+    return columns, overall
 
 
 def _features(X: pd.DataFrame | Mapping[str, Any], spec: DatasetSpec) -> pd.DataFrame:
