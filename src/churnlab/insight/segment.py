@@ -2,7 +2,9 @@
 
 :class:`Segmenter` clusters members on their standardised features with k-means — the target is
 never used to form the segments — choosing the number of segments by silhouette when it is not
-given, and measuring how stable the segments are under bootstrap resampling.
+given, and measuring how stable the segments are under bootstrap resampling. On a large
+table this is done on a fixed random sample of members (:data:`FIT_ROWS`), and every member
+is then placed in the segment of its nearest centre.
 :func:`describe_segments` turns segments into :class:`Portrait` objects: a short name, the
 features that set each segment apart, and a one- or two-sentence description in English or
 Russian.
@@ -51,6 +53,18 @@ __all__ = ["Portrait", "Segmenter", "describe_segments"]
 #: At most this many members go into the Ward linkage kept for a dendrogram.
 LINKAGE_ROWS = 500
 
+#: By default the number of segments, the k-means fit and the stability check use a fixed
+#: random sample of at most this many members, and every member is then placed in the segment
+#: of its nearest centre; the club's own table (4,000 members) is used whole. The work on the
+#: sample costs the same at any size: some 3 s of one slow core. On 100,000 synthetic members
+#: the segments of samples of 4,000 (four seeds) agreed with those of k-means on every member
+#: at an adjusted Rand index of 0.92 to 0.96; a sample of 20,000 cost 8 s and, its 30
+#: restarts ending in a poorer optimum, agreed at 0.53.
+FIT_ROWS = 4_000
+
+#: Members encoded and placed in segments at a time, so memory stays flat on a large table.
+ASSIGN_BATCH = 100_000
+
 
 class Segmenter(BaseEstimator):
     """Segments of similar members: k-means on the standardised features.
@@ -70,7 +84,13 @@ class Segmenter(BaseEstimator):
     n_bootstrap : int
         Bootstrap resamples used to measure :attr:`stability_` (0 to skip it).
     sample_size : int
-        Silhouette scores are computed on a fixed random sample of at most this many members.
+        Silhouette scores are computed on a fixed random sample of at most this many members
+        (of the fit sample).
+    fit_rows : int or None
+        The encoder, the choice of the number of segments, k-means and the stability check
+        use a fixed random sample of at most this many members (drawn from ``random_state``,
+        never from the target); every member is then placed in the segment of its nearest
+        centre. ``None``: every member. A table at or below this size is used whole.
     random_state : int
         Seed of k-means, the samples and the resamples.
     n_init : int
@@ -82,23 +102,28 @@ class Segmenter(BaseEstimator):
     n_segments_ : int
         The number of segments.
     labels_ : numpy.ndarray
-        Each training member's segment id, 1 .. ``n_segments_``.
+        Each training member's segment id, 1 .. ``n_segments_`` (every member, not only the
+        fit sample).
+    fit_rows_ : numpy.ndarray
+        Positions of the members in the fit sample (every position when the table was used
+        whole).
     scores_ : dict
-        The silhouette score of each number of segments tried.
+        The silhouette score of each number of segments tried (on the fit sample).
     sizes_ : pandas.Series
-        Members per segment id.
+        Members per segment id (every member).
     churn_rates_ : pandas.Series or None
-        The churn rate per segment id (when ``fit`` was given the target).
+        The churn rate per segment id, of every member (when ``fit`` was given the target).
     centers_ : pandas.DataFrame
         Each segment's center in the features' own units (the modal category for categorical
         features), indexed by segment id.
     stability_ : float
         Mean adjusted Rand index between the segments and those found on bootstrap resamples
         (1: always the same segments; near 0: no better than chance); ``nan`` without resamples.
+        Measured on the fit sample, as are :attr:`stability_runs_`.
     linkage_ : numpy.ndarray
         Ward linkage of a sample of members (rows :attr:`linkage_rows_`), for a dendrogram.
     linkage_rows_ : numpy.ndarray
-        Positions of the members in the linkage sample.
+        Positions (in ``X``) of the members in the linkage sample, a part of the fit sample.
 
     Notes
     -----
@@ -106,9 +131,12 @@ class Segmenter(BaseEstimator):
     otherwise by size, largest first: segment 1 is the riskiest (or the largest).
 
     Each bootstrap resample is clustered again — the better (by inertia) of 3 fresh k-means
-    starts and one start from the segments' centers — and its segments of all members are
+    starts and one start from the segments' centers — and its segments of the fit sample are
     compared with the original ones. On the club's table this gives the same stability as 30
     fresh starts at a tenth of the time.
+
+    On a table larger than ``fit_rows`` all of this runs on the fit sample, so it costs the
+    same at any size; the members are then encoded and placed :data:`ASSIGN_BATCH` at a time.
 
     Examples
     --------
@@ -133,6 +161,7 @@ class Segmenter(BaseEstimator):
         sample_size: int = 2000,
         random_state: int = 0,
         n_init: int = 30,
+        fit_rows: int | None = FIT_ROWS,
     ) -> None:
         self.spec = spec
         self.n_segments = n_segments
@@ -141,6 +170,7 @@ class Segmenter(BaseEstimator):
         self.sample_size = sample_size
         self.random_state = random_state
         self.n_init = n_init
+        self.fit_rows = fit_rows
 
     def fit(self, X: pd.DataFrame, y: ArrayLike | None = None) -> Segmenter:
         """Find the segments of the members in ``X``.
@@ -167,27 +197,30 @@ class Segmenter(BaseEstimator):
         candidates = self._candidates()
         frame = _features(X, self.spec)
         target = None if y is None else _target(y, len(frame))
-        self.encoder_ = _encoder(self.spec).fit(frame)
-        Z = np.asarray(self.encoder_.transform(frame), dtype=float)
+        self.fit_rows_ = _fit_sample(len(frame), self.fit_rows, self.random_state)
+        whole = len(self.fit_rows_) == len(frame)
+        sample = frame if whole else frame.iloc[self.fit_rows_].reset_index(drop=True)
+        self.encoder_ = _encoder(self.spec).fit(sample)
+        Z = np.asarray(self.encoder_.transform(sample), dtype=float)
         candidates = [k for k in candidates if k < len(Z)]
         if not candidates:
             raise ValueError(f"too few members ({len(Z)}) for {self._candidates()[0]} segments")
 
-        sample = _sample(len(Z), self.sample_size, self.random_state, 1)
+        scored = _sample(len(Z), self.sample_size, self.random_state, 1)
         fits: dict[int, KMeans] = {}
         self.scores_: dict[int, float] = {}
         for k in candidates:
             fits[k] = KMeans(k, n_init=self.n_init, random_state=self.random_state).fit(Z)
-            self.scores_[k] = _silhouette(Z[sample], fits[k].labels_[sample])
+            self.scores_[k] = _silhouette(Z[scored], fits[k].labels_[scored])
         best = max(candidates, key=lambda k: (_nan_lowest(self.scores_[k]), -k))
         self.kmeans_ = fits[best]
         self.n_segments_ = best
-        raw = self.kmeans_.labels_
+        raw = self.kmeans_.labels_ if whole else self._clusters(frame)
 
         sizes = np.bincount(raw, minlength=best)
         if target is not None:
-            rates = np.array([target[raw == c].mean() for c in range(best)])
-            order = sorted(range(best), key=lambda c: (-rates[c], -sizes[c], c))
+            rates = _rates(raw, target, best)
+            order = sorted(range(best), key=lambda c: (-_nan_lowest(float(rates[c])), -sizes[c], c))
         else:
             order = sorted(range(best), key=lambda c: (-sizes[c], c))
         self.segment_of_cluster_ = np.empty(best, dtype=int)
@@ -199,22 +232,47 @@ class Segmenter(BaseEstimator):
             None if target is None else pd.Series(rates[order], index=ids, name="churn_rate")
         )
         self.centers_ = self._centers(order, ids)
-        self.linkage_rows_ = np.sort(_sample(len(Z), LINKAGE_ROWS, self.random_state, 2))
-        self.linkage_ = linkage(Z[self.linkage_rows_], method="ward")
+        in_linkage = np.sort(_sample(len(Z), LINKAGE_ROWS, self.random_state, 2))
+        self.linkage_rows_ = self.fit_rows_[in_linkage]
+        self.linkage_ = linkage(Z[in_linkage], method="ward")
         self.stability_runs_ = self._stability(Z)
         runs = self.stability_runs_
         self.stability_ = float(runs.mean()) if len(runs) else math.nan
         return self
 
     def predict(self, X: pd.DataFrame | Mapping[str, Any]) -> np.ndarray:
-        """The segment id (1 .. ``n_segments_``) of each member in ``X`` (a DataFrame, or a dict
-        of equally long arrays)."""
+        """The segment id (1 .. ``n_segments_``) of each member in ``X``.
+
+        Only the fitted encoding and centres are used, so any part of a table (a chunk, a
+        partition) can be placed on its own: the segments of the parts, put together, are
+        those of the whole table.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or dict
+            The members (a DataFrame, or a dict of equally long arrays), with the spec's
+            feature columns.
+
+        Returns
+        -------
+        numpy.ndarray
+            Each member's segment id, in the order of ``X``.
+        """
         check_is_fitted(self, "kmeans_")
-        Z = _encode(self.encoder_, _features(X, self.spec))
+        return np.asarray(self.segment_of_cluster_[self._clusters(_features(X, self.spec))])
+
+    def _clusters(self, frame: pd.DataFrame) -> np.ndarray:
+        """The nearest k-means centre of each member of ``frame`` (as :func:`_features` gives
+        it), encoded and placed :data:`ASSIGN_BATCH` members at a time."""
         centres = self.kmeans_.cluster_centers_
-        # The nearest centre: |z - c|^2 = |z|^2 - 2 z.c + |c|^2, and |z|^2 is the same for all c.
-        clusters = np.argmin((centres**2).sum(axis=1) - 2.0 * Z @ centres.T, axis=1)
-        return np.asarray(self.segment_of_cluster_[clusters])
+        lengths = (centres**2).sum(axis=1)
+        clusters = np.empty(len(frame), dtype=np.intp)
+        for start in range(0, len(frame), ASSIGN_BATCH):
+            part = frame.iloc[start : start + ASSIGN_BATCH]
+            Z = _encode(self.encoder_, part)
+            # |z - c|^2 = |z|^2 - 2 z.c + |c|^2, and |z|^2 is the same for all c.
+            clusters[start : start + len(part)] = np.argmin(lengths - 2.0 * Z @ centres.T, axis=1)
+        return clusters
 
     def _candidates(self) -> list[int]:
         if self.n_segments is not None:
@@ -353,7 +411,8 @@ def describe_segments(
     overall_rate = math.nan if target is None else float(target.mean())
     features = {f.name: f for f in spec.features}
     segments = sorted(pd.unique(ids).tolist())
-    ranked = {sid: _ranked(frame, ids == sid, spec, lang) for sid in segments}
+    values, overall = _overall(frame, spec)
+    ranked = {sid: _ranked(values, ids == sid, spec, lang, overall) for sid in segments}
     names = text.name_segments(ranked, features, lang)
     club = spec.is_club_table
     portraits = []
@@ -387,16 +446,19 @@ def describe_segments(
 
 
 def _ranked(
-    frame: pd.DataFrame, rows: np.ndarray, spec: DatasetSpec, lang: str
+    columns: Mapping[str, pd.Series],
+    rows: np.ndarray,
+    spec: DatasetSpec,
+    lang: str,
+    overall: _Overall,
 ) -> list[dict[str, Any]]:
     """Every feature's difference between the segment and all members, largest first."""
     items = []
     for feature in spec.features:
-        column = frame[feature.name]
+        column, everyone = columns[feature.name], overall[feature.name]
         if feature.kind == "categorical":
-            shares = column.value_counts(normalize=True)
+            shares, spread = everyone
             inside = column[rows].value_counts(normalize=True).reindex(shares.index, fill_value=0)
-            spread = np.sqrt(shares * (1 - shares))
             diffs = ((inside - shares) / spread.where(spread > 0)).dropna()
             if diffs.empty or diffs.max() <= 0:
                 continue
@@ -405,9 +467,8 @@ def _ranked(
             sd = float(diffs[category])
             label = f"{feature.title(lang)}: {category}"
         else:
-            values = column.astype(float)
-            spread = float(values.std(ddof=0))
-            segment_mean, overall_mean = float(values[rows].mean()), float(values.mean())
+            values, (spread, overall_mean) = column, everyone
+            segment_mean = float(values[rows].mean())
             if not spread > 0 or math.isnan(segment_mean):
                 continue
             category, sd, label = None, (segment_mean - overall_mean) / spread, feature.title(lang)
@@ -422,6 +483,28 @@ def _ranked(
             }
         )
     return sorted(items, key=lambda item: -abs(item["difference_sd"]))
+
+
+#: Each feature's figures over all members: (shares, their spread) of a categorical one,
+#: (standard deviation, mean) of a number.
+_Overall = dict[str, tuple[Any, Any]]
+
+
+def _overall(frame: pd.DataFrame, spec: DatasetSpec) -> tuple[dict[str, pd.Series], _Overall]:
+    """The features' columns (numbers as floats) and each one's figures over all members,
+    computed once for every segment's :func:`_ranked`."""
+    columns: dict[str, pd.Series] = {}
+    overall: _Overall = {}
+    for feature in spec.features:
+        column = frame[feature.name]
+        if feature.kind == "categorical":
+            shares = column.value_counts(normalize=True)
+            overall[feature.name] = (shares, np.sqrt(shares * (1 - shares)))
+        else:
+            column = column.astype(float)
+            overall[feature.name] = (float(column.std(ddof=0)), float(column.mean()))
+        columns[feature.name] = column
+    return columns, overall
 
 
 def _features(X: pd.DataFrame | Mapping[str, Any], spec: DatasetSpec) -> pd.DataFrame:
@@ -478,6 +561,24 @@ def _encoder(spec: DatasetSpec) -> ColumnTransformer:
     }
     parts = [(kind, steps[kind](), names) for kind, names in kinds.items() if names]
     return ColumnTransformer(parts, remainder="drop")
+
+
+def _fit_sample(n: int, size: int | None, random_state: int) -> np.ndarray:
+    """The sorted positions of the fit sample: every one of ``n`` when ``size`` is None or at
+    least ``n``, else ``size`` of them drawn from ``random_state`` alone."""
+    if size is None or n <= size:
+        return np.arange(n)
+    if size < 2:
+        raise ValueError(f"fit_rows must be at least 2 (or None), not {size}")
+    return np.sort(_sample(n, int(size), random_state, 4))
+
+
+def _rates(clusters: np.ndarray, target: np.ndarray, k: int) -> np.ndarray:
+    """The mean target of each of ``k`` clusters (``nan`` for an empty one)."""
+    counts = np.bincount(clusters, minlength=k).astype(float)
+    left = np.bincount(clusters, weights=target, minlength=k)
+    rates: np.ndarray = np.divide(left, counts, out=np.full(k, math.nan), where=counts > 0)
+    return rates
 
 
 def _sample(n: int, size: int, random_state: int, stream: int) -> np.ndarray:
