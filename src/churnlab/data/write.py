@@ -5,6 +5,8 @@ Parquet or Excel (laid out for people by a :class:`Sheet`), :func:`write_bytes` 
 report, a JSON summary, a model), through a temporary file in the target folder
 (:func:`churnlab.data.atomic.atomic_output`). In CSV and Excel files, every cell and header that a
 spreadsheet would run as a formula is defused (:func:`churnlab.data.formulas.neutralise_formulas`).
+Excel files are written by XlsxWriter in constant-memory mode, row after row, each cell by its
+type (``write_string``, ``write_number``...): text is never read as a formula, a link or a number.
 Tables for databases are written by :func:`churnlab.data.sql.write_sql_table`.
 """
 
@@ -283,6 +285,8 @@ def _column_cells(cells: Any, column: pd.Series, by_type: _TypeFormats, fixed: A
     if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iuf":
         writes, values = _number_cells(cells, column.to_numpy())
         return writes, values, [fixed] * size
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype(object)
     if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
         blank = (column.isna() | (column == "")).to_numpy(dtype=bool)
         writes = np.where(blank, cells.write_blank, cells.write_string).tolist()
