@@ -19,6 +19,7 @@ OUTPUTS = {
     "report": "report.html",
     "summary": "summary.json",
     "scores": "scores.csv",
+    "scores_parquet": "scores.parquet",
     "plan_csv": "plan.csv",
     "plan_xlsx": "plan.xlsx",
     "model": "model.churnlab",
@@ -34,8 +35,10 @@ OUTPUTS = {
 def write_outputs(
     analysis: Analysis, folder: str | os.PathLike[str], *, club_id: bytes | None = None
 ) -> dict[str, Path]:
-    """Write the report, the summary, the member scores, the plan, the model, what serving it
-    needs (segments, playbook; see :mod:`churnlab.scoring.bundle`) and the rejects.
+    """Write the report, the summary, the member scores (``scores.csv`` for people,
+    ``scores.parquet`` with its columns typed, for tools: quicker to load), the plan, the model,
+    what serving it needs (segments, playbook; see :mod:`churnlab.scoring.bundle`) and the
+    rejects.
 
     Spreadsheet exports (every CSV and ``plan.xlsx``) have cells and headers that start with
     ``=``, ``+``, ``-`` or ``@`` neutralised by :func:`~churnlab.data.write.write_table`, so a
@@ -60,6 +63,7 @@ def write_outputs(
     html = render_html(summary, members=analysis.members, campaign=analysis.plan.campaign)
     write_bytes(summary.to_json().encode("utf-8"), paths["summary"])
     write_table(analysis.members, paths["scores"])
+    write_table(analysis.members, paths["scores_parquet"])
     write_table(analysis.plan.campaign, paths["plan_csv"])
     sheet = plan_sheet(
         analysis.plan.campaign,
