@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -269,7 +270,9 @@ def _score_columns(
     probability = pd.to_numeric(scores["churn_probability"], errors="coerce")
     if probability.isna().any() or not probability.between(0, 1).all():
         raise ValueError("churn_probability must be a number from 0 to 1 in every row")
-    if id_col:
+    if id_col and pd.api.types.is_integer_dtype(scores[id_col].dtype):  # no gaps, no spaces
+        members = scores[id_col].astype(str).tolist()
+    elif id_col:
         members = [_member_key(v, r) for v, r in zip(scores[id_col].tolist(), rows, strict=True)]
     else:
         members = [f"row:{r}" for r in rows]
@@ -296,28 +299,44 @@ def _score_columns(
 
 
 def _optional(scores: pd.DataFrame, column: str, kind: type, n: int) -> list[Any]:
+    """A column as ``kind`` (str, int, float), None where missing or absent.
+
+    Examples
+    --------
+    >>> _optional(pd.DataFrame({"s": [1.0, None, 3.0]}), "s", int, 3)
+    [1, None, 3]
+    >>> _optional(pd.DataFrame({"s": [1.0]}), "other", str, 1)
+    [None]
+    """
     if column not in scores.columns:
         return [None] * n
-    return [None if _missing(v) else kind(v) for v in scores[column].tolist()]
+    values = scores[column]
+    present = ~values.isna().to_numpy(dtype=bool)
+    column_values = np.full(n, None, dtype=object)
+    column_values[present] = [kind(v) for v in values.to_numpy(dtype=object)[present]]
+    return list(column_values)
 
 
 def _optional_number(scores: pd.DataFrame, column: str, n: int) -> list[float | None]:
-    """A column of numbers, None where missing or not finite (NaN and infinities are no value)."""
-    return [None if v is None or not math.isfinite(v) else v
-            for v in _optional(scores, column, float, n)]  # fmt: skip
+    """A column of numbers, None where missing or not finite (NaN and infinities are no value).
+
+    Examples
+    --------
+    >>> _optional_number(pd.DataFrame({"v": [1.5, float("inf"), None]}), "v", 3)
+    [1.5, None, None]
+    """
+    if column not in scores.columns:
+        return [None] * n
+    numbers = np.array(_optional(scores, column, float, n), dtype=object)
+    finite = np.array([v is not None and math.isfinite(v) for v in numbers], dtype=bool)
+    numbers[~finite] = None
+    return list(numbers)
 
 
 def _member_key(value: Any, row: int) -> str:
     """A member id as the history keys it (:func:`~churnlab.data.validate.member_key`);
     ``row:<n>`` when missing."""
     return member_key(value) or f"row:{row}"
-
-
-def _missing(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # array-like values
-        return False
 
 
 def check_month(month: str | None) -> str:
