@@ -323,3 +323,23 @@ def test_roles_for_columns_that_are_not_features_are_refused(
     with pytest.raises(SchemaError, match=message) as info:
         infer_spec(frame, target_col="target", levers=levers, traits=traits)
     assert info.value.column == (levers or traits)[0]
+
+
+def test_encode_target_reads_each_label_as_the_label_key_does() -> None:
+    """The target is encoded once per distinct label; the reference reads every value."""
+    from churnlab.data.infer import _label_key, encode_target
+
+    rng = np.random.default_rng(5)
+    labels = np.array([True, False, 1, 0, 1.0, 0.0, "1", " Yes ", "no", "yes", None, np.nan],
+                      dtype=object)  # fmt: skip
+    target = pd.Series(labels[rng.integers(0, len(labels), 2_000)], dtype=object)
+    for positive in (1, "yes", True):
+        expected = [
+            np.nan if pd.isna(v) else float(_label_key(v) == _label_key(positive)) for v in target
+        ]
+        np.testing.assert_array_equal(encode_target(target, positive).to_numpy(), expected)
+    numbers = pd.Series(rng.integers(0, 3, 500).astype(float)).where(lambda s: s != 2)
+    np.testing.assert_array_equal(
+        encode_target(numbers, 1).to_numpy(),
+        np.where(numbers.isna(), np.nan, (numbers == 1).astype(float)),
+    )

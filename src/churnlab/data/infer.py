@@ -211,11 +211,13 @@ def infer_spec(
         id_col = _member_id(frame, candidates)
     set_aside += [SetAside(name, kind) for name, kind in candidates if name != id_col]
 
+    looked_at = _leakage_rows(len(frame), random_state)
     leaks = {
         f.name: auc
         for f in features
         if f.name not in keep
-        if (auc := _solo_auc(frame[f.name], y, f, random_state)) >= LEAKAGE_AUC
+        if (auc := _solo_auc(frame[f.name].iloc[looked_at], y.iloc[looked_at], f, random_state))
+        >= LEAKAGE_AUC
     }
     features = [f for f in features if f.name not in leaks]
     set_aside += [SetAside(name, "leakage", {"auc": auc}) for name, auc in leaks.items()]
@@ -296,10 +298,15 @@ def encode_target(target: pd.Series, positive: Any) -> pd.Series:
     [1.0, 0.0, nan, 1.0]
     """
     key = _label_key(positive)
-    keys = target.map(_label_key, na_action="ignore")
-    encoded = (keys == key).astype(float)
-    encoded[target.isna()] = np.nan
-    return encoded
+    missing = target.isna().to_numpy(dtype=bool)
+    present = target[~missing]
+    # each distinct label is read once; as text for mixed columns, so True, 1 and 1.0 stay apart
+    codes, _ = pd.factorize(present.astype(str) if present.dtype == object else present)
+    first = np.unique(codes, return_index=True)[1]
+    hits = np.array([_label_key(v) == key for v in present.iloc[first]], dtype=float)
+    encoded = np.full(len(target), np.nan)
+    encoded[~missing] = hits[codes] if len(codes) else []
+    return pd.Series(encoded, index=target.index, name=target.name)
 
 
 def label_means_left(value: Any) -> bool | None:
@@ -552,6 +559,25 @@ def _infer_feature(
         return FeatureSpec(str(name), "binary", 0, 1, integer=True), None
     integer = bool(np.all(np.mod(values.to_numpy(dtype=float), 1) == 0))
     return FeatureSpec(str(name), "numeric", integer=integer), None
+
+
+#: Leakage is looked for on at most this many rows (a random sample of larger tables): a
+#: feature's ROC-AUC on 200,000 members is within about 0.001 of the whole table's.
+LEAKAGE_ROWS = 200_000
+
+
+def _leakage_rows(n: int, random_state: int) -> np.ndarray:
+    """The rows leakage is looked for on: every row, or :data:`LEAKAGE_ROWS` of them at random.
+
+    Examples
+    --------
+    >>> len(_leakage_rows(10, 0)), len(_leakage_rows(10 * LEAKAGE_ROWS, 0))
+    (10, 200000)
+    """
+    if n <= LEAKAGE_ROWS:
+        return np.arange(n)
+    rng = np.random.default_rng([random_state, 7])
+    return np.sort(rng.choice(n, LEAKAGE_ROWS, replace=False))
 
 
 def _solo_auc(column: pd.Series, y: pd.Series, feature: FeatureSpec, random_state: int) -> float:

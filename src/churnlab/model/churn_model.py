@@ -196,7 +196,10 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         for k, (_, test) in enumerate(folds):
             self.oof_fold_[test] = k
 
-        estimator = LEARNERS[learner].build(spec, chosen.params, self.random_state).fit(X, y)
+        estimator = LEARNERS[learner].build(spec, chosen.params, self.random_state)
+        # the steps one by one, as Pipeline.fit does, to keep the design for its mean
+        design = estimator[:-1].fit_transform(X, y)
+        estimator[-1].fit(design, y)
         return self.fitted_as(
             spec=spec,
             learner=learner,
@@ -205,9 +208,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             base_rate=float(y.mean()),
             data_hash=data_hash(X, y),
             encoded_mean=(
-                np.asarray(estimator[:-1].transform(X), dtype=float).mean(axis=0)
-                if learner == "logistic"
-                else None
+                np.asarray(design, dtype=float).mean(axis=0) if learner == "logistic" else None
             ),
         )
 
