@@ -71,8 +71,8 @@ def train(
             min=MIN_TUNE_ROWS,
             help="On larger tables, choose, tune and calibrate on a stratified sample of at most "
             "this many members; the final fit uses every row. Default: every row up to "
-            f"{TUNE_BASE:,}, then a sample that grows slowly with the table (29,907 of 100,000, "
-            f"53,183 of a million, at most {TUNE_ROWS:,}).",
+            f"{TUNE_BASE:,}, then a sample that grows slowly with the table (17,783 of 100,000, "
+            f"31,623 of a million, at most {TUNE_ROWS:,}).",
             show_default=False,
         ),
     ] = None,

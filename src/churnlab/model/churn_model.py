@@ -67,7 +67,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         Seed of the folds, the sample and the learners.
     tune_rows : "auto", int or None
         How many members to choose, tune and calibrate on: ``"auto"`` grows slowly with the
-        table (every row up to 20,000, 29,907 of 100,000, 53,183 of a million), an int is the
+        table (every row up to 10,000, 17,783 of 100,000, 31,623 of a million), an int is the
         most, None is every row.
 
     Attributes

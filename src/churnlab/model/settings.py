@@ -11,7 +11,7 @@ from typing import Literal
 __all__ = ["MIN_TUNE_ROWS", "TUNE_BASE", "TUNE_ROWS", "TuneRows", "tuning_size"]
 
 #: Tables of up to this many members are chosen, tuned and calibrated on every row.
-TUNE_BASE = 20_000
+TUNE_BASE = 10_000
 #: The largest sample ``tune_rows="auto"`` draws; the refit sees every row.
 TUNE_ROWS = 100_000
 #: The smallest ``tune_rows`` allowed.
@@ -27,13 +27,13 @@ def tuning_size(members: int, tune_rows: TuneRows = "auto") -> int:
     ``"auto"``: every member up to :data:`TUNE_BASE`; above, a sample that grows with the fourth
     root of the table, up to :data:`TUNE_ROWS`. Tuning costs grow with the sample, while what it
     settles (the learner, its strength or tree size, the calibration) barely moves past some
-    tens of thousands of members: a million members tune on 53,183, ten million on 94,574.
+    ten thousand members: a million members tune on 31,623, ten million on 56,234.
     An int: at most that many. None: every member.
 
     Examples
     --------
-    >>> [tuning_size(n) for n in (4_000, 20_000, 100_000, 1_000_000)]
-    [4000, 20000, 29907, 53183]
+    >>> [tuning_size(n) for n in (4_000, 10_000, 100_000, 1_000_000)]
+    [4000, 10000, 17783, 31623]
     >>> tuning_size(1_000_000, 100_000), tuning_size(1_000_000, None)
     (100000, 1000000)
     """
