@@ -293,7 +293,7 @@ def _members_table(
     table["churn_probability"] = proba
     table["risk_tier"] = model.risk_tier(proba)
     table["segment"] = labels
-    table["segment_name"] = [names[s] for s in labels]
+    table["segment_name"] = pd.Series(labels, index=table.index).map(names).to_numpy(dtype=object)
     for column in [
         c for c in member_reasons.columns if c.startswith("reason_") and c[-1].isdigit()
     ]:
