@@ -60,8 +60,15 @@ def test_write_table_is_atomic(tmp_path, members, monkeypatch):
 
 
 def test_write_table_failure_keeps_the_old_file(tmp_path, members, monkeypatch):
+    import pyarrow.csv
+
     path = write(tmp_path / "scores.csv", "old\n")
-    monkeypatch.setattr(pd.DataFrame, "to_csv", lambda *args, **kwargs: 1 / 0)
+
+    def half_write(table, handle, *args, **kwargs):
+        handle.write(b"row,churn_probability\n0,0.")
+        raise ZeroDivisionError
+
+    monkeypatch.setattr(pyarrow.csv, "write_csv", half_write)
     with pytest.raises(ZeroDivisionError):
         write_table(members, path)
     assert os.listdir(tmp_path) == ["scores.csv"]
@@ -280,3 +287,41 @@ def test_write_table_parquet_round_trips_scores_typed(tmp_path):
     assert table.schema.field("churn_probability").type == "double"
     assert table.schema.field("row").type == "int64"
     pd.testing.assert_frame_equal(table.to_pandas(), scores)  # values as they are: no quote
+
+
+def test_csv_reads_back_as_the_table_with_formulas_defused(tmp_path) -> None:
+    """The CSV (written by Arrow) read back by Python's csv module, an independent reader."""
+    import csv
+
+    frame = pd.DataFrame(
+        {
+            "member id": ["a,b", 'say "hi"', "line\nbreak", "=HYPERLINK(1)", None, "  padded "],
+            "p": [0.1, 1 / 3, np.nan, 1e-300, -2.5, 2.0**53],
+            "n": [1, -2, 3, 4, 5, 6],
+            "left": [True, False, True, False, True, False],
+            "tier": pd.Categorical(["low", "high", None, "low", "@x", "low"]),
+            "mixed": [1, "two", 3.5, None, ["a"], "-1+1"],
+            "when": pd.to_datetime(
+                ["2024-01-31", None, "2024-02-01", "2024-03-01", "2024-04-01", "2024-05-01"]
+            ),
+        }
+    )
+    path = write_table(frame, tmp_path / "t.csv")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    assert header == list(frame.columns)
+    columns = dict(zip(header, zip(*rows, strict=True), strict=True))
+    assert columns["member id"] == ("a,b", 'say "hi"', "line\nbreak", "'=HYPERLINK(1)", "",
+                                    "  padded ")  # fmt: skip
+    assert [float(v) if v else None for v in columns["p"]] == [0.1, 1 / 3, None, 1e-300, -2.5,
+                                                               2.0**53]  # fmt: skip
+    assert [int(v) for v in columns["n"]] == [1, -2, 3, 4, 5, 6]
+    assert [v.lower() for v in columns["left"]] == ["true", "false"] * 3
+    assert columns["tier"] == ("low", "high", "", "low", "'@x", "low")
+    assert columns["mixed"] == ("1", "two", "3.5", "", "['a']", "'-1+1")
+    assert columns["when"] == ("2024-01-31", "", "2024-02-01", "2024-03-01", "2024-04-01",
+                               "2024-05-01")  # fmt: skip
+    indexed = write_table(frame[["n"]].set_axis(["x", "y", "z", "u", "v", "w"]), tmp_path / "i.csv",
+                          index=True)  # fmt: skip
+    # Arrow quotes every text value, the header only where needed
+    assert indexed.read_text(encoding="utf-8-sig").splitlines()[:2] == [",n", '"x",1']
