@@ -129,12 +129,15 @@ def write_sheet(table: pd.DataFrame, handle: IO[bytes], layout: Layout | None = 
         ),
         range(0, len(table), CHUNK_ROWS),
     )
+    rows = next(chunks, memoryview(b""))
+    zip64 = _may_need_zip64(len(table), len(rows) / max(1, min(CHUNK_ROWS, len(table))))
     with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as book:
-        with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=_may_exceed_4gb(table)) as out:
+        with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=zip64) as out:
             out.write(_sheet_start(table.shape, letters, layout).encode())
             out.write(first)
-            for chunk in chunks:
-                out.write(chunk)
+            out.write(rows)
+            for rows in chunks:
+                out.write(rows)
             out.write(b"</sheetData>" + _PAGE_MARGINS.encode() + b"</worksheet>")
         _write_fixed_parts(book, name, styles)
 
@@ -166,11 +169,9 @@ def check_fits_a_sheet(table: pd.DataFrame) -> None:
 
     Examples
     --------
-    >>> check_fits_a_sheet(pd.DataFrame(index=range(EXCEL_ROWS)))
+    >>> check_fits_a_sheet(pd.DataFrame(index=range(EXCEL_ROWS)))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    ...
-    churnlab.errors.UsageError: a table of 1,048,576 rows and 0 columns does not fit an Excel sheet (1,048,575 rows and 16,384 columns at most)
-    ...
+    churnlab.errors.UsageError: a table of 1,048,576 rows and 0 columns does not fit an Excel...
     """
     rows, columns = table.shape
     if rows + 1 > EXCEL_ROWS or columns > EXCEL_COLUMNS:
@@ -622,10 +623,17 @@ def _excel_width(characters: float) -> float:
     return (pixels * 256 // 7) / 256
 
 
-def _may_exceed_4gb(table: pd.DataFrame) -> bool:
-    """Whether the sheet's XML may need Zip64 (over 2 GiB): at most about 100 bytes a cell
-    for numbers, more for long texts; Zip64 costs nothing but a few bytes."""
-    return table.size * 100 > zipfile.ZIP64_LIMIT or len(table) > 200_000
+def _may_need_zip64(rows: int, bytes_a_row: float) -> bool:
+    """Whether the sheet's XML may pass 2 GiB, which takes Zip64 (zipfile must know before
+    writing): from the size of the first chunk's rows, with a margin of 4 for longer rows
+    further down.
+
+    Examples
+    --------
+    >>> _may_need_zip64(1_000_000, 600), _may_need_zip64(1_000_000, 400)
+    (True, False)
+    """
+    return rows * bytes_a_row * 4 > zipfile.ZIP64_LIMIT
 
 
 def _write_fixed_parts(book: zipfile.ZipFile, name: str, styles: _Styles) -> None:
