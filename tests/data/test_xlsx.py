@@ -316,3 +316,30 @@ def _neutral(text: str) -> str:
     if text.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
+
+
+def test_object_columns_of_dates_durations_and_booleans(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "day": [dt.date(2024, 5, 6), None, dt.date(1900, 1, 1)],
+            "when": [dt.datetime(2024, 5, 6, 7, 8, 9), None, dt.datetime(9999, 12, 31)],
+            "wait": [dt.timedelta(hours=6), None, dt.timedelta(days=-2)],
+            "ok": [True, None, False],
+            "zones": [
+                dt.datetime(2024, 1, 1, 10, tzinfo=dt.UTC),
+                None,
+                dt.datetime(2024, 1, 1, 11, tzinfo=dt.timezone(dt.timedelta(hours=3))),
+            ],
+        }
+    )
+    rows = list(openpyxl.load_workbook(write_table(frame, tmp_path / "o.xlsx")).active.iter_rows())
+    assert [(c.value, c.number_format) for c in rows[1]] == [
+        (dt.datetime(2024, 5, 6), "YYYY-MM-DD"),
+        (dt.datetime(2024, 5, 6, 7, 8, 9), "YYYY-MM-DD HH:MM:SS"),
+        (0.25, "0"),
+        (True, "General"),
+        (dt.datetime(2024, 1, 1, 10), "YYYY-MM-DD HH:MM:SS"),  # wall-clock times
+    ]
+    assert [c.value for c in rows[2]] == [None] * 5
+    assert [c.value for c in rows[3][2:]] == [-2, False, dt.datetime(2024, 1, 1, 11)]
+    assert [c.value for c in rows[3][:2]] == [dt.datetime(1900, 1, 1), dt.datetime(9999, 12, 31)]

@@ -57,7 +57,7 @@ _HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 # the kinds of cells; a column's cells are described by their kinds and their values
 _BLANK, _NUMBER, _TEXT, _TRUE, _FALSE = range(5)
 _EPOCH_DAYS = 25_569  # 1970-01-01 in Excel's days (1899-12-30 is day 0 from March 1900 on)
-_DAY_NS = 86_400 * 10**9
+_DAY_NS, _DAY_US = 86_400 * 10**9, 86_400 * 10**6
 T = TypeVar("T")
 
 
@@ -403,7 +403,22 @@ def _typed_cells(column: pd.Series, by_type: _TypeStyles) -> _Cells:
         return _text_cells(column)
     if kind in ("integer", "floating", "mixed-integer-float"):
         return _number_cells(pd.to_numeric(column))
+    try:
+        if kind == "date":
+            return _serial_cells(_datetime_days(pd.to_datetime(column)), by_type.date)
+        if kind in _CONVERSIONS:
+            return _typed_cells(_CONVERSIONS[kind](column), by_type)
+    except (ValueError, TypeError, OverflowError):  # mixed time zones, years beyond 9999...
+        pass
     return _mixed_cells(column, by_type)
+
+
+# object columns of one type (and missing values) converted to it, their cells made at once
+_CONVERSIONS: dict[str, Callable[[pd.Series], pd.Series]] = {
+    "datetime": pd.to_datetime,
+    "timedelta": pd.to_timedelta,
+    "boolean": lambda column: column.astype("boolean"),
+}
 
 
 def _boolean_cells(column: pd.Series) -> _Cells:
@@ -448,9 +463,9 @@ def _datetime_days(column: pd.Series) -> np.ndarray:
     missing."""
     if getattr(column.dtype, "tz", None) is not None:
         column = column.dt.tz_localize(None)
-    nanoseconds = column.to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    whole, rest = np.divmod(nanoseconds, _DAY_NS)
-    days = (whole + _EPOCH_DAYS - 1) + rest / _DAY_NS  # from 1899-12-31, as XlsxWriter counts
+    microseconds = column.to_numpy(dtype="datetime64[us]").astype(np.int64)
+    whole, rest = np.divmod(microseconds, _DAY_US)
+    days = (whole + _EPOCH_DAYS - 1) + rest / _DAY_US  # from 1899-12-31, as XlsxWriter counts
     days = np.where(days > 59, days + 1, days)
     return np.where(column.isna().to_numpy(), np.nan, days)
 
@@ -475,6 +490,7 @@ def _mixed_cells(column: pd.Series, by_type: _TypeStyles) -> _Cells:
     days = np.zeros(size)
     texts: list[str | None] = [None] * size
     styles = np.zeros(size, dtype=np.int32)
+    dates: dict[int, datetime.date] = {}
     for i, value in enumerate(column.to_numpy(dtype=object)):
         if value is None or (isinstance(value, str) and not value) or _missing(value):
             continue
@@ -484,17 +500,18 @@ def _mixed_cells(column: pd.Series, by_type: _TypeStyles) -> _Cells:
             kinds[i], texts[i] = _TEXT, "inf" if float(value) > 0 else "-inf"
         elif isinstance(value, numbers.Real | Decimal):
             kinds[i], days[i] = _NUMBER, float(value)
-        elif isinstance(value, datetime.datetime):
-            kinds[i], styles[i] = _NUMBER, by_type.datetime
-            days[i] = _datetime_days(pd.Series([pd.Timestamp(value)]))[0]
-        elif isinstance(value, datetime.date):
-            kinds[i], styles[i] = _NUMBER, by_type.date
-            days[i] = _datetime_days(pd.Series([pd.Timestamp(value)]))[0]
+        elif isinstance(value, datetime.date):  # a date-time too
+            kinds[i], dates[i] = _NUMBER, value
+            styles[i] = by_type.datetime if isinstance(value, datetime.datetime) else by_type.date
         elif isinstance(value, datetime.timedelta):
             kinds[i], styles[i] = _NUMBER, by_type.duration
             days[i] = value.total_seconds() / 86400
         else:
             kinds[i], texts[i] = _TEXT, str(value)
+    if dates:
+        when = [v.replace(tzinfo=None) if isinstance(v, datetime.datetime) else v
+                for v in dates.values()]  # fmt: skip
+        days[list(dates)] = _datetime_days(pd.Series(pd.to_datetime(when)))
     text = pa.array([t or "" for t in texts], type=pa.string())
     return _Cells(kinds, _number_text(days), text, styles)
 
