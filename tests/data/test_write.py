@@ -110,7 +110,7 @@ def test_write_table_parquet_keeps_values_as_they_are(tmp_path):
     assert back.to_dict("list") == {"=id": ["=1+1"]}  # a machine format: nothing to defuse
 
 
-# --- Excel through XlsxWriter, read back by openpyxl (an independent reader) -----------------
+# --- Excel, read back by openpyxl (an independent reader) -----------------
 
 
 def _cells(path, sheet_name=None):
@@ -232,9 +232,9 @@ def test_write_table_xlsx_never_writes_a_formula(tmp_path):
 
 
 def test_write_table_xlsx_rows_in_order_across_chunks(tmp_path, monkeypatch):
-    import churnlab.data.write as write_module
+    import churnlab.data.xlsx as xlsx_module
 
-    monkeypatch.setattr(write_module, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(xlsx_module, "CHUNK_ROWS", 7)
     frame = pd.DataFrame({"i": range(23), "s": [f"m{i}" if i % 5 else None for i in range(23)]})
     sheet = _cells(write_table(frame, tmp_path / "out.xlsx"))
     rows = list(sheet.iter_rows(min_row=2, values_only=True))

@@ -5,8 +5,8 @@ Parquet or Excel (laid out for people by a :class:`Sheet`), :func:`write_bytes` 
 report, a JSON summary, a model), through a temporary file in the target folder
 (:func:`churnlab.data.atomic.atomic_output`). In CSV and Excel files, every cell and header that a
 spreadsheet would run as a formula is defused (:func:`churnlab.data.formulas.neutralise_formulas`).
-Excel files are written by XlsxWriter in constant-memory mode, row after row, each cell by its
-type (``write_string``, ``write_number``...): text is never read as a formula, a link or a number.
+Excel files are written by :func:`churnlab.data.xlsx.write_sheet`, the sheet's XML built a column
+at a time: text is always an inline string, never read as a formula, a link or a number.
 Tables for databases are written by :func:`churnlab.data.sql.write_sql_table`.
 """
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import math
 import numbers
 import os
 from collections.abc import Callable, Collection, Mapping
@@ -29,6 +28,7 @@ import pandas as pd
 
 from churnlab.data.atomic import atomic_output, cannot_write
 from churnlab.data.formulas import neutralise_formulas
+from churnlab.data.xlsx import Layout, check_fits_a_sheet, write_sheet
 from churnlab.errors import UsageError
 
 __all__ = ["BOM", "WRITE_SUFFIXES", "Sheet", "write_bytes", "write_table"]
@@ -41,17 +41,6 @@ WIDEST = 60
 #: The file endings :func:`write_table` writes.
 WRITE_SUFFIXES = (".csv", ".parquet", ".xlsx")
 _WRITE_FORMATS = ", ".join(WRITE_SUFFIXES)
-#: The rows of an Excel file prepared at a time (their cells as Python lists) before writing.
-CHUNK_ROWS = 10_000
-_EXCEL_ROWS, _EXCEL_COLUMNS = 1_048_576, 16_384
-# XlsxWriter's write() would turn text starting with "=" into a formula, "http..." into a link
-# and "12" into a number: cells go through write_string/write_number, and these are off too
-_BOOK_OPTIONS = {
-    "constant_memory": True,
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-    "strings_to_numbers": False,
-}
 
 
 @dataclass(frozen=True)
@@ -208,39 +197,31 @@ def _write_parquet(
 
 
 def _write_excel(frame: pd.DataFrame, handle: IO[bytes], index: bool, sheet: Sheet | None) -> None:
-    """Write `frame` with XlsxWriter in constant-memory mode: rows go out in order, a chunk of
-    :data:`CHUNK_ROWS` at a time, so memory stays that of the frame whatever its length."""
-    import xlsxwriter
-
+    """Write `frame` as one sheet (:func:`churnlab.data.xlsx.write_sheet`), its cells and
+    headers neutralised, laid out by `sheet` when given."""
     table = _with_index(frame) if index else frame
-    _check_fits_a_sheet(table)
-    book = xlsxwriter.Workbook(handle, _BOOK_OPTIONS)
-    try:
-        if sheet is None:
-            _write_cells(book, book.add_worksheet("Sheet1"), table, {}, bold=None)
-        else:
-            _write_laid_out(book, table, sheet)
-    finally:
-        book.close()
+    check_fits_a_sheet(table)
+    layout = Layout()
+    if sheet is not None:
+        table, layout = _laid_out(table, sheet)
+    write_sheet(neutralise_formulas(_plain_objects(table)), handle, layout)
 
 
-def _write_laid_out(book: Any, frame: pd.DataFrame, sheet: Sheet) -> None:
+def _laid_out(frame: pd.DataFrame, sheet: Sheet) -> tuple[pd.DataFrame, Layout]:
     """The :class:`Sheet` layout: readable headers in bold, the first row frozen, column widths
     from the first 1,000 values, the text columns as text and formats by column."""
     table = _as_text(frame, sheet.text)
     names = [str(c) for c in table.columns]
     table.columns = pd.Index([sheet.headers.get(name, name) for name in names], dtype=object)
-    cells = book.add_worksheet(sheet.name[:31])
-    cells.freeze_panes(1, 0)
-    for position, width in enumerate(_widths(table)):
-        cells.set_column(position, position, width)
     number_formats = _column_formats(sheet)
-    formats = {
-        position: book.add_format({"num_format": number_formats[name]})
-        for position, name in enumerate(names)
-        if name in number_formats
-    }
-    _write_cells(book, cells, table, formats, bold=book.add_format({"bold": True}))
+    layout = Layout(
+        name=sheet.name,
+        formats={p: number_formats[name] for p, name in enumerate(names) if name in number_formats},
+        widths=_widths(table),
+        bold_header=True,
+        freeze_header=True,
+    )
+    return table, layout
 
 
 def _column_formats(sheet: Sheet) -> dict[str, str]:
@@ -275,98 +256,6 @@ def _widths(table: pd.DataFrame) -> list[int]:
     return widths
 
 
-def _write_cells(
-    book: Any, cells: Any, table: pd.DataFrame, formats: Mapping[int, Any], bold: Any
-) -> None:
-    """The header then every row, in order (constant-memory mode writes a row once it is left),
-    each cell through the ``write_*`` method of its type: text never becomes a formula."""
-    by_type = _TypeFormats(book)
-    header = neutralise_formulas(table.iloc[:0]).columns
-    for position, name in enumerate(header):
-        write, value, number_format = _cell(cells, name, by_type)
-        write(0, position, value, bold if bold is not None else number_format)
-    for start in range(0, len(table), CHUNK_ROWS):
-        chunk = neutralise_formulas(_plain_objects(table.iloc[start : start + CHUNK_ROWS]))
-        columns = [
-            _column_cells(cells, chunk.iloc[:, position], by_type, formats.get(position))
-            for position in range(chunk.shape[1])
-        ]
-        for offset in range(len(chunk)):
-            row = start + offset + 1
-            for position, (writes, values, cell_formats) in enumerate(columns):
-                writes[offset](row, position, values[offset], cell_formats[offset])
-
-
-class _TypeFormats:
-    """The formats pandas gives dates, times and durations, made once per workbook."""
-
-    def __init__(self, book: Any) -> None:
-        self.datetime = book.add_format({"num_format": "YYYY-MM-DD HH:MM:SS"})
-        self.date = book.add_format({"num_format": "YYYY-MM-DD"})
-        self.duration = book.add_format({"num_format": "0"})
-
-
-_Cells = tuple[list[Callable[..., Any]], list[Any], list[Any]]
-
-
-def _column_cells(cells: Any, column: pd.Series, by_type: _TypeFormats, fixed: Any) -> _Cells:
-    """How to write each value of `column`: the ``write_*`` methods, the values, the formats
-    (`fixed`, the column's format, when it has one)."""
-    size = len(column)
-    if column.dtype == np.bool_:
-        return [cells.write_boolean] * size, column.tolist(), [fixed] * size
-    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iuf":
-        writes, values = _number_cells(cells, column.to_numpy())
-        return writes, values, [fixed] * size
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        column = column.astype(object)
-    if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
-        blank = (column.isna() | (column == "")).to_numpy(dtype=bool)
-        writes = np.where(blank, cells.write_blank, cells.write_string).tolist()
-        return writes, column.to_numpy(dtype=object).tolist(), [fixed] * size
-    written = [_cell(cells, value, by_type) for value in column.to_numpy(dtype=object)]
-    writes, values, cell_formats = ([*part] for part in zip(*written, strict=True)) if written \
-        else ([], [], [])  # fmt: skip
-    return writes, values, cell_formats if fixed is None else [fixed] * size
-
-
-def _number_cells(cells: Any, numbers: np.ndarray) -> tuple[list[Any], list[Any]]:
-    """The methods and values of a numpy column of numbers: NaN is blank, ±inf the text
-    ``inf`` and ``-inf`` (as pandas writes them)."""
-    values = numbers.astype(object)
-    writes = np.full(len(numbers), cells.write_number, dtype=object)
-    if numbers.dtype.kind == "f":
-        writes[np.isnan(numbers)] = cells.write_blank
-        infinite = np.isinf(numbers)
-        writes[infinite] = cells.write_string
-        values[infinite] = np.where(numbers[infinite] > 0, "inf", "-inf")
-    return writes.tolist(), values.tolist()
-
-
-def _cell(cells: Any, value: Any, by_type: _TypeFormats) -> tuple[Callable[..., Any], Any, Any]:
-    """The ``write_*`` method, the value and the format of one value, as pandas writes it:
-    missing and empty text are blank, ±inf is the text ``inf``, dates get a date format and
-    durations are numbers of days."""
-    if value is None or (isinstance(value, str) and not value) or _missing(value):
-        return cells.write_blank, None, None
-    if isinstance(value, bool | np.bool_):
-        return cells.write_boolean, bool(value), None
-    if isinstance(value, numbers.Integral):
-        return cells.write_number, int(value), None
-    if isinstance(value, numbers.Real | Decimal):
-        number = float(value)
-        if math.isinf(number):
-            return cells.write_string, "inf" if number > 0 else "-inf", None
-        return cells.write_number, number, None
-    if isinstance(value, datetime.datetime):
-        return cells.write_datetime, value, by_type.datetime
-    if isinstance(value, datetime.date):
-        return cells.write_datetime, value, by_type.date
-    if isinstance(value, datetime.timedelta):
-        return cells.write_number, value.total_seconds() / 86400, by_type.duration
-    return cells.write_string, str(value), None
-
-
 # what pandas.api.types.infer_dtype calls columns of those only
 _PLAIN_KINDS = {"string", "empty", "integer", "floating", "mixed-integer-float", "decimal",
                 "boolean", "datetime", "date", "timedelta"}  # fmt: skip
@@ -399,17 +288,6 @@ def _with_index(frame: pd.DataFrame) -> pd.DataFrame:
     """The index as the first columns, its header blank when it has no name (as pandas)."""
     names = ["" if name is None else name for name in frame.index.names]
     return frame.reset_index(names=names, allow_duplicates=True)
-
-
-def _check_fits_a_sheet(table: pd.DataFrame) -> None:
-    """Excel's sheet holds 1,048,576 rows (the header's included) of 16,384 columns."""
-    rows, columns = table.shape
-    if rows + 1 > _EXCEL_ROWS or columns > _EXCEL_COLUMNS:
-        raise UsageError(
-            f"a table of {rows:,} rows and {columns:,} columns does not fit an Excel sheet "
-            f"({_EXCEL_ROWS - 1:,} rows and {_EXCEL_COLUMNS:,} columns at most)",
-            fix="write a .csv or .parquet file instead",
-        )
 
 
 def _missing(value: Any) -> bool:
