@@ -106,11 +106,15 @@ def test_the_backtest_is_the_months_own_scores_against_who_left(loop: dict[str, 
     assert [row["month"] for row in history] == [JUNE]
 
 
-def test_every_well_sampled_measure_covers_its_true_uplift(loop: dict[str, Any]) -> None:
+def test_the_well_sampled_measures_cover_their_true_uplifts(loop: dict[str, Any]) -> None:
+    """Each 95 % interval covers the true uplift; of a handful of measures one may miss (with
+    four, two or more miss 1.4 % of the time). Coverage itself is measured over 120 simulated
+    months in tests/analysis/test_review.py."""
     measures = loop["july"]["review"]["measures"]
     june = loop["june"]
     well = [m for m in measures if m["contact"] >= 100 and m["control"] >= 25]
     assert well, measures
+    missed = []
     for measure in well:
         part = june[june["measure"] == measure["measure"]]
         contact, control = part[part["group"] == "contact"], part[part["group"] == "control"]
@@ -118,9 +122,11 @@ def test_every_well_sampled_measure_covers_its_true_uplift(loop: dict[str, Any])
         assert measure["contact_churn"] == pytest.approx(contact["left"].mean(), abs=1e-6)
         assert measure["control_churn"] == pytest.approx(control["left"].mean(), abs=1e-6)
         truth = true_uplift(june, measure["measure"])
-        assert measure["uplift_low"] <= truth <= measure["uplift_high"], (measure, truth)
+        if not measure["uplift_low"] <= truth <= measure["uplift_high"]:
+            missed.append((measure, truth))
         assert measure["saves"] == pytest.approx(measure["uplift"] * len(contact), abs=1e-3)
         assert measure["per_protocol"] is None  # no calls were recorded
+    assert len(missed) <= 1, missed
 
 
 def test_the_next_plan_uses_the_measured_rate_of_the_best_measured_measure(
