@@ -322,17 +322,17 @@ def stages(description: str) -> Iterator[Callable[[str], None]]:
         task = bar.add_task(description, total=None)
         current: list[str] = []
 
-        def stage(name: str) -> None:
-            took = clock.start(name)
+        def done(took: float | None) -> None:
             if current and took is not None:
                 bar.console.print(f"  [green]✓[/] {escape(current[0])} [dim]{took:.1f} s[/]")
+
+        def stage(name: str) -> None:
+            done(clock.start(name))
             current[:] = [name]
             bar.update(task, description=f"{description}: {escape(name)}")
 
         yield stage
-        took = clock.stop()
-        if current and took is not None:
-            bar.console.print(f"  [green]✓[/] {escape(current[0])} [dim]{took:.1f} s[/]")
+        done(clock.stop())
     err.print(f"[dim]time: {escape(clock.shares())}[/]")
 
 
