@@ -573,3 +573,23 @@ def test_stages_show_nothing_off_a_terminal(capsys: pytest.CaptureFixture[str]) 
     with stages("analysing") as stage:
         stage("reading")
     assert capsys.readouterr().err == ""
+
+
+def test_a_sigterm_after_the_outputs_are_in_place_lets_the_run_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before a run's outputs are published a SIGTERM stops it (nothing written); after, its
+    files are whole and recorded, so the stop must not claim that nothing was written."""
+    from churnlab import cli
+    from churnlab.data import atomic
+
+    monkeypatch.setattr(atomic, "_published", False)
+    with pytest.raises(cli.Stopped):
+        cli._stop(signal.SIGTERM, None)
+    target = tmp_path / "out.csv"
+    with atomic.outputs_together([target]) as staged:
+        staged[target].write_text("a\n1\n")
+        with pytest.raises(cli.Stopped):  # still on its way: the stop undoes it
+            cli._stop(signal.SIGTERM, None)
+    assert target.read_text() == "a\n1\n"
+    assert cli._stop(signal.SIGTERM, None) is None  # in place: the run ends as it would have

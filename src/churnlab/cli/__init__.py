@@ -17,6 +17,7 @@ from churnlab.cli.month import month
 from churnlab.cli.score import score
 from churnlab.cli.serve import serve
 from churnlab.cli.train import train
+from churnlab.data.atomic import outputs_published
 
 app = typer.Typer(
     name="churnlab",
@@ -42,6 +43,8 @@ class Stopped(BaseException):
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
+    if outputs_published():
+        return  # the run's outputs are whole and recorded: it finishes its last lines
     raise Stopped(signum)
 
 
@@ -50,6 +53,8 @@ def main() -> None:
 
     SIGTERM stops the command as Ctrl+C would: the temporary files and staging folders of
     the outputs on their way are removed, and earlier outputs are left as they were (exit 143).
+    A SIGTERM that comes once the run's outputs are in place is too late to undo it: the run
+    ends as it would have (exit 0).
     """
     signal.signal(signal.SIGTERM, _stop)
     try:

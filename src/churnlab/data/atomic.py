@@ -11,7 +11,9 @@ Each temporary file and staging folder is locked (``flock``) by the process that
 as long as it lives. A process killed with ``kill -9`` cannot remove its temporaries, but its
 lock dies with it: the next run that writes to the same place removes the temporaries whose
 lock it can take, which proves that their writer is gone. SIGTERM is turned into a clean stop
-by the command line (:func:`churnlab.cli.main`), which removes them at once.
+by the command line (:func:`churnlab.cli.main`), which removes them at once; once a run's
+outputs are in place (:func:`outputs_published`), the run is done and a SIGTERM no longer
+undoes it.
 
 :func:`refuse_overwriting_inputs` checks, before any work, that no output names an input.
 """
@@ -36,7 +38,7 @@ try:  # POSIX; elsewhere temporaries are not locked and stale ones are left in p
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["atomic_output", "outputs_together", "refuse_overwriting_inputs"]
+__all__ = ["atomic_output", "outputs_published", "outputs_together", "refuse_overwriting_inputs"]
 
 #: The suffix of every temporary file and staging folder churnlab makes.
 TEMPORARY_SUFFIX = ".churnlab-tmp"
@@ -46,6 +48,19 @@ _LOCK = ".lock"
 _STALE_AFTER_SECONDS = 5.0
 #: What a write says when the disk (or the quota) is full.
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+#: Whether this process has put the outputs of an :func:`outputs_together` block in place.
+_published = False
+
+
+def outputs_published() -> bool:
+    """Whether this process has put a run's outputs in place (an :func:`outputs_together`
+    block ended and its files were moved onto their targets).
+
+    The command line's SIGTERM handler reads it: a run stopped before this point leaves
+    nothing; after it, its outputs are whole and recorded, so the run finishes its last lines
+    and succeeds rather than claim that nothing was written.
+    """
+    return _published
 
 
 @contextmanager
@@ -166,6 +181,7 @@ def outputs_together(
             yield {path: staging[path.parent] / path.name for path in paths}
             with _shielded():
                 _publish([(staging[p.parent] / p.name, p) for p in paths])
+                _mark_published()  # before a SIGTERM held back meanwhile is let through
         except BaseException as exc:
             with _shielded():
                 stack.close()  # the staging folders go first, then the folders made for them
@@ -338,6 +354,11 @@ def _staging_folder(folder: Path) -> Iterator[Path]:
         with _shielded():
             shutil.rmtree(staging, ignore_errors=True)
             os.close(descriptor)
+
+
+def _mark_published() -> None:
+    global _published
+    _published = True
 
 
 @contextmanager
