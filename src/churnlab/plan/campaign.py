@@ -27,12 +27,27 @@ import pandas as pd
 
 from churnlab.errors import DataError, UsageError
 from churnlab.model.derived import DERIVED_METRICS
-from churnlab.plan.contact_value import OBJECTIVES, kept_values, member_success, ranking_change
+from churnlab.plan.contact_value import (
+    FIRST_CALLS,
+    OBJECTIVES,
+    kept_values,
+    member_success,
+    ranking_change,
+)
 from churnlab.plan.evidence import SuccessPosterior
 from churnlab.plan.fields import in_language
 from churnlab.plan.playbook import Economics, Measure, Members, Playbook, member_count
 
-__all__ = ["Plan", "TargetGroup", "build_plan", "measure_terms", "recommend"]
+__all__ = [
+    "Plan",
+    "PricedMembers",
+    "TargetGroup",
+    "build_plan",
+    "measure_terms",
+    "plan_campaign",
+    "price_members",
+    "recommend",
+]
 
 
 @dataclass(frozen=True)
@@ -273,13 +288,93 @@ def build_plan(
     >>> plan.target_groups[0].name
     'Renewal offer — contracts ending within 2 months'
     """
+    priced = price_members(members, contributions, playbook, economics, lang=lang, id_col=id_col,
+                           measured=measured, by_tier=by_tier, objective=objective)  # fmt: skip
+    return plan_campaign(priced, playbook, economics, lang=lang, measured=measured,
+                         objective=objective)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PricedMembers:
+    """Every member as :func:`build_plan` prices them, before the campaign is chosen: what
+    :func:`price_members` gives, and what :func:`plan_campaign` chooses the campaign from.
+
+    A table split into parts (a Dask partition each) is priced part by part; each part's
+    :meth:`shortlist` keeps only the members that can reach the campaign or the first calls
+    by risk, and :meth:`joined` puts the shortlists back together in row order: the campaign
+    chosen from them is the one chosen from every member.
+
+    Attributes
+    ----------
+    everyone : pandas.DataFrame
+        One row per member, in the members' order: ``row``, the id column when given,
+        ``churn_probability``, ``segment``, ``measure``, ``measure_title``, ``expected_kept``,
+        ``expected_cost``, ``expected_saving`` and ``expected_net``.
+    recommendations : pandas.Series
+        Each member's measure id (index as the members'); empty in a shortlist.
+    risk_first : ndarray
+        Each member's expected net priced the way the plan did before
+        (:func:`~churnlab.plan.contact_value.ranking_change`).
+    """
+
+    everyone: pd.DataFrame
+    recommendations: pd.Series
+    risk_first: np.ndarray
+
+    def shortlist(
+        self, budget: float | None, objective: str, first: int = FIRST_CALLS
+    ) -> PricedMembers:
+        """The members that can be in the campaign of a whole of which these are a part, or in
+        its first ``first`` calls by risk; in their order here.
+
+        A member this part's own campaign leaves out for the budget is out of the whole's
+        campaign too: the whole's better members cost at least this part's."""
+        everyone, net = self.everyone, self.everyone["expected_net"].to_numpy()
+        keep = net > 0
+        if budget is not None:
+            best = _best(objective)
+            order = np.flatnonzero(keep)[
+                np.argsort(-everyone[best].to_numpy()[keep], kind="mergesort")
+            ]
+            within = np.cumsum(everyone["expected_cost"].to_numpy()[order]) <= budget + 1e-9
+            keep = np.zeros(len(everyone), dtype=bool)
+            keep[order[within]] = True
+        positive = np.flatnonzero(self.risk_first > 0)
+        head = positive[np.argsort(-self.risk_first[positive], kind="mergesort")[:first]]
+        keep[head] = True
+        return PricedMembers(
+            everyone[keep],
+            self.recommendations.iloc[:0],
+            self.risk_first[keep],
+        )
+
+    @staticmethod
+    def joined(parts: Sequence[PricedMembers]) -> PricedMembers:
+        """Parts' (or shortlists') members in one, in the parts' order."""
+        return PricedMembers(
+            pd.concat([p.everyone for p in parts], ignore_index=True),
+            pd.concat([p.recommendations for p in parts]),
+            np.concatenate([p.risk_first for p in parts]),
+        )
+
+
+def price_members(
+    members: pd.DataFrame,
+    contributions: pd.DataFrame,
+    playbook: Playbook,
+    economics: Economics | None = None,
+    *,
+    lang: str = "en",
+    id_col: str | None = None,
+    measured: Mapping[str, SuccessPosterior] | None = None,
+    by_tier: Mapping[tuple[str, str], SuccessPosterior] | None = None,
+    objective: str = "saving",
+) -> PricedMembers:
+    """Give every member a measure and price a contact: the first half of :func:`build_plan`
+    (see it for the parameters and the errors)."""
     economics = playbook.economics if economics is None else economics
     n = len(members)
-    if objective not in OBJECTIVES:
-        raise UsageError(
-            f"the objective must be {' or '.join(OBJECTIVES)}, not {objective!r}",
-            fix="use --objective saving (money kept) or --objective members (members kept)",
-        )
+    _best(objective)
     if lang not in playbook.languages:
         raise UsageError(
             f"the playbook has no texts in the language {lang!r}",
@@ -307,12 +402,7 @@ def build_plan(
         )
     contrib = contributions.reindex(members.index).apply(pd.to_numeric, errors="coerce").fillna(0.0)
     chosen = recommend(members, contrib, playbook, economics)
-    costs, assumed = _costs_and_rates(playbook, economics)
-    learnt = _learnt(playbook, economics, measured)
-    rates = [
-        learnt[m.id].mean if m.id in learnt else rate
-        for m, rate in zip(playbook.measures, assumed, strict=True)
-    ]
+    costs, rates = _costs_and_rates(playbook, economics, measured)
 
     ids = np.array([m.id for m in playbook.measures], dtype=object)
     titles = np.array([in_language(m.title, lang) for m in playbook.measures], dtype=object)
@@ -339,19 +429,37 @@ def build_plan(
         "expected_saving": saving,
         "expected_net": saving - cost,
     }
-    everyone = pd.DataFrame(columns, index=members.index)
-    recommendations = pd.Series(ids[chosen], index=members.index, name="measure", dtype=object)
+    return PricedMembers(
+        pd.DataFrame(columns, index=members.index),
+        pd.Series(ids[chosen], index=members.index, name="measure", dtype=object),
+        probability * np.asarray(rates, dtype=float)[chosen] * economics.value_kept - cost,
+    )
 
-    best = "expected_net" if objective == "saving" else "expected_kept"
+
+def plan_campaign(
+    priced: PricedMembers,
+    playbook: Playbook,
+    economics: Economics | None = None,
+    *,
+    lang: str = "en",
+    measured: Mapping[str, SuccessPosterior] | None = None,
+    objective: str = "saving",
+) -> Plan:
+    """The campaign of priced members: the second half of :func:`build_plan`.
+
+    ``priced`` is :func:`price_members`' result, or the :meth:`PricedMembers.joined` shortlists
+    of a table's parts, with the same playbook, economics and measured rates."""
+    economics = playbook.economics if economics is None else economics
+    costs, rates = _costs_and_rates(playbook, economics, measured)
+    learnt = _learnt(playbook, economics, measured)
+    everyone = priced.everyone
     campaign = everyone[everyone["expected_net"] > 0].sort_values(
-        best, ascending=False, kind="mergesort"
+        _best(objective), ascending=False, kind="mergesort"
     )
     if economics.budget is not None:
         campaign = campaign[campaign["expected_cost"].cumsum() <= economics.budget + 1e-9]
     campaign = campaign.reset_index(drop=True)
     campaign.insert(0, "rank", np.arange(1, len(campaign) + 1))
-    risk_first = probability * np.asarray(rates, dtype=float)[chosen] * economics.value_kept - cost
-
     groups = [
         _target_group(playbook.measure(measure_id), part, lang, costs, rates, playbook)
         for measure_id, part in campaign.groupby("measure", sort=False)
@@ -360,15 +468,25 @@ def build_plan(
     groups.sort(key=lambda g: (-g.expected_saving, g.measure))
     return Plan(
         campaign,
-        recommendations,
+        priced.recommendations,
         groups,
         economics,
         lang,
         playbook=in_language(playbook.name, lang),
         builtin=playbook.builtin,
         objective=objective,
-        ranking=ranking_change(everyone, risk_first, campaign),
+        ranking=ranking_change(everyone, priced.risk_first, campaign),
     )
+
+
+def _best(objective: str) -> str:
+    """The column the campaign's order maximises."""
+    if objective not in OBJECTIVES:
+        raise UsageError(
+            f"the objective must be {' or '.join(OBJECTIVES)}, not {objective!r}",
+            fix="use --objective saving (money kept) or --objective members (members kept)",
+        )
+    return "expected_net" if objective == "saving" else "expected_kept"
 
 
 def _learnt(
@@ -481,13 +599,23 @@ def measure_terms(playbook: Playbook, economics: Economics) -> dict[str, tuple[f
     }
 
 
-def _costs_and_rates(playbook: Playbook, economics: Economics) -> tuple[list[float], list[float]]:
-    """Each measure's cost per member and success rate, with the economics' overrides."""
+def _costs_and_rates(
+    playbook: Playbook,
+    economics: Economics,
+    measured: Mapping[str, SuccessPosterior] | None = None,
+) -> tuple[list[float], list[float]]:
+    """Each measure's cost per member and success rate, with the economics' overrides and the
+    rates measured well enough (:func:`_learnt`)."""
     costs = [
         m.cost if economics.offer_cost is None else economics.offer_cost for m in playbook.measures
     ]
+    learnt = _learnt(playbook, economics, measured)
     rates = [
-        m.success_rate if economics.success_rate is None else economics.success_rate
+        learnt[m.id].mean
+        if m.id in learnt
+        else m.success_rate
+        if economics.success_rate is None
+        else economics.success_rate
         for m in playbook.measures
     ]
     return costs, rates
