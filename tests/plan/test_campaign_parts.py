@@ -3,6 +3,8 @@ shortlists is the one :func:`build_plan` chooses from every member at once."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -52,8 +54,8 @@ def test_the_campaign_of_the_parts_shortlists_is_the_campaign_of_everyone(
             economics,
             id_col="member_id",
             objective=objective,
-        ).shortlist(economics.budget, objective)  # fmt: skip
-        for a, b in zip(cuts, cuts[1:], strict=False)
+        ).shortlist(economics.budget, objective)
+        for a, b in itertools.pairwise(cuts)
     ]
     joined = PricedMembers.joined(shortlists)
     assert len(joined.everyone) < len(members)  # the shortlists do leave members out
