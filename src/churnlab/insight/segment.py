@@ -47,8 +47,9 @@ from threadpoolctl import threadpool_limits
 from churnlab.data.spec import DatasetSpec
 from churnlab.data.validate import coerce_members
 from churnlab.insight import segment_text as text
+from churnlab.insight.segment_tally import SegmentTally
 
-__all__ = ["Portrait", "Segmenter", "describe_segments"]
+__all__ = ["Portrait", "Segmenter", "describe_segments", "portraits_of"]
 
 #: At most this many members go into the Ward linkage kept for a dendrogram.
 LINKAGE_ROWS = 500
@@ -408,29 +409,37 @@ def describe_segments(
     if ids.shape != (len(frame),):
         raise ValueError(f"labels must have one segment id per member ({len(frame)})")
     target = None if y is None else _target(y, len(frame))
-    overall_rate = math.nan if target is None else float(target.mean())
+    return portraits_of(SegmentTally.of(frame, ids, target, spec), spec, lang=lang, top=top)
+
+
+def portraits_of(
+    tally: SegmentTally, spec: DatasetSpec, *, lang: str = "en", top: int = 3
+) -> list[Portrait]:
+    """The portraits of a :class:`~churnlab.insight.segment_tally.SegmentTally`: what
+    :func:`describe_segments` gives for the members tallied (a table's parts' tallies added
+    give the whole table's portraits)."""
+    text.check_lang(lang)
+    overall_rate = tally.churn_rate()
     features = {f.name: f for f in spec.features}
-    segments = sorted(pd.unique(ids).tolist())
-    values, overall = _overall(frame, spec)
-    ranked = {sid: _ranked(values, ids == sid, spec, lang, overall) for sid in segments}
+    segments = [int(s) for s in tally.sizes.index]
+    ranked = {sid: _ranked(tally, sid, spec, lang) for sid in segments}
     names = text.name_segments(ranked, features, lang)
     club = spec.is_club_table
     portraits = []
     for sid in segments:
-        rows = ids == sid
-        size = int(rows.sum())
-        rate = math.nan if target is None else float(target[rows].mean())
-        items = ranked[sid][:top]
+        size = int(tally.sizes[sid])
+        share = size / tally.members
+        rate = tally.churn_rate(sid)
         portraits.append(
             Portrait(
-                id=int(sid),
+                id=sid,
                 name=names[sid],
                 size=size,
-                share=size / len(frame),
+                share=share,
                 churn_rate=rate,
                 description=text.describe(
                     size=size,
-                    share=size / len(frame),
+                    share=share,
                     churn_rate=rate,
                     overall_rate=overall_rate,
                     items=ranked[sid],
@@ -439,26 +448,22 @@ def describe_segments(
                     club=club,
                     top=top,
                 ),
-                distinguishing=[dict(item) for item in items],
+                distinguishing=[dict(item) for item in ranked[sid][:top]],
             )
         )
     return portraits
 
 
 def _ranked(
-    columns: Mapping[str, pd.Series],
-    rows: np.ndarray,
-    spec: DatasetSpec,
-    lang: str,
-    overall: _Overall,
+    tally: SegmentTally, segment: int, spec: DatasetSpec, lang: str
 ) -> list[dict[str, Any]]:
     """Every feature's difference between the segment and all members, largest first."""
     items = []
     for feature in spec.features:
-        column, everyone = columns[feature.name], overall[feature.name]
         if feature.kind == "categorical":
-            shares, spread = everyone
-            inside = column[rows].value_counts(normalize=True).reindex(shares.index, fill_value=0)
+            shares = tally.shares(feature.name)
+            spread = np.sqrt(shares * (1 - shares))
+            inside = tally.shares(feature.name, segment)
             diffs = ((inside - shares) / spread.where(spread > 0)).dropna()
             if diffs.empty or diffs.max() <= 0:
                 continue
@@ -467,8 +472,9 @@ def _ranked(
             sd = float(diffs[category])
             label = f"{feature.title(lang)}: {category}"
         else:
-            values, (spread, overall_mean) = column, everyone
-            segment_mean = float(values[rows].mean())
+            spread = tally.overall_spread(feature.name)
+            overall_mean = tally.mean(feature.name)
+            segment_mean = tally.mean(feature.name, segment)
             if not spread > 0 or math.isnan(segment_mean):
                 continue
             category, sd, label = None, (segment_mean - overall_mean) / spread, feature.title(lang)
@@ -483,28 +489,6 @@ def _ranked(
             }
         )
     return sorted(items, key=lambda item: -abs(item["difference_sd"]))
-
-
-#: Each feature's figures over all members: (shares, their spread) of a categorical one,
-#: (standard deviation, mean) of a number.
-_Overall = dict[str, tuple[Any, Any]]
-
-
-def _overall(frame: pd.DataFrame, spec: DatasetSpec) -> tuple[dict[str, pd.Series], _Overall]:
-    """The features' columns (numbers as floats) and each one's figures over all members,
-    computed once for every segment's :func:`_ranked`."""
-    columns: dict[str, pd.Series] = {}
-    overall: _Overall = {}
-    for feature in spec.features:
-        column = frame[feature.name]
-        if feature.kind == "categorical":
-            shares = column.value_counts(normalize=True)
-            overall[feature.name] = (shares, np.sqrt(shares * (1 - shares)))
-        else:
-            column = column.astype(float)
-            overall[feature.name] = (float(column.std(ddof=0)), float(column.mean()))
-        columns[feature.name] = column
-    return columns, overall
 
 
 def _features(X: pd.DataFrame | Mapping[str, Any], spec: DatasetSpec) -> pd.DataFrame:
