@@ -477,6 +477,11 @@ def test_analyze_records_segments_reasons_and_actions(tmp_path: Path, gym: pd.Da
         page, total = store.latest_scores(tier="high", limit=5)
         assert total > 0 and (page["risk_tier"] == "high").all()
         assert page["segment"].notna().all() and page["reasons"].str.contains("pts").all()
+        # each member's reasons as scores.csv tells them, one after the other
+        scores = pd.read_csv(tmp_path / "report" / "scores.csv").set_index("row")
+        told = scores.loc[page["row"], ["reason_1", "reason_2", "reason_3"]].fillna("")
+        expected = ["; ".join(r for r in member if r) for member in told.to_numpy().tolist()]
+        assert page["reasons"].tolist() == expected
         # the campaign's first calls carry their measure (the riskiest may not be among them:
         # a call sways a member near certain to leave less)
         calls, _ = store.latest_scores(order="campaign", limit=5)

@@ -84,6 +84,9 @@ class Analysis:
         The training data's features at a glance (``reference.json``,
         :func:`churnlab.insight.drift.feature_reference`): what each month's members are
         checked against for drift.
+    reasons : pandas.Series
+        Each member's reasons in one text, ``"; "``-joined, in the order of ``members``: what
+        the run history keeps of them.
     """
 
     summary: Summary
@@ -94,6 +97,7 @@ class Analysis:
     segmenter: Segmenter
     playbook: Playbook
     reference: dict[str, Any]
+    reasons: pd.Series
 
 
 def analyze(
@@ -271,6 +275,7 @@ def analyze(
         segmenter=segmenter,
         playbook=playbook,
         reference=feature_reference(X, spec),
+        reasons=member_reasons["reasons"].reset_index(drop=True),
     )
 
 

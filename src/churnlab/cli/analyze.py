@@ -7,8 +7,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.markup import escape
 
@@ -181,7 +179,7 @@ def analyze(
                 rejected=len(analysis.rejects),
                 month=month,
                 scores=members.assign(
-                    reasons=_joined(members.filter(regex=r"^reason_\d+$")),
+                    reasons=analysis.reasons,
                     # the measure of the members the campaign calls; the others get none
                     action=members["recommended_measure"].where(in_campaign),
                     measure=members["row"].map(campaign_by_row["measure"]),
@@ -202,19 +200,3 @@ def analyze(
         )
     )
     err.print(f"report: [bold]{escape(str(paths['report']))}[/]")
-
-
-def _joined(reasons: pd.DataFrame) -> pd.Series:
-    """Each member's reasons in one text, ``"; "``-joined, the empty ones left out.
-
-    Examples
-    --------
-    >>> _joined(pd.DataFrame({"reason_1": ["a", "", None], "reason_2": ["b", "c", None]})).tolist()
-    ['a; b', 'c', '']
-    """
-    parts = reasons.fillna("").astype(str)
-    joined = pd.Series("", index=reasons.index, dtype=object)
-    for column in parts.columns:
-        part = parts[column]
-        joined = joined + np.where((joined != "") & (part != ""), "; ", "") + part
-    return joined
