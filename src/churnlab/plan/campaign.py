@@ -14,6 +14,10 @@ shrunk for members near certain to leave, or measured in their risk tier; the va
 the member's own (fee and spending over their expected months), else ``fee x months kept``.
 Best first means by expected net (``objective="saving"``), or by expected members kept
 (``objective="members"``).
+
+:func:`build_plan` is :func:`price_members` (every member's measure and its price) followed by
+:func:`plan_campaign` (the campaign chosen from the priced members); a table in parts is
+priced part by part and its campaign chosen from the parts' :meth:`PricedMembers.shortlist`.
 """
 
 from __future__ import annotations
