@@ -186,3 +186,35 @@ def test_the_club_table_keeps_the_fitness_playbook(club_analysis: Analysis) -> N
     assert f"Of these the club can act on {' and '.join(levers)}." in " ".join(
         club_analysis.summary.conclusions
     )
+
+
+def test_a_model_and_segments_fitted_on_a_sample_serve_the_whole_table(
+    gym: pd.DataFrame,
+) -> None:
+    """As analyze on Dask does: fit on a sample, then analyse every member with those fits."""
+    from sklearn.metrics import roc_auc_score
+
+    from churnlab.errors import UsageError
+    from churnlab.insight.segment import Segmenter
+    from churnlab.model.churn_model import ChurnModel
+
+    spec = gym_spec()
+    sample = gym.sample(1_500, random_state=3)
+    Xs, ys = sample[spec.feature_names], sample["Churn"].to_numpy()
+    model = ChurnModel(spec, learner="logistic", folds=3).fit(Xs, ys)
+    segmenter = Segmenter(spec, n_bootstrap=2).fit(Xs, ys)
+    found = analyze(gym, spec, model=model, segmenter=segmenter)
+    X = gym[spec.feature_names]
+    assert found.model is model and found.segmenter is segmenter
+    np.testing.assert_allclose(
+        found.members["churn_probability"], model.predict_proba(X)[:, 1], rtol=0, atol=1e-12
+    )
+    assert found.members["segment"].tolist() == segmenter.predict(X).tolist()
+    sizes = {s["id"]: s["size"] for s in found.summary.segments}
+    assert sizes == pd.Series(segmenter.predict(X)).value_counts().to_dict()
+    # the quality is the model's own, out of fold on the sample it was tuned on
+    auc = roc_auc_score(ys[model.oof_rows_], model.oof_proba_)
+    assert found.summary.quality.metrics["roc_auc"] == pytest.approx(auc)
+    other = infer_spec(gym.drop(columns=["Phone"]), target_col="Churn")
+    with pytest.raises(UsageError, match="other columns"):
+        analyze(gym.drop(columns=["Phone"]), other, model=model)

@@ -147,7 +147,8 @@ def test_large_tables_are_tuned_on_a_sample_and_fitted_on_every_row() -> None:
     assert len(whole.oof_rows_) == 40_000
     # the final fit saw every row: its encoding (knots from the data's range) is the whole one's
     np.testing.assert_allclose(sampled.encoded_mean_, whole.encoded_mean_, rtol=0, atol=1e-12)
-    quality = model_quality(sampled, y)
+    np.testing.assert_array_equal(sampled.oof_target_, y[sampled.oof_rows_])
+    quality = model_quality(sampled)
     assert quality.metrics["roc_auc"] == pytest.approx(sampled.oof_metrics_["roc_auc"])
 
     truth = fresh["Churn"].to_numpy()

@@ -27,7 +27,7 @@ from churnlab.analysis.summary import (
 )
 from churnlab.data.spec import DatasetSpec
 from churnlab.data.validate import check_members
-from churnlab.errors import ValidationError
+from churnlab.errors import UsageError, ValidationError
 from churnlab.insight.binning import group_label, value_groups
 from churnlab.insight.drift import feature_reference
 from churnlab.insight.explain import contributions, drivers, reasons
@@ -112,6 +112,8 @@ def analyze(
     random_state: int = 0,
     on_step: Step | None = None,
     objective: str = "saving",
+    model: ChurnModel | None = None,
+    segmenter: Segmenter | None = None,
 ) -> Analysis:
     """Analyse a member table: model, drivers, reasons, segments, plan and conclusions.
 
@@ -136,6 +138,11 @@ def analyze(
         Called with the name of each step as it starts, for progress displays.
     objective : {"saving", "members"}
         What the campaign's order maximises (:func:`churnlab.plan.campaign.build_plan`).
+    model : ChurnModel, optional
+        A model fitted already (on this table's columns, e.g. on a sample of it): used as it is,
+        its quality figures its own out-of-fold ones. Default: one fitted on these members.
+    segmenter : Segmenter, optional
+        Segments fitted already: every member is placed in one. Default: fitted here.
 
     Returns
     -------
@@ -147,6 +154,16 @@ def analyze(
         No row can be used: every row has an impossible value or no outcome.
     """
     step = on_step or (lambda name: None)
+    given = (
+        (None if model is None else model.spec_, "model"),
+        (None if segmenter is None else segmenter.spec, "segments"),
+    )
+    for fitted, what in given:
+        if fitted is not None and list(fitted.feature_names) != list(spec.feature_names):
+            raise UsageError(
+                f"the {what} given were fitted on other columns than this table's features",
+                fix="give a model and segments fitted on this table's columns (the same spec)",
+            )
     playbook = default_playbook(spec) if playbook is None else playbook
     economics = economics or playbook.economics
 
@@ -167,7 +184,8 @@ def analyze(
         )
 
     step(STEPS[1])
-    model = ChurnModel(spec, folds=folds, random_state=random_state).fit(X, y)
+    if model is None:
+        model = ChurnModel(spec, folds=folds, random_state=random_state).fit(X, y)
     proba = model.predict_proba(X)[:, 1]
 
     step(STEPS[2])
@@ -176,15 +194,19 @@ def analyze(
     member_reasons = reasons(contrib, model, lang=lang)
 
     step(STEPS[3])
-    segmenter = Segmenter(spec, random_state=random_state).fit(X, y)
-    portraits = describe_segments(X, segmenter.labels_, y, spec, lang=lang)
+    if segmenter is None:
+        segmenter = Segmenter(spec, random_state=random_state).fit(X, y)
+        labels = segmenter.labels_
+    else:
+        labels = segmenter.predict(X)
+    portraits = describe_segments(X, labels, y, spec, lang=lang)
 
     step(STEPS[4])
     values = member_values(model, X, economics)
     plan_input = contrib.features.assign(
         row=usable.index.to_numpy(),
         churn_probability=proba,
-        segment=segmenter.labels_,
+        segment=labels,
         risk_tier=model.risk_tier(proba),
         kept_value=values["kept_value"].to_numpy(),
     )
@@ -205,7 +227,7 @@ def analyze(
         spec,
         model,
         proba,
-        segmenter.labels_,
+        labels,
         portraits,
         member_reasons,
         plan,
@@ -216,9 +238,9 @@ def analyze(
     data = profile_data(
         usable, y, spec, source=source, rows=len(frame), rejected=len(checked.rejects), lang=lang
     )
-    quality = model_quality(model, y)
+    quality = model_quality(model)
     driver_dicts = [d.to_dict() for d in found_drivers]
-    segment_dicts = [p.to_dict() | value_of(values[segmenter.labels_ == p.id]) for p in portraits]
+    segment_dicts = [p.to_dict() | value_of(values[labels == p.id]) for p in portraits]
     plan_dict = plan.to_dict()
     summary = Summary(
         meta={
@@ -248,7 +270,7 @@ def analyze(
                     for p in (
                         portraits
                         if other == lang
-                        else describe_segments(X, segmenter.labels_, y, spec, lang=other)
+                        else describe_segments(X, labels, y, spec, lang=other)
                     )
                 }
                 for other in LANGS
@@ -378,9 +400,10 @@ def _churn_by_value(values: pd.Series, y: np.ndarray, bins: int = 8) -> list[dic
     ]
 
 
-def model_quality(model: ChurnModel, y: np.ndarray) -> ModelQuality:
-    """Out-of-fold metrics with their spread across folds, the curves, and warnings."""
-    proba, y = model.oof_proba_, y[model.oof_rows_]  # every row, or the tuning sample
+def model_quality(model: ChurnModel) -> ModelQuality:
+    """Out-of-fold metrics with their spread across folds, the curves, and warnings: of the
+    rows the model was tuned on (every row of its table, or the tuning sample)."""
+    proba, y = model.oof_proba_, model.oof_target_
     per_fold = pd.DataFrame(
         [
             classification_metrics(

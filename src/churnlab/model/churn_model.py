@@ -93,6 +93,9 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
     oof_rows_ : ndarray of int
         The training rows (positions) ``oof_proba_`` and ``oof_fold_`` belong to: every row,
         or the tuning sample (not saved in model files).
+    oof_target_ : ndarray of int
+        Whether each of those rows left (0/1), so the figures can be redrawn without the
+        training table (not saved in model files).
     oof_metrics_ : dict
         Metrics of ``oof_proba_`` (from the tuning folds; see :func:`~churnlab.cross_evaluate`
         for a fully nested estimate with its spread).
@@ -217,6 +220,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         sets ``calibration_`` (Platt scaling), ``oof_proba_``, ``threshold_`` and
         ``oof_metrics_``. The one place these are computed, for every way a model is trained."""
         self.calibration_ = fit_platt(raw, y)
+        self.oof_target_ = np.asarray(y, dtype=int)
         self.oof_proba_ = calibrate(raw, self.calibration_)
         self.threshold_ = best_threshold(y, self.oof_proba_)
         self.oof_metrics_ = classification_metrics(y, self.oof_proba_, threshold=self.threshold_)
