@@ -58,3 +58,21 @@ def test_a_group_in_a_few_figures(gym_model: ChurnModel, members: pd.DataFrame) 
     assert found["member_value"] == pytest.approx(values["member_value"].sum(), abs=0.01)
     assert found["stay_3m"] == pytest.approx(values["stay_3m"].mean(), abs=1e-6)
     assert value_of(values.iloc[:0])["stay_3m"] is None
+
+
+def test_a_tables_value_is_the_sum_of_its_parts_totals() -> None:
+    from churnlab.scoring.value import value_of_totals, value_totals
+
+    rng = np.random.default_rng(5)
+    values = pd.DataFrame(rng.uniform(0, 1, (1_001, len(VALUE_COLUMNS))), columns=VALUE_COLUMNS)
+    values["member_value"] *= 900.0
+    parts = [values.iloc[:1], values.iloc[1:400], values.iloc[400:400], values.iloc[400:]]
+    totals = sum((value_totals(p) for p in parts), start=value_totals(values.iloc[:0]))
+    found = value_of_totals(totals)
+    assert found["member_value"] == pytest.approx(round(values["member_value"].sum(), 2))
+    assert found["value_at_risk"] == pytest.approx(round(values["value_at_risk"].sum(), 2))
+    assert found["stay_3m"] == pytest.approx(values["stay_3m"].mean(), abs=1e-6)
+    assert found["expected_months_12"] == pytest.approx(
+        values["expected_months_12"].mean(), abs=1e-4
+    )
+    assert value_of_totals(value_totals(values.iloc[:0]))["stay_3m"] is None

@@ -26,7 +26,15 @@ from churnlab.model.scorer import Scorer
 from churnlab.model.survival import Clock, member_value, survival_curves
 from churnlab.plan.playbook import Economics
 
-__all__ = ["HORIZON", "VALUE_COLUMNS", "member_curves", "member_values", "value_of"]
+__all__ = [
+    "HORIZON",
+    "VALUE_COLUMNS",
+    "member_curves",
+    "member_values",
+    "value_of",
+    "value_of_totals",
+    "value_totals",
+]
 
 #: Months the curves cover.
 HORIZON = 12
@@ -89,15 +97,41 @@ def member_values(
 def value_of(values: pd.DataFrame) -> dict[str, float | None]:
     """A group's value in a few figures: its members' total value and value at risk, and
     their mean staying chances and expected months (None for no members)."""
-    if not len(values):
+    return value_of_totals(value_totals(values))
+
+
+#: The columns :func:`value_totals` sums.
+_TOTALLED = ("member_value", "value_at_risk", "stay_3m", "stay_12m", "expected_months_12")
+
+
+def value_totals(values: pd.DataFrame) -> pd.Series:
+    """A group's ``members`` and the sums of its value columns: what :func:`value_of` is drawn
+    from, and what a table's parts add up (``a + b``) to give the whole table's figures.
+
+    Examples
+    --------
+    >>> values = pd.DataFrame({name: [0.5, 0.7, 0.9] for name in VALUE_COLUMNS})
+    >>> parts = value_totals(values[:1]) + value_totals(values[1:])
+    >>> value_of_totals(parts) == value_of(values)
+    True
+    """
+    return pd.Series(
+        {"members": float(len(values))} | {c: float(values[c].sum()) for c in _TOTALLED}
+    )
+
+
+def value_of_totals(totals: pd.Series) -> dict[str, float | None]:
+    """:func:`value_of` from a group's :func:`value_totals`."""
+    n = totals["members"]
+    if not n:
         return {"member_value": 0.0, "value_at_risk": 0.0, "stay_3m": None,
                 "stay_12m": None, "expected_months_12": None}  # fmt: skip
     return {
-        "member_value": round(float(values["member_value"].sum()), 2),
-        "value_at_risk": round(float(values["value_at_risk"].sum()), 2),
-        "stay_3m": round(float(values["stay_3m"].mean()), 6),
-        "stay_12m": round(float(values["stay_12m"].mean()), 6),
-        "expected_months_12": round(float(values["expected_months_12"].mean()), 4),
+        "member_value": round(float(totals["member_value"]), 2),
+        "value_at_risk": round(float(totals["value_at_risk"]), 2),
+        "stay_3m": round(float(totals["stay_3m"] / n), 6),
+        "stay_12m": round(float(totals["stay_12m"] / n), 6),
+        "expected_months_12": round(float(totals["expected_months_12"] / n), 4),
     }
 
 
