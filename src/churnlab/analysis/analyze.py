@@ -7,7 +7,7 @@ Each step is a plain function of what came before; none reaches back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -39,7 +39,7 @@ from churnlab.plan.campaign import Plan, build_plan
 from churnlab.plan.playbook import Economics, Playbook, default_playbook
 from churnlab.scoring.value import VALUE_COLUMNS, member_values, value_of
 
-__all__ = ["STEPS", "Analysis", "analyze", "model_quality", "profile_data"]
+__all__ = ["STEPS", "Analysis", "analyze", "members_table", "model_quality", "profile_data"]
 
 #: The steps of :func:`analyze`, in order, as reported to ``on_step``.
 STEPS = (
@@ -222,15 +222,16 @@ def analyze(
         objective=objective,
     )
 
-    members = _members_table(
+    members = members_table(
         usable,
+        usable.index.to_numpy(),
         spec,
         model,
         proba,
         labels,
-        portraits,
+        {p.id: p.name for p in portraits},
         member_reasons,
-        plan,
+        plan.recommendations,
         playbook,
         lang,
     )
@@ -301,20 +302,23 @@ def analyze(
     )
 
 
-def _members_table(
+def members_table(
     usable: pd.DataFrame,
+    rows: np.ndarray,
     spec: DatasetSpec,
     model: ChurnModel,
     proba: np.ndarray,
     labels: np.ndarray,
-    portraits: list[Any],
+    names: Mapping[int, str],
     member_reasons: pd.DataFrame,
-    plan: Plan,
+    recommendations: pd.Series,
     playbook: Playbook,
     lang: str,
 ) -> pd.DataFrame:
-    names = {p.id: p.name for p in portraits}
-    table = pd.DataFrame({"row": usable.index.to_numpy()}, index=usable.index)
+    """:attr:`Analysis.members` (but the value columns) of the members ``usable``, numbered
+    ``rows`` in the input; ``names`` are the segments' names, ``recommendations`` each member's
+    measure id (index as ``usable``'s)."""
+    table = pd.DataFrame({"row": rows}, index=usable.index)
     if spec.id_col is not None and spec.id_col in usable.columns:
         table[spec.id_col] = usable[spec.id_col]
     table["churn_probability"] = proba
@@ -326,7 +330,7 @@ def _members_table(
     ]:
         table[column] = member_reasons[column]
     titles = {m.id: m.title.get(lang, m.title["en"]) for m in playbook.measures}
-    table["recommended_measure"] = plan.recommendations.map(titles)
+    table["recommended_measure"] = recommendations.map(titles)
     return table.reset_index(drop=True)
 
 
