@@ -26,7 +26,7 @@ def test_the_parts_give_the_whole_tables_analysis(gym: pd.DataFrame, budget: flo
     whole = analyze(table, spec, model=fitted.model, segmenter=fitted.segmenter,
                     playbook=fitted.playbook, economics=economics)  # fmt: skip
 
-    cuts = [0, 1, 1_000, 2_000, 2_001, 4_000]
+    cuts = [0, 1, 7, 8, 1_000, 2_000, 2_001, 4_000]  # one part a single rejected row
     parts = [
         analyze_part(table.iloc[a:b], a, fitted, economics) for a, b in itertools.pairwise(cuts)
     ]

@@ -30,7 +30,7 @@ from churnlab.data.validate import check_members
 from churnlab.errors import UsageError, ValidationError
 from churnlab.insight.binning import group_label, value_groups
 from churnlab.insight.drift import feature_reference
-from churnlab.insight.explain import contributions, drivers, reasons
+from churnlab.insight.explain import Contributions, contributions, drivers, reasons
 from churnlab.insight.segment import Segmenter, describe_segments
 from churnlab.insight.segment_text import LANGS
 from churnlab.model.churn_model import ChurnModel
@@ -39,7 +39,15 @@ from churnlab.plan.campaign import Plan, build_plan
 from churnlab.plan.playbook import Economics, Playbook, default_playbook
 from churnlab.scoring.value import VALUE_COLUMNS, member_values, value_of
 
-__all__ = ["STEPS", "Analysis", "analyze", "members_table", "model_quality", "profile_data"]
+__all__ = [
+    "STEPS",
+    "Analysis",
+    "analyze",
+    "members_table",
+    "model_quality",
+    "plan_members",
+    "profile_data",
+]
 
 #: The steps of :func:`analyze`, in order, as reported to ``on_step``.
 STEPS = (
@@ -203,17 +211,8 @@ def analyze(
 
     step(STEPS[4])
     values = member_values(model, X, economics)
-    plan_input = contrib.features.assign(
-        row=usable.index.to_numpy(),
-        churn_probability=proba,
-        segment=labels,
-        risk_tier=model.risk_tier(proba),
-        kept_value=values["kept_value"].to_numpy(),
-    )
-    if spec.id_col is not None and spec.id_col in usable.columns:
-        plan_input[spec.id_col] = usable[spec.id_col]
     plan = build_plan(
-        plan_input,
+        plan_members(usable, usable.index.to_numpy(), contrib, model, proba, labels, values),
         contrib.values,
         playbook,
         economics,
@@ -300,6 +299,30 @@ def analyze(
         reference=feature_reference(X, spec),
         reasons=member_reasons["reasons"].reset_index(drop=True),
     )
+
+
+def plan_members(
+    usable: pd.DataFrame,
+    rows: np.ndarray,
+    contrib: Contributions,
+    model: ChurnModel,
+    proba: np.ndarray,
+    labels: np.ndarray,
+    values: pd.DataFrame,
+) -> pd.DataFrame:
+    """What the plan prices each member by (:func:`churnlab.plan.campaign.build_plan`): the
+    features, ``row`` (``rows``), probability, segment, risk tier, kept value and the id."""
+    spec = model.spec_
+    members = contrib.features.assign(
+        row=rows,
+        churn_probability=proba,
+        segment=labels,
+        risk_tier=model.risk_tier(proba),
+        kept_value=values["kept_value"].to_numpy(),
+    )
+    if spec.id_col is not None and spec.id_col in usable.columns:
+        members[spec.id_col] = usable[spec.id_col]
+    return members
 
 
 def members_table(

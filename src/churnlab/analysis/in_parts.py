@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from churnlab.analysis.analyze import Analysis, members_table
+from churnlab.analysis.analyze import Analysis, members_table, plan_members
 from churnlab.analysis.conclusions import write_conclusions
 from churnlab.analysis.summary import Summary
 from churnlab.data.validate import check_members, coerce_members
@@ -94,15 +94,7 @@ def analyze_part(
     member_reasons = reasons(contrib, model, lang=lang)
     labels = segmenter.predict(X)
     values = member_values(model, X, economics)
-    plan_input = contrib.features.assign(
-        row=rows,
-        churn_probability=proba,
-        segment=labels,
-        risk_tier=model.risk_tier(proba),
-        kept_value=values["kept_value"].to_numpy(),
-    )
-    if spec.id_col is not None and spec.id_col in usable.columns:
-        plan_input[spec.id_col] = usable[spec.id_col]
+    plan_input = plan_members(usable, rows, contrib, model, proba, labels, values)
     priced = price_members(plan_input, contrib.values, fitted.playbook, economics, lang=lang,
                            id_col=spec.id_col, objective=objective)  # fmt: skip
     # the names are the whole table's portraits', known once every part is tallied
