@@ -355,6 +355,8 @@ class PricedMembers:
     @staticmethod
     def joined(parts: Sequence[PricedMembers]) -> PricedMembers:
         """Parts' (or shortlists') members in one, in the parts' order."""
+        # an empty part's columns have no values to type them by: left out, not to widen them
+        parts = [p for p in parts if len(p.everyone)] or list(parts[:1])
         return PricedMembers(
             pd.concat([p.everyone for p in parts], ignore_index=True),
             pd.concat([p.recommendations for p in parts]),
