@@ -34,6 +34,7 @@ from churnlab.model.derived import DERIVED_METRICS
 from churnlab.plan.contact_value import (
     FIRST_CALLS,
     OBJECTIVES,
+    first_by_risk,
     kept_values,
     member_success,
     ranking_change,
@@ -47,6 +48,7 @@ __all__ = [
     "PricedMembers",
     "TargetGroup",
     "build_plan",
+    "campaign_rows",
     "measure_terms",
     "plan_campaign",
     "price_members",
@@ -333,21 +335,11 @@ class PricedMembers:
 
         A member this part's own campaign leaves out for the budget is out of the whole's
         campaign too: the whole's better members cost at least this part's."""
-        everyone, net = self.everyone, self.everyone["expected_net"].to_numpy()
-        keep = net > 0
-        if budget is not None:
-            best = _best(objective)
-            order = np.flatnonzero(keep)[
-                np.argsort(-everyone[best].to_numpy()[keep], kind="mergesort")
-            ]
-            within = np.cumsum(everyone["expected_cost"].to_numpy()[order]) <= budget + 1e-9
-            keep = np.zeros(len(everyone), dtype=bool)
-            keep[order[within]] = True
-        positive = np.flatnonzero(self.risk_first > 0)
-        head = positive[np.argsort(-self.risk_first[positive], kind="mergesort")[:first]]
-        keep[head] = True
+        keep = np.zeros(len(self.everyone), dtype=bool)
+        keep[campaign_rows(self.everyone, objective, budget)] = True
+        keep[first_by_risk(self.risk_first, first)] = True
         return PricedMembers(
-            everyone[keep],
+            self.everyone[keep],
             self.recommendations.iloc[:0],
             self.risk_first[keep],
         )
@@ -459,11 +451,7 @@ def plan_campaign(
     costs, rates = _costs_and_rates(playbook, economics, measured)
     learnt = _learnt(playbook, economics, measured)
     everyone = priced.everyone
-    campaign = everyone[everyone["expected_net"] > 0].sort_values(
-        _best(objective), ascending=False, kind="mergesort"
-    )
-    if economics.budget is not None:
-        campaign = campaign[campaign["expected_cost"].cumsum() <= economics.budget + 1e-9]
+    campaign = everyone.iloc[campaign_rows(everyone, objective, economics.budget)]
     campaign = campaign.reset_index(drop=True)
     campaign.insert(0, "rank", np.arange(1, len(campaign) + 1))
     groups = [
@@ -483,6 +471,18 @@ def plan_campaign(
         objective=objective,
         ranking=ranking_change(everyone, priced.risk_first, campaign),
     )
+
+
+def campaign_rows(everyone: pd.DataFrame, objective: str, budget: float | None) -> np.ndarray:
+    """The positions in ``everyone`` (priced members, :attr:`PricedMembers.everyone`) of the
+    campaign, best first: the members whose expected net is above 0, by the objective's
+    column, largest first (equal ones in their order here), and under a budget the top of
+    that list while the cumulated cost stays within it."""
+    worth = np.flatnonzero(everyone["expected_net"].to_numpy() > 0)
+    order = worth[np.argsort(-everyone[_best(objective)].to_numpy()[worth], kind="stable")]
+    if budget is not None:
+        order = order[np.cumsum(everyone["expected_cost"].to_numpy()[order]) <= budget + 1e-9]
+    return order
 
 
 def _best(objective: str) -> str:

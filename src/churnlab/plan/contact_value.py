@@ -37,6 +37,7 @@ __all__ = [
     "NEAR_CERTAIN",
     "OBJECTIVES",
     "SWAYED_UP_TO",
+    "first_by_risk",
     "futility",
     "kept_values",
     "member_success",
@@ -127,6 +128,13 @@ def kept_values(members: pd.DataFrame, value_kept: float) -> np.ndarray:
     return np.where(np.isfinite(own) & (own >= 0), own, float(value_kept))
 
 
+def first_by_risk(risk_first: np.ndarray, first: int = FIRST_CALLS) -> np.ndarray:
+    """The positions of the first ``first`` calls by risk (:func:`ranking_change`): the members
+    whose ``risk_first`` net is above 0, largest first, equal ones in their order."""
+    positive = np.flatnonzero(risk_first > 0)
+    return positive[np.argsort(-risk_first[positive], kind="stable")[:first]]
+
+
 def ranking_change(
     everyone: pd.DataFrame,
     risk_first: np.ndarray,
@@ -159,9 +167,7 @@ def ranking_change(
         both), and ``reason``: ``futility`` when near-certain leavers left the first calls,
         else None.
     """
-    before = everyone.assign(_old=risk_first)
-    before = before[before["_old"] > 0].sort_values("_old", ascending=False, kind="mergesort")
-    lists = {"before": before.head(first), "now": campaign.head(first)}
+    lists = {"before": everyone.iloc[first_by_risk(risk_first, first)], "now": campaign.head(first)}
     found: dict[str, Any] = {"first": int(first)}
     for name, part in lists.items():
         p = part["churn_probability"].to_numpy(dtype=float)
