@@ -31,7 +31,7 @@ from churnlab.errors import UsageError, ValidationError
 from churnlab.insight.binning import group_label, value_groups
 from churnlab.insight.drift import feature_reference
 from churnlab.insight.explain import Contributions, contributions, drivers, reasons
-from churnlab.insight.segment import Segmenter, describe_segments
+from churnlab.insight.segment import Segmenter, portraits_of, tally_segments
 from churnlab.insight.segment_text import LANGS
 from churnlab.model.churn_model import ChurnModel
 from churnlab.model.evaluate import METRICS, classification_metrics
@@ -207,7 +207,8 @@ def analyze(
         labels = segmenter.labels_
     else:
         labels = segmenter.predict(X)
-    portraits = describe_segments(X, labels, y, spec, lang=lang)
+    tally = tally_segments(X, labels, y, spec)
+    portraits = portraits_of(tally, spec, lang=lang)
 
     step(STEPS[4])
     values = member_values(model, X, economics)
@@ -267,11 +268,7 @@ def analyze(
             "names": {
                 other: {
                     str(p.id): p.name
-                    for p in (
-                        portraits
-                        if other == lang
-                        else describe_segments(X, labels, y, spec, lang=other)
-                    )
+                    for p in (portraits if other == lang else portraits_of(tally, spec, lang=other))
                 }
                 for other in LANGS
             },

@@ -30,9 +30,9 @@ import pandas as pd
 from churnlab.analysis.analyze import Analysis, members_table, plan_members
 from churnlab.analysis.conclusions import write_conclusions
 from churnlab.analysis.summary import Summary
-from churnlab.data.validate import check_members, coerce_members
+from churnlab.data.validate import check_members
 from churnlab.insight.explain import contributions, reasons
-from churnlab.insight.segment import portraits_of
+from churnlab.insight.segment import portraits_of, tally_segments
 from churnlab.insight.segment_tally import SegmentTally
 from churnlab.insight.segment_text import LANGS
 from churnlab.plan.campaign import Plan, PricedMembers, plan_campaign, price_members
@@ -101,14 +101,13 @@ def analyze_part(
     members = members_table(usable, rows, spec, model, proba, labels, {}, member_reasons,
                             priced.recommendations, fitted.playbook, lang)  # fmt: skip
     members[list(VALUE_COLUMNS)] = values.to_numpy()
-    features = coerce_members(X, spec, strict=False, what="segmenting").reset_index(drop=True)
     by_segment = values.reset_index(drop=True).groupby(labels, sort=True)
     rejects = checked.rejects
     return PartFindings(
         members=members,
         rejects=rejects.assign(row=rejects["row"].astype("int64") + offset),
         rows=len(part),
-        tally=SegmentTally.of(features, labels, y, spec),
+        tally=tally_segments(X, labels, y, spec),
         values=pd.DataFrame({int(s): value_totals(v) for s, v in by_segment}).T,
         shortlist=priced.shortlist(economics.budget, objective),
     )

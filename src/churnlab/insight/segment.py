@@ -49,7 +49,7 @@ from churnlab.data.validate import coerce_members
 from churnlab.insight import segment_text as text
 from churnlab.insight.segment_tally import SegmentTally
 
-__all__ = ["Portrait", "Segmenter", "describe_segments", "portraits_of"]
+__all__ = ["Portrait", "Segmenter", "describe_segments", "portraits_of", "tally_segments"]
 
 #: At most this many members go into the Ward linkage kept for a dendrogram.
 LINKAGE_ROWS = 500
@@ -404,12 +404,21 @@ def describe_segments(
     'Высокий tenure, plan: b'
     """
     text.check_lang(lang)
+    return portraits_of(tally_segments(X, labels, y, spec), spec, lang=lang, top=top)
+
+
+def tally_segments(
+    X: pd.DataFrame, labels: ArrayLike, y: ArrayLike | None, spec: DatasetSpec
+) -> SegmentTally:
+    """The :class:`~churnlab.insight.segment_tally.SegmentTally` of members ``X`` in segments
+    ``labels`` (see :func:`describe_segments` for the parameters): tally once, then draw the
+    portraits in each language with :func:`portraits_of`."""
     frame = _features(X, spec)
     ids = np.asarray(labels)
     if ids.shape != (len(frame),):
         raise ValueError(f"labels must have one segment id per member ({len(frame)})")
     target = None if y is None else _target(y, len(frame))
-    return portraits_of(SegmentTally.of(frame, ids, target, spec), spec, lang=lang, top=top)
+    return SegmentTally.of(frame, ids, target, spec)
 
 
 def portraits_of(
