@@ -122,7 +122,8 @@ def combine_parts(
 ) -> tuple[Summary, Plan]:
     """The whole table's summary and plan from its parts' findings, in the parts' order: the
     summary of the sample's analysis ``fitted`` with the portraits, the value, the plan, the
-    table's counts and the conclusions of every member in place of the sample's. The plan's
+    table's counts and the conclusions of every member in place of the sample's, and
+    ``meta["fitted_on"]``: the members of the sample. The plan's
     ``recommendations`` are in each member's row of the parts' tables, not in it."""
     summary = fitted.summary
     lang = str(summary.meta["lang"])
@@ -149,6 +150,8 @@ def combine_parts(
     }
     whole = replace(
         summary,
+        # the members the model, the drivers and the profiles were fitted on: the sample's
+        meta=summary.meta | {"fitted_on": summary.data.members},
         data=data,
         segments=segments,
         segmentation=segmentation,

@@ -4,8 +4,9 @@
 language; :func:`churnlab.analysis.analyze.analyze`) and a Parquet file or folder. Each
 partition is analysed on a worker (:func:`~churnlab.analysis.in_parts.analyze_part`) and its
 findings stay there; only the small ones (tallies, totals, shortlists, rejects) come to this
-machine, where :func:`~churnlab.analysis.in_parts.combine_parts` sums them. The workers then
-write each partition's members, their segments named, as ``part.N.parquet``.
+machine, where :func:`~churnlab.analysis.in_parts.combine_parts` sums them, with each
+partition's members most at risk (for the report's list). The workers then write each
+partition's members, their segments named, as ``part.N.parquet``.
 """
 
 from __future__ import annotations
@@ -49,13 +50,17 @@ class DaskAnalysis:
         The whole table's plan; each member's recommended measure is in the members' files.
     rejects : pandas.DataFrame
         Every rejected input row, ``row`` numbered across the table.
+    at_risk : pandas.DataFrame
+        The table's members most likely to leave, as the members' files hold them, most at risk
+        first (ties in row order).
     partitions : int
-        Partitions analysed (and Parquet files written).
+        Partitions analysed; one Parquet file is written for each that has members.
     """
 
     summary: Summary
     plan: Plan
     rejects: pd.DataFrame
+    at_risk: pd.DataFrame
     partitions: int
 
 
@@ -67,6 +72,7 @@ def analyze_on_dask(
     *,
     client: Client,
     objective: str = "saving",
+    at_risk: int = 100,
 ) -> DaskAnalysis:
     """Analyse a Parquet file or folder on a Dask cluster with a sample's fits.
 
@@ -84,6 +90,8 @@ def analyze_on_dask(
     client : distributed.Client
         See :func:`churnlab.scoring.distributed.dask_client`.
     objective : {"saving", "members"}
+    at_risk : int
+        How many of the members most likely to leave to bring back (:attr:`DaskAnalysis.at_risk`).
 
     Returns
     -------
@@ -102,21 +110,34 @@ def analyze_on_dask(
         for part, offset in zip(frame.to_delayed(), offsets, strict=True)
     ]
     findings = client.compute(tasks)  # each partition's findings stay on its worker
-    small = client.gather(client.map(_without_members, findings))
+    small = client.gather(client.map(_most_at_risk, findings, top=at_risk))
     summary, plan = combine_parts(fitted, small, economics, objective=objective)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     paths = [str(folder / f"part.{i}.parquet") for i in range(len(findings))]
     client.gather(client.map(_write_members, findings, paths, summary=summary))
     rejects = pd.concat([p.rejects for p in small], ignore_index=True)
-    return DaskAnalysis(summary, plan, rejects, len(findings))
+    return DaskAnalysis(summary, plan, rejects, _top(small, at_risk, summary), len(findings))
 
 
-def _without_members(found: PartFindings) -> PartFindings:
-    return replace(found, members=found.members.iloc[:0])
+def _most_at_risk(found: PartFindings, *, top: int) -> PartFindings:
+    """The part's findings with only its ``top`` members most likely to leave."""
+    return replace(found, members=found.members.nlargest(top, "churn_probability", keep="first"))
+
+
+def _top(parts: list[PartFindings], top: int, summary: Summary) -> pd.DataFrame:
+    """The ``top`` members most likely to leave of the parts' own, in row order when tied."""
+    found = [p.members for p in parts if len(p.members)] or [parts[0].members]
+    members = pd.concat(found, ignore_index=True)
+    members = members.sort_values(["churn_probability", "row"], ascending=[False, True])
+    return with_segment_names(members.head(top).reset_index(drop=True), summary)
 
 
 def _write_members(found: PartFindings, path: str, *, summary: Summary) -> int:
+    """Write a part's members, segments named; a part with none (all rejected) writes nothing,
+    so every file has the same columns' types."""
+    if not len(found.members):
+        return 0
     members = with_segment_names(found.members, summary)
     members.to_parquet(path, index=False)
     return len(members)

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
+from churnlab.cli._analyze_dask import check_dask_source, on_the_cluster, read_sample
 from churnlab.cli._common import (
     BUNDLED,
     DataArg,
     DiscountOpt,
+    Engine,
+    EngineOpt,
     FolderStoreOpt,
     IdOpt,
     KeepOpt,
@@ -23,6 +30,7 @@ from churnlab.cli._common import (
     ObjectiveOpt,
     PositiveOpt,
     QueryOpt,
+    SchedulerOpt,
     SeedOpt,
     TableOpt,
     TargetOpt,
@@ -38,6 +46,14 @@ from churnlab.cli._common import (
 )
 from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.errors import UsageError
+
+if TYPE_CHECKING:
+    from churnlab.analysis.analyze import Analysis
+    from churnlab.store import Store
+    from churnlab.store.folder import ClubFolder
+
+#: Members the Dask engine fits the model and the segments on, by default.
+SAMPLE_ROWS = 100_000
 
 
 class Language(StrEnum):
@@ -99,11 +115,24 @@ def analyze(
     seed: SeedOpt = 0,
     store_url: FolderStoreOpt = None,
     month: MonthOpt = None,
+    engine: EngineOpt = Engine.local,
+    scheduler: SchedulerOpt = None,
+    sample_rows: Annotated[
+        int | None,
+        typer.Option(
+            "--sample-rows",
+            min=1000,
+            help=f"With --engine dask: the members of a random sample the model and the "
+            f"segments are fitted on (default {SAMPLE_ROWS:,}); every member is then scored, "
+            "placed and planned for on the cluster.",
+        ),
+    ] = None,
 ) -> None:
     """Why members leave, who they are, whom to call with what: the report and its exports."""
     from churnlab.analysis.analyze import analyze as run_analysis
     from churnlab.plan.playbook import builtin_playbook, default_playbook, load_playbook
-    from churnlab.report.export import OUTPUTS, write_outputs
+    from churnlab.report.export import OUTPUTS, SCORES_PARTS
+    from churnlab.scoring.distributed import dask_client
     from churnlab.store.folder import ClubFolder
 
     started = time.perf_counter()
@@ -112,6 +141,11 @@ def analyze(
             f"--out names a file, not a folder: {str(out_dir)!r}",
             fix="give --out a folder for the report and the exports, e.g. --out report/",
         )
+    parquet = check_dask_source(data, query=query, table=table) if engine is Engine.dask else None
+    if parquet is None:
+        for option, given_value in (("--scheduler", scheduler), ("--sample-rows", sample_rows)):
+            if given_value is not None:
+                raise UsageError(f"{option} needs --engine dask", fix="add --engine dask")
     refuse_overwriting_inputs({}, [data, playbook_path], folders={"--out": out_dir})
     folder = ClubFolder(out_dir)
     history = folder.history_url(store_url)
@@ -129,74 +163,117 @@ def analyze(
         "discount": discount,
     }
     (given or builtin_playbook("fitness")).economics.override(**overrides)  # checked before work
-    frame, source = read_members(data, query=query, table=table)
-    if source == BUNDLED and lang is Language.ru:
-        source = "встроенная таблица клуба"
-    spec = spec_for(
-        frame,
-        source,
-        target=target,
-        positive=positive,
-        id_col=id_col,
-        keep=keep,
-        levers=lever,
-        traits=trait,
-    )
-    playbook = given or default_playbook(spec)
-    if given is None:
-        name = playbook.name.get(lang.value, playbook.name["en"])
-        err.print(f"playbook: [bold]{escape(name)}[/] (built in; your own: --playbook FILE.yaml)")
-    economics = playbook.economics.override(**overrides)
-    with stages("analysing") as stage:
-        analysis = run_analysis(
+    with ExitStack() as cluster:
+        if parquet is not None:
+            client = cluster.enter_context(dask_client(scheduler))
+            frame, rows, source = read_sample(parquet, client, sample_rows or SAMPLE_ROWS, seed)
+        else:
+            frame, source = read_members(data, query=query, table=table)
+            rows = len(frame)
+        if source == BUNDLED and lang is Language.ru:
+            source = "встроенная таблица клуба"
+        spec = spec_for(
             frame,
-            spec,
-            source=source,
-            lang=lang.value,
-            playbook=playbook,
-            economics=economics,
-            random_state=seed,
-            on_step=stage,
-            objective=objective.value,
+            source,
+            target=target,
+            positive=positive,
+            id_col=id_col,
+            keep=keep,
+            levers=lever,
+            traits=trait,
         )
-        stage("writing the report and the exports")
-        paths = {role: out_dir / name for role, name in OUTPUTS.items()}
-        members = analysis.members
-        # the folder's files appear together, once the run is recorded, or none of them
-        campaign_by_row = analysis.plan.campaign.set_index("row")
-        in_campaign = members["row"].isin(campaign_by_row.index)
-        with outputs_together(paths.values()) as staged:
-            write_outputs(analysis, staged[paths["report"]].parent, club_id=folder.id_file())
-            stage("recording the run")
-            record_run(
-                store or open_store(history, club=folder.id),
-                kind="analyze",
-                source=source,
-                model=analysis.model,
-                model_path=paths["model"],
-                rows=len(frame),
-                scored=len(members),
-                rejected=len(analysis.rejects),
-                month=month,
-                scores=members.assign(
-                    reasons=analysis.reasons,
-                    # the measure of the members the campaign calls; the others get none
-                    action=members["recommended_measure"].where(in_campaign),
-                    measure=members["row"].map(campaign_by_row["measure"]),
-                    campaign_rank=members["row"].map(campaign_by_row["rank"]),
-                ),
-                id_col=spec.id_col,
+        playbook = given or default_playbook(spec)
+        if given is None:
+            name = playbook.name.get(lang.value, playbook.name["en"])
+            err.print(
+                f"playbook: [bold]{escape(name)}[/] (built in; your own: --playbook FILE.yaml)"
             )
+        economics = playbook.economics.override(**overrides)
+        with stages("analysing") as stage:
+            on_sample = len(frame) < rows
+            analysis = run_analysis(
+                frame,
+                spec,
+                source=source,
+                lang=lang.value,
+                playbook=playbook,
+                economics=economics,
+                random_state=seed,
+                on_step=(lambda step: stage(f"the sample: {step}")) if on_sample else stage,
+                objective=objective.value,
+            )
+            run = Run(out_dir, folder, history, store, source, month)
+            if parquet is not None:
+                stage("analysing every member on the cluster")
+                done = on_the_cluster(run, parquet, analysis, economics, client, objective.value)
+                summary, rejects, scores_at = done.summary, done.rejects, f"{SCORES_PARTS}/"
+            else:
+                stage("writing the report and the exports")
+                write_here(run, analysis, rows=rows, stage=stage)
+                summary, rejects, scores_at = analysis.summary, analysis.rejects, OUTPUTS["scores"]
     seconds = time.perf_counter() - started
-    for sentence in analysis.summary.conclusions:
+    for sentence in summary.conclusions:
         out.print(f"- {escape(sentence)}")
-    rejected = len(analysis.rejects)
     err.print(
-        f"analysed {len(analysis.members):,} members from {escape(source)} in {seconds:.1f} s"
+        f"analysed {summary.data.members:,} members from {escape(source)} in {seconds:.1f} s"
         + (
-            f"; [yellow]{rejected:,} rows rejected[/] -> {escape(str(paths['rejects']))}"
-            if rejected
+            f"; [yellow]{len(rejects):,} rows rejected[/] -> "
+            f"{escape(str(out_dir / OUTPUTS['rejects']))}"
+            if len(rejects)
             else ""
         )
     )
-    err.print(f"report: [bold]{escape(str(paths['report']))}[/]")
+    report, everyone = out_dir / OUTPUTS["report"], f"{out_dir}{os.sep}{scores_at}"
+    err.print(f"report: [bold]{escape(str(report))}[/]; every member's scores: {escape(everyone)}")
+
+
+@dataclass(frozen=True)
+class Run:
+    """Where an analysis is written and recorded: ``store`` is the run history opened before the
+    work (a shared database), or None for the folder's own, made with the folder's files."""
+
+    out_dir: Path
+    folder: ClubFolder
+    history: str
+    store: Store | None
+    source: str
+    month: str | None
+
+    def history_store(self) -> Store:
+        """The run history, opened now if it is the folder's own."""
+        return self.store or open_store(self.history, club=self.folder.id)
+
+
+def write_here(run: Run, analysis: Analysis, *, rows: int, stage: Callable[[str], None]) -> None:
+    """Write the folder's files and record the run, with each member's scores: the files appear
+    together, once the run is recorded, or none of them."""
+    from churnlab.report.export import OUTPUTS, SCORES_PARTS, write_outputs
+
+    paths = {role: run.out_dir / name for role, name in OUTPUTS.items()}
+    members = analysis.members
+    campaign_by_row = analysis.plan.campaign.set_index("row")
+    in_campaign = members["row"].isin(campaign_by_row.index)
+    # a Dask run's parts are wrong once these scores are in
+    stale = [run.out_dir / SCORES_PARTS]
+    with outputs_together(paths.values(), stale=stale) as staged:
+        write_outputs(analysis, staged[paths["report"]].parent, club_id=run.folder.id_file())
+        stage("recording the run")
+        record_run(
+            run.history_store(),
+            kind="analyze",
+            source=run.source,
+            model=analysis.model,
+            model_path=paths["model"],
+            rows=rows,
+            scored=len(members),
+            rejected=len(analysis.rejects),
+            month=run.month,
+            scores=members.assign(
+                reasons=analysis.reasons,
+                # the measure of the members the campaign calls; the others get none
+                action=members["recommended_measure"].where(in_campaign),
+                measure=members["row"].map(campaign_by_row["measure"]),
+                campaign_rank=members["row"].map(campaign_by_row["rank"]),
+            ),
+            id_col=analysis.model.spec_.id_col,
+        )

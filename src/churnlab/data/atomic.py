@@ -120,6 +120,7 @@ def outputs_together(
     *,
     folders: Iterable[str | os.PathLike[str]] = (),
     parts: tuple[str, ...] = (".parquet", "_metadata", "_common_metadata"),
+    stale: Iterable[str | os.PathLike[str]] = (),
 ) -> Iterator[dict[Path, Path]]:
     """Write several files so that they appear together, or none of them at all.
 
@@ -138,6 +139,10 @@ def outputs_together(
         that name, which may hold only files ending in one of ``parts``.
     parts : tuple of str
         The endings of the files a folder of `folders` may hold to be replaced.
+    stale : iterable of path-like
+        Files, and folders of parts, that an earlier run left and the new files make wrong
+        (``analyze --engine dask`` writes ``scores/`` where a local run wrote ``scores.csv``):
+        removed once the new files are in place. A folder that holds other files is kept.
 
     Raises
     ------
@@ -181,6 +186,7 @@ def outputs_together(
             yield {path: staging[path.parent] / path.name for path in paths}
             with _shielded():
                 _publish([(staging[p.parent] / p.name, p) for p in paths])
+                _remove_stale(map(Path, stale), parts)
                 _mark_published()  # before a SIGTERM held back meanwhile is let through
         except BaseException as exc:
             with _shielded():
@@ -405,6 +411,17 @@ def _target_of(exc: OSError, targets: list[Path]) -> Path:
     """The target a failed write was for: the one whose name the error's file has."""
     name = Path(str(exc.filename)).name if exc.filename else None
     return next((t for t in targets if t.name == name), targets[0])
+
+
+def _remove_stale(paths: Iterable[Path], parts: tuple[str, ...]) -> None:
+    """Remove each file, and each folder holding only such parts; what cannot be removed stays."""
+    for path in paths:
+        with suppress(OSError):
+            if path.is_dir() and not path.is_symlink():
+                if all(p.name.endswith(parts) and p.is_file() for p in path.iterdir()):
+                    shutil.rmtree(path)
+            elif path.is_file() or path.is_symlink():
+                path.unlink()
 
 
 def _check_replaceable(folder: Path, parts: tuple[str, ...]) -> None:

@@ -12,7 +12,7 @@ from churnlab.report.html import render_html
 from churnlab.report.sheets import plan_sheet
 from churnlab.scoring.bundle import reference_json, save_bundle
 
-__all__ = ["OUTPUTS", "write_outputs"]
+__all__ = ["OUTPUTS", "SCORES_PARTS", "write_outputs"]
 
 #: The files of an analysis folder, by role.
 OUTPUTS = {
@@ -32,8 +32,16 @@ OUTPUTS = {
 }
 
 
+#: Where ``analyze --engine dask`` puts every member's scores: a folder of Parquet parts.
+SCORES_PARTS = "scores"
+
+
 def write_outputs(
-    analysis: Analysis, folder: str | os.PathLike[str], *, club_id: bytes | None = None
+    analysis: Analysis,
+    folder: str | os.PathLike[str],
+    *,
+    club_id: bytes | None = None,
+    with_scores: bool = True,
 ) -> dict[str, Path]:
     """Write the report, the summary, the member scores (``scores.csv`` for people,
     ``scores.parquet`` with its columns typed, for tools: quicker to load), the plan, the model,
@@ -51,6 +59,11 @@ def write_outputs(
     club_id : bytes, optional
         ``club.json``, the club folder's id (:meth:`churnlab.store.folder.ClubFolder.id_file`);
         not written when None.
+    with_scores : bool
+        False when every member's scores are written elsewhere, as the folder
+        :data:`SCORES_PARTS` of Parquet parts (``analyze --engine dask``): then no
+        ``scores.csv`` nor ``scores.parquet`` is written, and ``analysis.members`` holds only
+        the members the report lists as most at risk.
 
     Returns
     -------
@@ -60,10 +73,18 @@ def write_outputs(
     folder = Path(folder)
     paths = {role: folder / name for role, name in OUTPUTS.items()}
     summary = analysis.summary
-    html = render_html(summary, members=analysis.members, campaign=analysis.plan.campaign)
+    html = render_html(
+        summary,
+        members=analysis.members,
+        campaign=analysis.plan.campaign,
+        scores=OUTPUTS["scores"] if with_scores else f"{SCORES_PARTS}/",
+    )
     write_bytes(summary.to_json().encode("utf-8"), paths["summary"])
-    write_table(analysis.members, paths["scores"])
-    write_table(analysis.members, paths["scores_parquet"])
+    if with_scores:
+        write_table(analysis.members, paths["scores"])
+        write_table(analysis.members, paths["scores_parquet"])
+    else:
+        del paths["scores"], paths["scores_parquet"]
     write_table(analysis.plan.campaign, paths["plan_csv"])
     sheet = plan_sheet(
         analysis.plan.campaign,

@@ -52,6 +52,7 @@ def render_html(
     *,
     members: pd.DataFrame | None = None,
     campaign: pd.DataFrame | None = None,
+    scores: str = "scores.csv",
 ) -> str:
     """The report as one self-contained HTML page, in the summary's language.
 
@@ -64,6 +65,8 @@ def render_html(
         The per-member table (``Analysis.members``): adds the table of members most at risk.
     campaign : pandas.DataFrame, optional
         The ranked call list (``Analysis.plan.campaign``): adds its first members to the plan.
+    scores : str
+        Where every member's scores are, for the note under the members most at risk.
 
     Returns
     -------
@@ -72,7 +75,7 @@ def render_html(
     """
     lang = str(summary.meta.get("lang", "en"))
     lang = lang if lang in TEXT else "en"
-    page = _Page(**_Page.of_summary(summary, lang), summary=summary)
+    page = _Page(**_Page.of_summary(summary, lang), summary=summary, scores=scores)
     context = page.context(members, campaign)
     return environment().get_template("report.html.j2").render(**context)
 
@@ -82,6 +85,7 @@ class _Page(PageFormats):
     """The report's sections, each as the template's context."""
 
     summary: Summary = field(kw_only=True)
+    scores: str = field(kw_only=True, default="scores.csv")
 
     # --- context ---------------------------------------------------------------------------------
 
@@ -103,6 +107,7 @@ class _Page(PageFormats):
             "created": created,
             "version": str(s.meta.get("churnlab_version", "")),
             "data_hash": str(s.meta.get("data_hash") or "—"),
+            "fitted_on": self.fitted_on(),
             "sections": [{"id": name, "title": self.t(f"toc_{name}")} for name in sections],
             "conclusions": list(s.conclusions),
             "kpis": self.kpis(),
@@ -114,6 +119,13 @@ class _Page(PageFormats):
             "plan": self.plan(campaign),
             "members": self.members(members) if "members" in sections else None,
         }
+
+    def fitted_on(self) -> str | None:
+        """Which findings come from a sample of the members (``analyze --engine dask``)."""
+        sample, members = self.summary.meta.get("fitted_on"), self.summary.data.members
+        if sample is None or int(sample) >= members:
+            return None
+        return self.t("fitted_on", sample=self.num(sample), members=self.num(members))
 
     def kpis(self) -> list[dict[str, str]]:
         s = self.summary
@@ -579,7 +591,7 @@ class _Page(PageFormats):
             )
         tiers = [tier for tier in ("high", "medium", "low") if any(r["tier"] == tier for r in rows)]
         return {
-            "note": self.t("members_note", n=self.num(len(rows))),
+            "note": self.t("members_note", n=self.num(len(rows)), scores=self.scores),
             "who": str(id_col) if has_id else self.t("row"),
             "rows": rows,
             "filters": [

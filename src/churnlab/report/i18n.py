@@ -311,7 +311,10 @@ TEXT: dict[str, dict[str, str]] = {
         "ranking_net": "Net, expected",
         # members
         "members_note": "The {n} members most likely to leave, with the reasons the model gives "
-        "for each; every member is in scores.csv.",
+        "for each; every member is in {scores}.",
+        "fitted_on": "The model, the drivers and the profiles of the data come from a random "
+        "sample of {sample} of the {members} members; the portraits, their value and the plan "
+        "count every member.",
         "tier": "Risk",
         "tier_high": "high",
         "tier_medium": "medium",
@@ -595,7 +598,10 @@ TEXT: dict[str, dict[str, str]] = {
         "ranking_kept": "Удержано клиентов, ожидается",
         "ranking_net": "Чистый итог, ожидается",
         "members_note": "{n} клиентов с наибольшей вероятностью ухода и причины, которые называет "
-        "модель; все клиенты — в scores.csv.",
+        "модель; все клиенты — в {scores}.",
+        "fitted_on": "Модель, факторы ухода и профили данных получены на случайной выборке из "
+        "{sample} клиентов (всего {members}); портреты, их ценность и план учитывают всех "
+        "клиентов.",
         "tier": "Риск",
         "tier_high": "высокий",
         "tier_medium": "средний",
