@@ -113,6 +113,27 @@ def test_outputs_together_publish_all_or_nothing(tmp_path: Path) -> None:
     assert old_scores.read_text() == "this month"
 
 
+def test_stale_outputs_go_only_once_the_new_ones_are_in(tmp_path: Path) -> None:
+    old = tmp_path / "scores.csv"
+    old.write_text("a local run's")
+    parts, mine = tmp_path / "scores", tmp_path / "theirs"
+    report = tmp_path / "report.html"
+    for folder, name in ((parts, "part.0.parquet"), (mine, "notes.txt")):
+        folder.mkdir()
+        (folder / name).write_text("x")
+    with pytest.raises(RuntimeError), outputs_together([report], stale=[old, parts]) as staged:
+        staged[report].write_text("new")
+        raise RuntimeError("the run history cannot be written")
+    assert old.read_text() == "a local run's" and (parts / "part.0.parquet").exists()
+
+    with outputs_together([report], stale=[old, parts, mine, tmp_path / "never"]) as staged:
+        staged[report].write_text("new")
+        assert old.exists()
+    # a folder holding a file churnlab did not write stays, with it
+    assert sorted(os.listdir(tmp_path)) == ["report.html", "theirs"]
+    assert (mine / "notes.txt").read_text() == "x"
+
+
 def test_outputs_together_removes_the_folders_it_made(tmp_path: Path) -> None:
     target = tmp_path / "new" / "deeper" / "report.html"
     with pytest.raises(KeyError), outputs_together([target]) as staged:
