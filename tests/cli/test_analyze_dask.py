@@ -166,3 +166,11 @@ def test_user_errors_leave_nothing_behind(
     table.iloc[:1200].to_parquet("members.parquet", index=False)
     assert_user_error(invoke("analyze", *arguments, "--out", "out"), *fragments)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_sample_too_small_to_fit_on_is_refused(tmp_path: Path) -> None:
+    result = invoke("analyze", tmp_path / "members.parquet", "--engine", "dask",
+                    "--sample-rows", "10", "--out", tmp_path / "out")  # fmt: skip
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "--sample-rows" in result.output and "1000" in flat(result.output)
+    assert not (tmp_path / "out").exists()

@@ -46,6 +46,7 @@ from churnlab.cli._common import (
 )
 from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.errors import UsageError
+from churnlab.model.settings import MIN_TUNE_ROWS
 
 if TYPE_CHECKING:
     from churnlab.analysis.analyze import Analysis
@@ -121,7 +122,7 @@ def analyze(
         int | None,
         typer.Option(
             "--sample-rows",
-            min=1000,
+            min=MIN_TUNE_ROWS,
             help=f"With --engine dask: the members of a random sample the model and the "
             f"segments are fitted on (default {SAMPLE_ROWS:,}); every member is then scored, "
             "placed and planned for on the cluster.",
