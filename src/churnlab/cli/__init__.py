@@ -5,10 +5,13 @@ from __future__ import annotations
 import signal
 import sys
 from types import FrameType
+from typing import Annotated
 
 import typer
 
+from churnlab._version import __version__
 from churnlab.cli._common import err
+from churnlab.cli._help import ChurnlabCommand, ChurnlabGroup
 from churnlab.cli.analyze import analyze
 from churnlab.cli.contacts import contacts
 from churnlab.cli.evaluate import evaluate
@@ -21,21 +24,49 @@ from churnlab.data.atomic import outputs_published
 
 app = typer.Typer(
     name="churnlab",
-    help="Understand and fight member churn: analyze a member table, run each month's scores "
-    "and campaign, train a calibrated model, score members, evaluate, serve the API and "
-    "dashboard.",
+    help=f"churnlab {__version__}: understand and fight member churn. Analyze a member table, "
+    "run each month's scores and campaign, train a calibrated model, score members, evaluate, "
+    "serve the API and dashboard.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=ChurnlabGroup,
 )
-app.command()(analyze)
-app.command()(month)
-app.command()(contacts)
-app.command()(train)
-app.command()(score)
-app.command()(evaluate)
-app.command()(serve)
-app.command("make-members")(make_members)
+#: One example line for each command's help.
+EXAMPLES = {
+    "analyze": "churnlab analyze members.csv --target Churn --out report/",
+    "month": "churnlab month members-2024-06.csv --run report/",
+    "contacts": "churnlab contacts calls.xlsx --run report/",
+    "train": "churnlab train members.csv --target Churn --model model.churnlab",
+    "score": "churnlab score members.csv --model model.churnlab --out scores.csv --reasons",
+    "evaluate": "churnlab evaluate members.csv --target Churn --folds 5",
+    "serve": "churnlab serve --run report/ --port 8000",
+    "make-members": "churnlab make-members 100000 --out members/",
+}
+for command in (analyze, month, contacts, train, score, evaluate, serve, make_members):
+    name = command.__name__.replace("_", "-")
+    app.command(name, cls=ChurnlabCommand, epilog=f"Example: {EXAMPLES[name]}")(command)
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"churnlab {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _churnlab(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print churnlab's version and exit.",
+            is_eager=True,
+            callback=_print_version,
+        ),
+    ] = False,
+) -> None:
+    """The options every command shares come after its name (churnlab COMMAND --help)."""
 
 
 class Stopped(BaseException):

@@ -83,20 +83,28 @@ KeepOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--keep",
+        metavar="COL",
         help="Keep a column the inference would set aside "
-        "(id-like, free text, leakage). Repeatable.",
+        "(id-like, free text, leakage). Repeat it for more: --keep A --keep B.",
     ),
 ]
 LeverOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--lever",
-        help="A feature the business can move (a plan, a price, a contract). Repeatable.",
+        metavar="COL",
+        help="A feature the business can move (a plan, a price, a contract). Repeat it for "
+        "more: --lever A --lever B.",
     ),
 ]
 TraitOpt = Annotated[
     list[str] | None,
-    typer.Option("--trait", help="A feature the business cannot move (age, region). Repeatable."),
+    typer.Option(
+        "--trait",
+        metavar="COL",
+        help="A feature the business cannot move (age, region). Repeat it for more: "
+        "--trait A --trait B.",
+    ),
 ]
 
 
