@@ -88,6 +88,42 @@ def test_score_parquet_by_extension(trained: dict[str, Any], tmp_path: Path) -> 
     )
 
 
+def test_score_writes_a_spreadsheet_by_extension(
+    telco_trained: dict[str, Any], telco: pd.DataFrame, tmp_path: Path
+) -> None:
+    from churnlab.model.persist import load_model
+    from churnlab.scoring.members import score_members
+
+    hostile = telco.assign(customerID=["=HYPERLINK(1)", *telco["customerID"][1:]])
+    hostile.to_csv("hostile.csv", index=False)
+    result = invoke("score", "hostile.csv", "--model", telco_trained["model"], "--out", "s.xlsx",
+                    "--reasons")  # fmt: skip
+    assert_ok(result)
+    assert files_in(tmp_path) == {"hostile.csv", "s.xlsx", "s.rejects.csv"}
+    assert zipfile.is_zipfile("s.xlsx")
+    sheet = pd.read_excel("s.xlsx", dtype={"customerID": str})
+    reference = score_members(load_model(telco_trained["model"]), hostile).scores
+    assert sheet.columns.tolist() == [*reference.columns, "reason_1", "reason_2", "reason_3"]
+    assert sheet["row"].tolist() == reference["row"].tolist()
+    np.testing.assert_allclose(sheet["churn_probability"], reference["churn_probability"])
+    assert sheet["risk_tier"].tolist() == reference["risk_tier"].tolist()
+    assert sheet.loc[0, "customerID"] == "'=HYPERLINK(1)"  # neutralised, as every export
+    assert sheet["customerID"][1:].tolist() == telco["customerID"][1:].tolist()
+    assert sheet["reason_1"].notna().all()
+
+
+def test_score_refuses_more_members_than_a_sheet_holds_before_scoring(
+    trained: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from churnlab.scoring import streaming
+
+    pd.read_csv(trained["data"]).to_parquet("members.parquet")
+    monkeypatch.setattr(streaming, "EXCEL_ROWS", 600)  # the table has 600 rows
+    result = invoke("score", "members.parquet", "--model", trained["model"], "--out", "s.xlsx")
+    assert_user_error(result, "s.xlsx", "600 members do not fit an Excel sheet", ".csv or .parquet")
+    assert files_in(tmp_path) == {"members.parquet"}
+
+
 def bad_values(frame: pd.DataFrame) -> pd.DataFrame:
     """Negative ages in rows 3 and 10, text in Lifetime in row 20."""
     bad = frame.astype({"Lifetime": object})
@@ -287,7 +323,7 @@ def test_score_missing_column_leaves_no_output(
 
 def test_score_unsupported_output_extension(trained: dict[str, Any], tmp_path: Path) -> None:
     result = invoke("score", trained["data"], "--model", trained["model"], "--out", "scores.txt")
-    assert_user_error(result, "scores.txt", ".csv or .parquet")
+    assert_user_error(result, "scores.txt", ".csv, .parquet or .xlsx")
     assert files_in(tmp_path) == set()
 
 

@@ -37,13 +37,12 @@ from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.data.datasets import bundled_path
 from churnlab.data.sources import source_name
 from churnlab.data.sql import write_sql_table
-from churnlab.data.write import write_table
+from churnlab.data.write import WRITE_SUFFIXES, write_table
 from churnlab.errors import UsageError
 
 if TYPE_CHECKING:
     from churnlab.model.scorer import Scorer
     from churnlab.store import Store
-_OUTPUTS = (".csv", ".parquet")
 
 
 @handles_errors
@@ -56,7 +55,7 @@ def score(
         Path | None,
         typer.Option(
             "--out",
-            help="Where to write the scores (.csv or .parquet). Default: scores.csv, unless "
+            help="Where to write the scores (.csv, .parquet or .xlsx). Default: scores.csv, unless "
             "--out-table is given.",
             show_default=False,
         ),
@@ -110,10 +109,11 @@ def score(
         _check_out_table(data, out_table)
     elif out is None:
         out = Path("scores.csv")
-    if out is not None and out.suffix.lower() not in _OUTPUTS:
+    if out is not None and out.suffix.lower() not in WRITE_SUFFIXES:
         raise UsageError(
             f"cannot write scores to {out.name!r}",
-            fix=f"give --out a name ending in {' or '.join(_OUTPUTS)}",
+            fix=f"give --out a name ending in {', '.join(WRITE_SUFFIXES[:-1])} or "
+            f"{WRITE_SUFFIXES[-1]}",
         )
     rejects_path = rejects or (
         Path("scores.rejects.csv") if out is None else default_rejects_path(out)

@@ -9,10 +9,12 @@ while the next is read.
 
 from __future__ import annotations
 
+import io
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +28,8 @@ from churnlab.data.atomic import atomic_output
 from churnlab.data.formulas import neutralise_arrow_formulas
 from churnlab.data.read import is_csv, parquet_files, read_batches
 from churnlab.data.sources import source_name
-from churnlab.data.write import BOM
+from churnlab.data.write import BOM, WRITE_SUFFIXES, write_table
+from churnlab.data.xlsx import EXCEL_ROWS
 from churnlab.errors import UsageError
 from churnlab.scoring.members import score_members
 
@@ -76,7 +79,8 @@ def score_file(
     query: str | None = None,
     table: str | None = None,
 ) -> StreamedScores:
-    """Score every member of a CSV or Parquet file into ``out`` (``.csv`` or ``.parquet``).
+    """Score every member of a CSV or Parquet file into ``out`` (``.csv``, ``.parquet`` or
+    ``.xlsx``).
 
     Parameters
     ----------
@@ -89,7 +93,10 @@ def score_file(
         Where the scores go: ``row``, the id column, ``churn_probability``, ``risk_tier``, and
         with ``with_reasons`` ``reason_1`` .. ``reason_3``. From a CSV file (or Parquet files
         that type the id differently) the id is written as text (:func:`ids_as_text`): the
-        batches may guess its type differently, and each id must keep its value.
+        batches may guess its type differently, and each id must keep its value. An ``.xlsx``
+        file is one sheet, written once every batch is scored (so the scores are held in
+        memory, as Parquet, until then); a table of more rows than a sheet holds (1,048,575)
+        is refused before any is scored.
     id_col : str, optional
         The member id column (default: the model's, when the file has it).
     with_reasons : bool
@@ -126,9 +133,11 @@ def score_file(
     (4000, 4000, True)
     """
     out = Path(out)
-    if out.suffix.lower() not in {".csv", ".parquet"}:
+    kind = out.suffix.lower()
+    if kind not in WRITE_SUFFIXES:
         raise UsageError(
-            f"cannot write scores to {out.name!r}", fix="give a name ending in .csv or .parquet"
+            f"cannot write scores to {out.name!r}",
+            fix=f"give a name ending in {', '.join(WRITE_SUFFIXES[:-1])} or {WRITE_SUFFIXES[-1]}",
         )
     whole = None  # the whole model, which reasons need
     if with_reasons:
@@ -147,6 +156,12 @@ def score_file(
         source, batch_rows=batch_rows, columns=wanted, query=query, table=table
     )
     name = source_name(source)
+    if kind == ".xlsx" and total is not None and total >= EXCEL_ROWS:
+        raise UsageError(
+            f"{total:,} members do not fit an Excel sheet ({EXCEL_ROWS - 1:,} rows at most)",
+            file=str(out),
+            fix="write the scores to a .csv or .parquet file instead",
+        )
     id_text = _ids_as_text(source, id_col or spec.id_col)
 
     def score(batch: pd.DataFrame, offset: int) -> tuple[pa.Table, pd.DataFrame, pd.DataFrame]:
@@ -165,9 +180,11 @@ def score_file(
     n_input = n_scored = 0
     rejected: list[pd.DataFrame] = []
     kept: list[pd.DataFrame] | None = [] if keep_scores else None
+    # the file appears, whole, only if every batch is written; a sheet is written at the end
+    sheet = io.BytesIO() if kind == ".xlsx" else None
     with (
-        atomic_output(out) as handle,  # the file appears, whole, only if every batch is written
-        _ScoresWriter(handle, parquet=out.suffix.lower() == ".parquet") as writer,
+        atomic_output(out) if sheet is None else nullcontext(sheet) as handle,
+        _ScoresWriter(handle, parquet=kind != ".csv") as writer,
         ThreadPoolExecutor(IN_FLIGHT) as pool,
     ):
         for table, scores, rejects, rows in _in_order(pool, batches, score):
@@ -181,6 +198,9 @@ def score_file(
                 kept = [*kept, scores[plain]] if n_input <= keep_scores else None
             if on_progress is not None:
                 on_progress(n_input, total)
+    if sheet is not None:
+        sheet.seek(0)
+        write_table(pq.read_table(sheet).to_pandas(), out)  # its cells neutralised as any export
     return StreamedScores(
         n_input=n_input,
         n_scored=n_scored,
