@@ -7,6 +7,7 @@ import re
 import shlex
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from _cli import assert_ok, flat, invoke
@@ -67,3 +68,36 @@ def test_a_flag_given_a_value_is_refused(word: str, tmp_path: Path) -> None:
     assert "--reasons is a flag and takes no value: write --reasons alone" in message
     assert f"(not --reasons {word})" in message
     assert list(tmp_path.iterdir()) == []
+
+
+# names a line may hold in any language: commands, metrics, a learner's settings
+_NAMES = {"analyze", "train", "score", "ROC", "AUC", "PR", "ECE", "F1", "LightGBM", "C"}
+# paths, URLs and files; options; a learner's settings; run ids; currency codes (USD)
+_NAMED = re.compile(r"\S*[/\\.]\S*|--\S+|\{[^}]*\}|\b[0-9a-f]{8}\b|\b[A-Z]{3}\b")
+
+
+def _english_words(text: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z][A-Za-z_]+|\b[A-Za-z]\b", _NAMED.sub(" ", text))) - _NAMES
+
+
+def test_russian_runs_print_no_english(
+    small_gym: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    small_gym.to_csv("members.csv", index=False)
+    runs = [
+        ("analyze", "members.csv", "--out", "report", "--lang", "ru"),
+        ("train", "members.csv", "--model", "m.churnlab", "--folds", "3", "--lang", "ru"),
+        ("score", "members.csv", "--model", "m.churnlab", "--out", "s.csv", "--reasons",
+         "--lang", "ru"),
+        ("score", "--model", "m.churnlab", "--out", "bundled.xlsx", "--lang", "ru"),
+    ]  # fmt: skip
+    for arguments in runs:
+        result = invoke(*arguments)
+        assert_ok(result)
+        printed = result.stdout + result.stderr
+        assert re.search(r"[а-я]{4}", printed), printed
+        assert _english_words(printed) == set(), (arguments, printed)
+    assert "встроенная таблица клуба" in result.stderr
+    reasons = pd.read_csv("s.csv")["reason_1"]
+    assert reasons.str.contains(r"[а-я]").all() and not reasons.str.contains(r"\d\.\d").any()

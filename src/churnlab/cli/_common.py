@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from churnlab.cli._words import number, say, speaking, step
 from churnlab.data.datasets import load_gym_churn
 from churnlab.data.infer import infer_spec
 from churnlab.data.names import shorten
@@ -39,6 +40,18 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 BUNDLED = "the bundled club table"
+
+
+class Language(StrEnum):
+    """The languages churnlab writes in."""
+
+    en = "en"
+    ru = "ru"
+
+
+LangOpt = Annotated[
+    Language, typer.Option("--lang", help="The language of every text and line printed.")
+]
 
 
 class Engine(StrEnum):
@@ -192,12 +205,14 @@ TableOpt = Annotated[str | None, typer.Option("--table", help="Table name, for a
 
 
 def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Print a :class:`ChurnlabError` as a message (no traceback) and exit with code 2."""
+    """Print a :class:`ChurnlabError` as a message (no traceback) and exit with code 2; word
+    the lines the command prints in its ``--lang`` (:mod:`churnlab.cli._words`)."""
 
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        lang = kwargs.get("lang")
         try:
-            with warnings.catch_warnings():
+            with speaking(str(getattr(lang, "value", lang or "en"))), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return command(*args, **kwargs)
         except ChurnlabError as exc:
@@ -245,11 +260,13 @@ def spec_for(
             f"[bold]{escape(shorten(name))}[/] ({escape(why)})"
             for name, why in spec.unlike_club.items()
         )
-        err.print(f"not the club's columns of these names, so read from their data: {columns}")
+        err.print(say("unlike_club", columns=columns))
     if spec.id_col:
-        err.print(f"member id: [bold]{escape(shorten(spec.id_col))}[/]")
+        err.print(say("member_id", column=escape(shorten(spec.id_col))))
     for aside in spec.set_aside:
-        err.print(f"set aside [bold]{escape(shorten(aside.column))}[/]: {escape(aside.reason)}")
+        err.print(
+            say("set_aside", column=escape(shorten(aside.column)), reason=escape(aside.reason))
+        )
     return spec
 
 
@@ -332,16 +349,18 @@ def stages(description: str) -> Iterator[Callable[[str], None]]:
 
         def done(took: float | None) -> None:
             if current and took is not None:
-                bar.console.print(f"  [green]✓[/] {escape(current[0])} [dim]{took:.1f} s[/]")
+                took_text = say("seconds", seconds=number(took, 1))
+                bar.console.print(f"  [green]✓[/] {escape(current[0])} [dim]{took_text}[/]")
 
         def stage(name: str) -> None:
+            name = step(name)
             done(clock.start(name))
             current[:] = [name]
             bar.update(task, description=f"{description}: {escape(name)}")
 
         yield stage
         done(clock.stop())
-    err.print(f"[dim]time: {escape(clock.shares())}[/]")
+    err.print(f"[dim]{say('time', shares=escape(clock.shares()))}[/]")
 
 
 @contextmanager
@@ -395,7 +414,7 @@ def record_run(
         id_col=id_col,
         closes=closes,
     )
-    err.print(f"recorded {kind} run {run_id[:8]} in {escape(store.display_url)}")
+    err.print(say("recorded", kind=kind, run=run_id[:8], store=escape(store.display_url)))
 
 
 @dataclass(frozen=True)
@@ -453,11 +472,9 @@ def say_scored(
     scored: int, rows: int, source: str, target: str, rejected: int, rejects_path: Path
 ) -> None:
     """Tell how many rows were scored into ``target`` (markup) and where the rejects went."""
-    err.print(f"scored {scored:,} of {rows:,} rows from {escape(source)} -> [bold]{target}[/]")
+    counts = {"scored": number(scored), "rows": number(rows)}
+    err.print(say("scored", **counts, source=escape(source), target=target))
     if rejected:
-        err.print(
-            f"[yellow]{rejected:,} rows rejected[/] (row, column and reason) "
-            f"-> [bold]{escape(str(rejects_path))}[/]"
-        )
+        err.print(say("rejected", rejected=number(rejected), path=escape(str(rejects_path))))
     else:
-        err.print("0 rows rejected")
+        err.print(say("none_rejected"))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 
 from churnlab.cli._common import out
+from churnlab.cli._words import metric_name, number, say
 
 if TYPE_CHECKING:
     from churnlab.model.evaluate import Evaluation
@@ -17,10 +18,10 @@ def metrics_table(metrics: dict[str, float], *, title: str) -> None:
 
     out.print(title)
     table = Table()
-    table.add_column("metric")
-    table.add_column("value", justify="right")
+    table.add_column(say("metric"))
+    table.add_column(say("value"), justify="right")
     for name in METRICS:
-        table.add_row(name, f"{metrics[name]:.4f}")
+        table.add_row(metric_name(name), number(metrics[name], 4))
     out.print(table)
 
 

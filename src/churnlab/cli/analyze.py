@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -24,6 +23,8 @@ from churnlab.cli._common import (
     FolderStoreOpt,
     IdOpt,
     KeepOpt,
+    LangOpt,
+    Language,
     LeverOpt,
     MonthOpt,
     Objective,
@@ -44,6 +45,7 @@ from churnlab.cli._common import (
     spec_for,
     stages,
 )
+from churnlab.cli._words import number, say, step
 from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.errors import UsageError
 from churnlab.model.settings import MIN_TUNE_ROWS
@@ -55,13 +57,6 @@ if TYPE_CHECKING:
 
 #: Members the Dask engine fits the model and the segments on, by default.
 SAMPLE_ROWS = 100_000
-
-
-class Language(StrEnum):
-    """The languages of the report."""
-
-    en = "en"
-    ru = "ru"
 
 
 @handles_errors
@@ -78,9 +73,7 @@ def analyze(
     out_dir: Annotated[
         Path, typer.Option("--out", help="The folder for the report and the exports.")
     ] = Path("churnlab-report"),
-    lang: Annotated[Language, typer.Option("--lang", help="The language of every text.")] = (
-        Language.en
-    ),
+    lang: LangOpt = Language.en,
     playbook_path: Annotated[
         Path | None,
         typer.Option(
@@ -171,11 +164,11 @@ def analyze(
         else:
             frame, source = read_members(data, query=query, table=table)
             rows = len(frame)
-        if source == BUNDLED and lang is Language.ru:
-            source = "встроенная таблица клуба"
+        # the run history knows a table by one name; the report and these lines word it
+        shown = say("bundled") if source == BUNDLED else source
         spec = spec_for(
             frame,
-            source,
+            shown,
             target=target,
             positive=positive,
             id_col=id_col,
@@ -186,46 +179,43 @@ def analyze(
         playbook = given or default_playbook(spec)
         if given is None:
             name = playbook.name.get(lang.value, playbook.name["en"])
-            err.print(
-                f"playbook: [bold]{escape(name)}[/] (built in; your own: --playbook FILE.yaml)"
-            )
+            err.print(say("playbook", name=escape(name)))
         economics = playbook.economics.override(**overrides)
-        with stages("analysing") as stage:
+        with stages(say("analysing")) as stage:
             on_sample = len(frame) < rows
             analysis = run_analysis(
                 frame,
                 spec,
-                source=source,
+                source=shown,
                 lang=lang.value,
                 playbook=playbook,
                 economics=economics,
                 random_state=seed,
-                on_step=(lambda step: stage(f"the sample: {step}")) if on_sample else stage,
+                on_step=(lambda name: stage(say("on_sample", step=step(name))))
+                if on_sample
+                else stage,
                 objective=objective.value,
             )
             run = Run(out_dir, folder, history, store, source, month)
             if parquet is not None:
-                stage("analysing every member on the cluster")
+                stage(say("on_cluster"))
                 done = on_the_cluster(run, parquet, analysis, economics, client, objective.value)
                 summary, rejects, scores_at = done.summary, done.rejects, f"{SCORES_PARTS}/"
             else:
-                stage("writing the report and the exports")
+                stage(say("writing"))
                 write_here(run, analysis, rows=rows, stage=stage)
                 summary, rejects, scores_at = analysis.summary, analysis.rejects, OUTPUTS["scores"]
     seconds = time.perf_counter() - started
     for sentence in summary.conclusions:
         out.print(f"- {escape(sentence)}")
-    err.print(
-        f"analysed {summary.data.members:,} members from {escape(source)} in {seconds:.1f} s"
-        + (
-            f"; [yellow]{len(rejects):,} rows rejected[/] -> "
-            f"{escape(str(out_dir / OUTPUTS['rejects']))}"
-            if len(rejects)
-            else ""
-        )
+    rejects_path = escape(str(out_dir / OUTPUTS["rejects"]))
+    rejected = (
+        say("rejected_to", rejected=number(len(rejects)), path=rejects_path) if len(rejects) else ""
     )
+    counts = {"members": number(summary.data.members), "seconds": number(seconds, 1)}
+    err.print(say("analysed", **counts, source=escape(shown)) + rejected)
     report, everyone = out_dir / OUTPUTS["report"], f"{out_dir}{os.sep}{scores_at}"
-    err.print(f"report: [bold]{escape(str(report))}[/]; every member's scores: {escape(everyone)}")
+    err.print(say("report", report=escape(str(report)), scores=escape(everyone)))
 
 
 @dataclass(frozen=True)
@@ -258,7 +248,7 @@ def write_here(run: Run, analysis: Analysis, *, rows: int, stage: Callable[[str]
     stale = [run.out_dir / SCORES_PARTS]
     with outputs_together(paths.values(), stale=stale) as staged:
         write_outputs(analysis, staged[paths["report"]].parent, club_id=run.folder.id_file())
-        stage("recording the run")
+        stage(say("recording"))
         record_run(
             run.history_store(),
             kind="analyze",

@@ -15,6 +15,7 @@ from churnlab.cli._common import (
     FolderModel,
     FolderStoreOpt,
     IdOpt,
+    Language,
     Objective,
     ObjectiveOpt,
     QueryOpt,
@@ -26,7 +27,6 @@ from churnlab.cli._common import (
     record_run,
     stepping,
 )
-from churnlab.cli.analyze import Language
 from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.errors import UsageError
 

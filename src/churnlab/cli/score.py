@@ -18,6 +18,7 @@ from churnlab.cli._common import (
     Engine,
     EngineOpt,
     IdOpt,
+    Language,
     MonthOpt,
     QueryOpt,
     SchedulerOpt,
@@ -33,6 +34,7 @@ from churnlab.cli._common import (
     record_run,
     say_scored,
 )
+from churnlab.cli._words import number, say
 from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.data.datasets import bundled_path
 from churnlab.data.sources import source_name
@@ -90,6 +92,10 @@ def score(
     ] = False,
     engine: EngineOpt = Engine.local,
     scheduler: SchedulerOpt = None,
+    lang: Annotated[
+        Language,
+        typer.Option("--lang", help="The language of the reasons and of every line printed."),
+    ] = Language.en,
 ) -> None:
     """Score every member of DATA with --model; write --out and/or --out-table, and the rejects.
 
@@ -136,7 +142,8 @@ def score(
     with outputs_together([p for p in (out, rejects_path) if p is not None]) as staged:
         if out_table is None:
             assert out is not None  # scores.csv by default
-            told = _stream(run, staged[out], staged[rejects_path], with_reasons=with_reasons)
+            told = _stream(run, staged[out], staged[rejects_path], with_reasons=with_reasons,
+                           lang=lang.value)  # fmt: skip
         else:
             told = _score_into_table(
                 run, None if out is None else staged[out], staged[rejects_path], out_table
@@ -144,14 +151,13 @@ def score(
         run.record(told.source, told.rows, told.scored, told.rejected, told.kept_scores)
     target = [] if out is None else [escape(str(out))]
     if out_table is not None:
-        target.append(f"table {escape(out_table)!r}")
-    say_scored(told.scored, told.rows, told.source, " and ".join(target), told.rejected,
+        target.append(say("out_table", table=escape(repr(out_table))))
+    shown = say("bundled") if told.source == BUNDLED else told.source
+    say_scored(told.scored, told.rows, shown, say("and").join(target), told.rejected,
                rejects_path)  # fmt: skip
     if told.kept_scores is None and out is not None:
-        err.print(
-            f"the run history keeps the counts of this run, not its {told.scored:,} scores "
-            f"(more than {STORE_MEMBERS:,}): they are in {escape(str(out))}"
-        )
+        kept = {"scored": number(told.scored), "most": number(STORE_MEMBERS)}
+        err.print(say("counts_kept", **kept, path=escape(str(out))))
 
 
 @dataclass(frozen=True)
@@ -208,7 +214,7 @@ def _score_into_table(run: _Run, out: Path | None, rejects: Path, out_table: str
     from churnlab.scoring.members import score_members
 
     frame, source = read_members(run.data, query=run.query, table=run.table)
-    with progress(f"scoring {len(frame):,} members"):
+    with progress(say("scoring_members", members=number(len(frame)))):
         result = score_members(run.model, frame, source=source, id_col=run.id_col)
     if out is not None:
         write_table(result.scores, out)
@@ -223,18 +229,20 @@ def _score_into_table(run: _Run, out: Path | None, rejects: Path, out_table: str
 STORE_MEMBERS = 100_000
 
 
-def _stream(run: _Run, out: Path, rejects: Path, *, with_reasons: bool) -> _Scored:
+def _stream(run: _Run, out: Path, rejects: Path, *, with_reasons: bool, lang: str) -> _Scored:
     """Score a file batch by batch into ``out`` (any size), the rejects into ``rejects``."""
     from churnlab.scoring.streaming import score_file
 
     source = BUNDLED if run.data is None else source_name(run.data)
-    with progress(f"scoring {source}", unit="rows") as advance:
+    shown = say("bundled") if run.data is None else source
+    with progress(say("scoring", source=escape(shown)), unit="rows") as advance:
         done = score_file(
             run.model,
             bundled_path() if run.data is None else run.data,
             out,
             id_col=run.id_col,
             with_reasons=with_reasons,
+            lang=lang,
             keep_scores=STORE_MEMBERS,
             on_progress=advance,
             query=run.query,

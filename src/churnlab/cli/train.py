@@ -10,12 +10,15 @@ import typer
 from rich.markup import escape
 
 from churnlab.cli._common import (
+    BUNDLED,
     DataArg,
     Engine,
     EngineOpt,
     FolderModel,
     IdOpt,
     KeepOpt,
+    LangOpt,
+    Language,
     LearnerChoice,
     LearnerOpt,
     LeverOpt,
@@ -36,6 +39,7 @@ from churnlab.cli._common import (
     spec_for,
 )
 from churnlab.cli._tables import metrics_table
+from churnlab.cli._words import learner_name, number, say
 from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.errors import UsageError
 from churnlab.model.settings import MIN_TUNE_ROWS, TUNE_BASE, TUNE_ROWS, TuneRows, tuning_size
@@ -86,6 +90,7 @@ def train(
             show_default=False,
         ),
     ] = None,
+    lang: LangOpt = Language.en,
 ) -> None:
     """Train a calibrated churn model on DATA and save it to --model (or, with --run, refit a
     club folder's model on its closed months)."""
@@ -116,9 +121,10 @@ def train(
     started = time.perf_counter()
     store = open_store(store_url)
     frame, source = read_members(data, query=query, table=table)
+    shown = say("bundled") if source == BUNDLED else source
     spec = spec_for(
         frame,
-        source,
+        shown,
         target=target,
         positive=positive,
         id_col=id_col,
@@ -126,27 +132,32 @@ def train(
         levers=lever,
         traits=trait,
     )
-    X, y = check_training_table(frame, spec, source=source)
+    X, y = check_training_table(frame, spec, source=shown)
     setting: TuneRows = "auto" if tune_rows is None else tune_rows
     tuned = tuning_size(len(X), setting)
-    sampled = f" (tuned on {tuned:,})" if len(X) > tuned else ""
-    with progress(f"training on {len(X):,} members{sampled}"):
+    sampled = say("tuned_on", tuned=number(tuned)) if len(X) > tuned else ""
+    with progress(say("training", members=number(len(X)), sampled=sampled)):
         model = ChurnModel(
             spec, learner=learner.value, folds=folds, random_state=seed, tune_rows=setting
         ).fit(X, y)
     _save_and_record(store, model, model_path, source, rows=len(frame))
     seconds = time.perf_counter() - started
-    err.print(
-        f"trained on {len(X):,} members ({int(y.sum()):,} left) from {escape(source)} "
-        f"in {seconds:.1f} s; "
-        f"learner: [bold]{model.learner_}[/] {model.params_}"
-    )
+    told = {
+        "members": number(len(X)),
+        "left": number(int(y.sum())),
+        "source": escape(shown),
+        "seconds": number(seconds, 1),
+        "learner": learner_name(model.learner_),
+        "params": escape(str(model.params_)),
+    }
+    err.print(say("trained", **told))
+    tuned_on = len(model.oof_rows_)
+    sample = say("of_sample", members=number(tuned_on)) if tuned_on < len(X) else ""
     metrics_table(
         model.oof_metrics_,
-        title=f"Out-of-fold metrics ({folds} folds{_of_sample(len(model.oof_rows_), len(X))}, "
-        f"threshold {model.threshold_:.2f})",
+        title=say("oof_title", folds=folds, sample=sample, threshold=number(model.threshold_, 2)),
     )
-    err.print(f"model written to [bold]{escape(str(model_path))}[/]")
+    err.print(say("model_written", path=escape(str(model_path))))
 
 
 def _save_and_record(
@@ -220,10 +231,6 @@ def _train_on_dask(
         title=f"Held-out metrics ({HOLDOUT:.0%} of rows, threshold {model.threshold_:.2f})",
     )
     err.print(f"model written to [bold]{escape(str(model_path))}[/]")
-
-
-def _of_sample(tuned: int, rows: int) -> str:
-    return f" of a sample of {tuned:,} members" if tuned < rows else ""
 
 
 def _refit_folder(
