@@ -673,6 +673,19 @@ SHAPES: dict[str, tuple[Callable[[dict[str, Any]], bytes], str]] = {
         manifest_edit(set_path("sha256", {"estimator.skops": "0"})),
         "sha256 is not a mapping",
     ),
+    # quoted in messages: one short line of text, or nothing
+    "manifest source of two lines": (
+        manifest_edit(set_path("source", "members.csv\n  fix: run rm -rf ~")),
+        "source or created is not a short line of text",
+    ),
+    "manifest source a megabyte long": (
+        manifest_edit(set_path("source", "x" * 1_000_001)),
+        "source or created is not a short line of text",
+    ),
+    "manifest date not text": (
+        manifest_edit(set_path("created", {"$": "x"})),
+        "source or created is not a short line of text",
+    ),
 }
 
 

@@ -321,6 +321,24 @@ def test_score_missing_column_leaves_no_output(
     assert not (tmp_path / "scores.rejects.csv").exists()
 
 
+def test_a_model_of_another_table_says_which_and_how_to_train_one(
+    trained: dict[str, Any], telco: pd.DataFrame, tmp_path: Path
+) -> None:
+    from churnlab.model.persist import read_manifest
+
+    telco.to_csv("telco.csv", index=False)
+    result = invoke("score", "telco.csv", "--model", trained["model"], "--out", "s.csv")
+    trained_on = read_manifest(trained["model"])["created"][:10]
+    assert_user_error(
+        result,
+        "telco.csv",
+        f"the model was trained on a different table ('small_gym.csv', {trained_on})",
+        "all 13 columns it needs are missing here ('gender',",
+        "churnlab train DATA --target",
+    )
+    assert files_in(tmp_path) == {"telco.csv"}
+
+
 def test_score_unsupported_output_extension(trained: dict[str, Any], tmp_path: Path) -> None:
     result = invoke("score", trained["data"], "--model", trained["model"], "--out", "scores.txt")
     assert_user_error(result, "scores.txt", ".csv, .parquet or .xlsx")

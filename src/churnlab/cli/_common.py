@@ -441,14 +441,22 @@ class FolderModel:
         """The files written, for :func:`~churnlab.data.atomic.outputs_together`."""
         return [self.model, self.reference, *([self.kept] if self.kept else [])]
 
-    def write(self, staged: Mapping[Path, Path], model: Any, reference: dict[str, Any]) -> None:
-        """Write the new model and its reference, and keep the old model, into `staged`."""
+    def write(
+        self,
+        staged: Mapping[Path, Path],
+        model: Any,
+        reference: dict[str, Any],
+        *,
+        source: str | None = None,
+    ) -> None:
+        """Write the new model (trained on ``source``) and its reference, and keep the old
+        model, into `staged`."""
         from churnlab.model.persist import save_model
         from churnlab.scoring.bundle import reference_json
 
         if self.kept is not None:
             staged[self.kept].write_bytes(self.model.read_bytes())
-        save_model(model, staged[self.model])
+        save_model(model, staged[self.model], source=source)
         staged[self.reference].write_bytes(reference_json(reference))
 
 

@@ -167,7 +167,7 @@ def _save_and_record(
     from churnlab.model.persist import save_model
 
     with outputs_together([model_path]) as staged:
-        save_model(model, staged[model_path])
+        save_model(model, staged[model_path], source=source)
         record_run(store, kind="train", source=source, model=model, model_path=model_path,
                    rows=rows, scored=0, rejected=0)  # fmt: skip
 
@@ -259,7 +259,7 @@ def _refit_folder(
     months = ", ".join(c.month for c in closed)
     files = FolderModel.of(folder.path, bundle.model)
     with outputs_together(files.targets) as staged:
-        files.write(staged, model, reference)
+        files.write(staged, model, reference, source=f"closed months {months}")
         record_run(store, kind="train", source=f"closed months {months}", model=model,
                    model_path=folder.path / "model.churnlab", rows=len(model.oof_rows_),
                    scored=0, rejected=0)  # fmt: skip

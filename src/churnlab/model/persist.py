@@ -107,8 +107,14 @@ LIMITS: dict[str, Limits] = {
 _MAX_FILE = 256 * MiB + 36 * MiB  # on disk: the members can only be smaller, stored or not
 
 
-def save_model(model: ChurnModel, path: str | os.PathLike[str]) -> Path:
+def save_model(
+    model: ChurnModel, path: str | os.PathLike[str], *, source: str | None = None
+) -> Path:
     """Write a fitted model to ``path`` (atomically: a crash leaves no half-written file).
+
+    ``source``, the table the model was trained on, is recorded with the date: a model read
+    back carries both (``trained_on_``, ``created_``), so that scoring a table the model does
+    not fit can say which table it fits.
 
     The manifest records the SHA-256 of every other member, which :func:`load_model` checks.
 
@@ -136,6 +142,7 @@ def save_model(model: ChurnModel, path: str | os.PathLike[str]) -> Path:
         "format_version": FORMAT_VERSION,
         "churnlab_version": __version__,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "source": source,
         "learner": model.learner_,
         "params": model.params_,
         "candidates": model.candidates_,
@@ -289,6 +296,8 @@ def _rebuild(manifest: dict[str, Any], estimator: Any) -> ChurnModel:
         threshold_=fitted["threshold_"],
         oof_metrics_=fitted["oof_metrics_"],
         candidates_=manifest["candidates"],
+        trained_on_=fitted["trained_on_"],
+        created_=fitted["created_"],
     )
 
 
@@ -304,6 +313,8 @@ def _fitted(manifest: dict[str, Any]) -> dict[str, Any]:
         "base_rate_": float(manifest["base_rate"]),
         "data_hash_": str(manifest["data_hash"]),
         "oof_metrics_": dict(manifest["oof_metrics"]),
+        "trained_on_": manifest.get("source"),  # files from before: not known
+        "created_": manifest.get("created"),
     }
 
 
@@ -371,6 +382,11 @@ def _manifest(data: bytes, path: Path) -> dict[str, Any]:
     return manifest
 
 
+def _short_text(value: object) -> bool:
+    """Text of one line and at most 1,000 characters: what a message may quote."""
+    return isinstance(value, str) and len(value) <= 1000 and value.isprintable()
+
+
 def _manifest_problem(m: dict[str, Any]) -> str | None:
     """What is wrong with a manifest's fields (None if nothing): the numbers scoring uses must be
     finite and in range, the rest of the right kinds."""
@@ -397,6 +413,10 @@ def _manifest_problem(m: dict[str, Any]) -> str | None:
             "base_rate is not in [0, 1]",
         ),
         (isinstance(m.get("data_hash"), str), "data_hash is not text"),
+        (
+            all(m.get(k) is None or _short_text(m[k]) for k in ("source", "created")),
+            "source or created is not a short line of text",
+        ),
         (
             isinstance(metrics, dict)
             and all(v is None or (isinstance(v, int | float) and not isinstance(v, bool))

@@ -81,6 +81,9 @@ class ScoringModel:
     data_hash_: str
     oof_metrics_: dict[str, float]
     params_: dict[str, Any] = field(default_factory=dict)
+    #: The table the model was trained on, and when (UTC, ISO 8601), as its file records them.
+    trained_on_: str | None = None
+    created_: str | None = None
 
     def compiled(self) -> CompiledModel:
         """The model's arithmetic form, as :meth:`ChurnModel.compiled` returns it."""

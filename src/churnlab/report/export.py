@@ -93,7 +93,7 @@ def write_outputs(
         id_col=analysis.model.spec_.id_col,
     )
     write_table(analysis.plan.campaign, paths["plan_xlsx"], sheet=sheet)
-    save_model(analysis.model, paths["model"])
+    save_model(analysis.model, paths["model"], source=summary.data.source)
     save_bundle(folder, analysis.segmenter, analysis.playbook)
     write_bytes(reference_json(analysis.reference), paths["reference"])
     write_table(analysis.rejects, paths["rejects"])

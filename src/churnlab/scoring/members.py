@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from churnlab.data.validate import check_members, require_columns
+from churnlab.errors import SchemaError
 from churnlab.model.calibration import TIERS
 
 if TYPE_CHECKING:
     from churnlab.model.scorer import Scorer
 
-__all__ = ["ScoreResult", "score_members"]
+__all__ = ["ScoreResult", "check_fits_the_model", "score_members"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,8 @@ def score_members(
     Raises
     ------
     SchemaError
-        A column the model needs is missing.
+        A column the model needs is missing; when most are, the model was trained on another
+        kind of table, and the message says which (:func:`check_fits_the_model`).
 
     Examples
     --------
@@ -85,6 +88,7 @@ def score_members(
     >>> len(result.scores), result.rejects["row"].tolist(), result.n_input
     (3999, [2], 4000)
     """
+    check_fits_the_model(model, frame.columns, source=source)
     if id_col is not None:
         require_columns(frame, [id_col], source=source, what="--id")
     elif model.spec_.id_col in frame.columns:
@@ -107,4 +111,49 @@ def score_members(
         n_input=len(frame),
         members=members if list(members.columns) == features else members[features],
         failures=checked.failures,
+    )
+
+
+def check_fits_the_model(
+    model: Scorer, columns: Iterable[object], *, source: str | None = None
+) -> None:
+    """Refuse a table that lacks most of the columns the model needs: the model was trained on
+    another kind of table. The message names that table and the training date, as the model
+    file records them, and says how to train a model on this one. A table that lacks only some
+    columns is left to :func:`~churnlab.data.validate.require_columns`, which names them.
+
+    Raises
+    ------
+    SchemaError
+
+    Examples
+    --------
+    >>> from churnlab.data.datasets import load_gym_churn
+    >>> from churnlab.model.churn_model import ChurnModel
+    >>> members = load_gym_churn()
+    >>> model = ChurnModel(learner="logistic", folds=3).fit(members.drop(columns="Churn"),
+    ...                                                     members["Churn"])
+    >>> check_fits_the_model(model, ["customerID", "tenure", "Contract", "Age"])
+    Traceback (most recent call last):
+    ...
+    churnlab.errors.SchemaError: the model was trained on a different table: 12 of the 13 ...
+    """
+    have = {str(c) for c in columns}
+    needed = model.spec_.feature_names
+    missing = [c for c in needed if c not in have]
+    if 2 * len(missing) <= len(needed):
+        return
+    trained_on = getattr(model, "trained_on_", None)
+    created = getattr(model, "created_", None)
+    told = [repr(trained_on) if trained_on else "", created[:10] if created else ""]
+    where = ", ".join(t for t in told if t)
+    whole = len(missing) == len(needed)
+    count = f"all {len(needed)}" if whole else f"{len(missing)} of the {len(needed)}"
+    raise SchemaError(
+        f"the model was trained on a different table{f' ({where})' if where else ''}: {count} "
+        f"columns it needs are missing here ({', '.join(repr(c) for c in missing[:5])}"
+        f"{' ...' if len(missing) > 5 else ''})",
+        file=source,
+        fix="train a model on this table first (churnlab train DATA --target OUTCOME_COLUMN "
+        "--model this_table.churnlab), or score it with a model trained on its kind of table",
     )
