@@ -144,8 +144,16 @@ def test_dashboard_is_russian_for_a_russian_bundle(bundle: Bundle) -> None:
     client = TestClient(create_app(dataclasses.replace(bundle, lang="ru"), api_key=KEY))
     html = client.get("/").text
     assert '<html lang="ru">' in html
-    assert "Клиенты в зоне риска" in html and "Введите ключ API" in html
+    assert "Клиенты в зоне риска" in html and "Введите ключ доступа" in html
     assert "Members at risk" not in html
+
+
+def test_the_key_prompt_speaks_to_staff_not_to_the_administrator(bundle: Bundle) -> None:
+    for lang, words in (("en", "the access key your manager gave you"),
+                        ("ru", "ключ доступа, который вам выдал руководитель")):  # fmt: skip
+        client = TestClient(create_app(dataclasses.replace(bundle, lang=lang), api_key=KEY))
+        html = " ".join(client.get("/").text.split())
+        assert words in html and "CHURNLAB_API_KEY" not in html
 
 
 def test_a_role_not_given_is_shown_as_such_not_as_a_trait() -> None:

@@ -48,10 +48,10 @@ DASHBOARD: dict[str, dict[str, str]] = {
         "source": "Data: {source} · analysed {created}",
         "nav": "Sections",
         "loading": "Loading…",
-        "key_title": "Enter the API key",
-        "key_note": "This server is protected. The key is the value of CHURNLAB_API_KEY; it is "
-        "kept in this browser tab only and sent with each request.",
-        "key_label": "API key",
+        "key_title": "Enter your access key",
+        "key_note": "This page is for the club's staff. Type the access key your manager gave "
+        "you. It stays in this browser tab only, and is forgotten when you close it.",
+        "key_label": "Access key",
         "key_submit": "Open the dashboard",
         "key_wrong": "That key was not accepted. Check it and try again.",
         "key_forget": "Forget the key",
@@ -190,10 +190,11 @@ DASHBOARD: dict[str, dict[str, str]] = {
         "source": "Данные: {source} · анализ от {created}",
         "nav": "Разделы",
         "loading": "Загрузка…",
-        "key_title": "Введите ключ API",
-        "key_note": "Сервер защищён. Ключ — значение CHURNLAB_API_KEY; он хранится только в этой "
-        "вкладке браузера и отправляется с каждым запросом.",
-        "key_label": "Ключ API",
+        "key_title": "Введите ключ доступа",
+        "key_note": "Эта страница — для сотрудников клуба. Введите ключ доступа, который вам "
+        "выдал руководитель. Он хранится только в этой вкладке браузера и забывается, когда вы "
+        "её закрываете.",
+        "key_label": "Ключ доступа",
         "key_submit": "Открыть панель",
         "key_wrong": "Ключ не подошёл. Проверьте его и попробуйте снова.",
         "key_forget": "Забыть ключ",
