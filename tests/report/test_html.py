@@ -462,3 +462,33 @@ def test_no_id_is_used_twice_in_the_page(en: Analysis) -> None:
     assert len(ids) > 20 and len(ids) == len(set(ids))
     pointed = set(re.findall(r'(?:href="|url\()#([^")]+)', html))
     assert pointed and pointed <= set(ids)
+
+
+def test_the_member_list_filters_by_what_tells_its_rows_apart(en: Analysis) -> None:
+    def filters(members: pd.DataFrame) -> tuple[list[tuple[str, int]], list[tuple[str, str]]]:
+        html = render_html(en.summary, members=members)
+        part = html[html.index('id="members"') :]
+        buttons = re.findall(r'data-group="(\d+)" aria-pressed="false">([^<]*) · (\d+)<', part)
+        rows = re.findall(r'<tr data-tier="\w+" data-group="(\d+)">', part)
+        texts = {group: text for group, text, _ in buttons}
+        shown = [(text, int(count)) for _, text, count in buttons]
+        return shown, [(texts[g], g) for g in rows]
+
+    top = en.members.sort_values("churn_probability", ascending=False, kind="stable").head(100)
+    # the 100 most at risk here are all of the high tier: a tier filter would not filter
+    assert set(top["risk_tier"]) == {"high"}
+    shown, rows = filters(en.members)
+    measures = top["recommended_measure"].value_counts()
+    assert dict(shown) == measures.to_dict() and len(shown) > 1
+    assert [text for text, _ in rows] == top["recommended_measure"].tolist()
+    # members of several tiers are filtered by tier, riskiest first
+    mixed = en.members.iloc[::40]
+    shown, rows = filters(mixed)
+    tiers = mixed["risk_tier"].value_counts()
+    assert [text for text, _ in shown] == [t for t in ("high", "medium", "low") if t in tiers]
+    assert dict(shown) == tiers.to_dict()
+    # one kind of member only: no filter at all
+    one = en.members[en.members["recommended_measure"] == measures.index[0]].head(3)
+    one = one.assign(risk_tier="high")
+    html = render_html(en.summary, members=one)
+    assert 'class="filter"' not in html and "data-group=" not in html

@@ -7,6 +7,7 @@ without a browser.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,20 @@ def test_the_browser_draws_the_page(
     with Image.open(shot) as image:
         colours = image.convert("RGB").resize((64, 64)).getcolors(64 * 64)
     assert colours is not None and len(colours) > 50  # text, cards and charts, not a blank page
+
+
+def test_a_chip_shows_only_its_members(analysis: Analysis, report: Path, tmp_path: Path) -> None:
+    browser = chromium()
+    html = report.read_text(encoding="utf-8")
+    # a click on the second chip, as a user would, once the page's own script has run
+    click = '<script>document.querySelectorAll(".filter button")[1].click();</script>'
+    clicked = tmp_path / "clicked.html"
+    clicked.write_text(html.replace("</body>", click + "</body>"), encoding="utf-8")
+    dom = run_chromium(browser, tmp_path, "--dump-dom", clicked.as_uri()).stdout
+    part = dom[dom.index('<section id="members">') :]
+    chip = re.search(r'data-group="0" aria-pressed="true">([^<]*) · (\d+)<', part)
+    assert chip is not None, part[:2000]
+    shown = re.findall(r'<tr data-tier="\w+" data-group="(\d+)">', part)
+    hidden = re.findall(r'<tr data-tier="\w+" data-group="(\d+)" hidden="">', part)
+    assert set(shown) == {"0"} and len(shown) == int(chip.group(2))
+    assert hidden and "0" not in hidden and len(shown) + len(hidden) == 100

@@ -589,20 +589,34 @@ class _Page(PageFormats):
                     "measure": str(r.get("recommended_measure") or ""),
                 }
             )
-        tiers = [tier for tier in ("high", "medium", "low") if any(r["tier"] == tier for r in rows)]
+        by, filters = _filters(rows, [self.t(f"tier_{t}") for t in ("high", "medium", "low")])
         return {
             "note": self.t("members_note", n=self.num(len(rows)), scores=self.scores),
             "who": str(id_col) if has_id else self.t("row"),
             "rows": rows,
-            "filters": [
-                {
-                    "tier": tier,
-                    "text": self.t(f"tier_{tier}"),
-                    "count": sum(r["tier"] == tier for r in rows),
-                }
-                for tier in tiers
-            ],
+            "filter_label": self.t(f"filter_label_{by}") if by else "",
+            "filters": filters,
         }
+
+
+def _filters(
+    rows: list[dict[str, Any]], tier_order: list[str]
+) -> tuple[str | None, list[dict[str, Any]]]:
+    """What the list of members can be filtered by, and its buttons: the risk tier when the
+    rows hold more than one, else the measure when they hold more than one (the members most
+    at risk are often all of the high tier), else nothing. Each row gets its ``group``."""
+    for by, key in (("tier", "tier_text"), ("measure", "measure")):
+        values = [str(r[key]) for r in rows]
+        groups = sorted(set(values) - {""}, key=lambda v: (
+            tier_order.index(v) if by == "tier" and v in tier_order else len(tier_order),
+            -values.count(v), v))  # fmt: skip
+        if len(groups) > 1:
+            for r, value in zip(rows, values, strict=True):
+                r["group"] = str(groups.index(value)) if value in groups else ""
+            return by, [
+                {"group": str(i), "text": g, "count": values.count(g)} for i, g in enumerate(groups)
+            ]
+    return None, []
 
 
 def _markup(svg: str | None) -> Markup | None:

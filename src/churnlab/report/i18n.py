@@ -320,7 +320,8 @@ TEXT: dict[str, dict[str, str]] = {
         "tier_medium": "medium",
         "tier_low": "low",
         "filter_all": "All",
-        "filter_label": "Show risk:",
+        "filter_label_tier": "Show risk:",
+        "filter_label_measure": "Show measure:",
         "reasons": "Why",
     },
     "ru": {
@@ -607,7 +608,8 @@ TEXT: dict[str, dict[str, str]] = {
         "tier_medium": "средний",
         "tier_low": "низкий",
         "filter_all": "Все",
-        "filter_label": "Показать риск:",
+        "filter_label_tier": "Показать риск:",
+        "filter_label_measure": "Показать меру:",
         "reasons": "Почему",
     },
 }
