@@ -133,6 +133,11 @@ def test_segments_k_scores_and_dendrogram(lang: str) -> None:
     tree = _parse(charts.dendrogram_chart(linkage, 2, lang))
     assert t("cut", lang, k=2) in _texts(tree)
     assert tree.get("aria-label") == t("dendrogram", lang)
+    # the axis' label starts at the left: a phone shows it whole before the chart scrolls
+    label = next(e for e in tree.iter() if (e.text or "") == t("ax_members_merged", lang))
+    width = float(tree.get("viewBox", "0 0 0 0").split()[2])
+    assert "text-anchor: start" in label.get("style", "")
+    assert float(label.get("x", "nan")) < 0.1 * width
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -7,6 +7,7 @@ without a browser.
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -87,7 +88,64 @@ def test_a_chip_shows_only_its_members(analysis: Analysis, report: Path, tmp_pat
     part = dom[dom.index('<section id="members">') :]
     chip = re.search(r'data-group="0" aria-pressed="true">([^<]*) · (\d+)<', part)
     assert chip is not None, part[:2000]
-    shown = re.findall(r'<tr data-tier="\w+" data-group="(\d+)">', part)
-    hidden = re.findall(r'<tr data-tier="\w+" data-group="(\d+)" hidden="">', part)
+    row = r'<tr data-tier="\w+" data-group="(\d+)"(?: class="more")?'
+    shown = re.findall(row + ">", part)
+    hidden = re.findall(row + ' hidden="">', part)
     assert set(shown) == {"0"} and len(shown) == int(chip.group(2))
     assert hidden and "0" not in hidden and len(shown) + len(hidden) == 100
+
+
+def _on_a_phone(report: Path, tmp_path: Path, script: str) -> str:
+    """What ``script`` (run on the report's document ``d`` once it has loaded in a frame 390
+    CSS pixels wide, a phone's) puts in the title. Headless Chromium's own window is never
+    narrower than 500 pixels, so the report is shown in a frame of a phone's width."""
+    frame = html.escape(report.read_text(encoding="utf-8"), quote=True)
+    host = tmp_path / "phone.html"
+    host.write_text(
+        '<!DOCTYPE html><html><head><title>-</title></head><body style="margin:0">'
+        f'<iframe id="f" style="width:390px;height:844px;border:0" srcdoc="{frame}"></iframe>'
+        '<script>var f = document.getElementById("f"); f.addEventListener("load", function () {'
+        f" var d = f.contentDocument; {script} }});</script></body></html>",
+        encoding="utf-8",
+    )
+    browser = chromium()
+    dom = run_chromium(browser, tmp_path, "--window-size=800,900", "--dump-dom", host.as_uri())
+    title = re.search(r"<title>([^<]*)</title>", dom.stdout)
+    assert title is not None
+    return title.group(1)
+
+
+@pytest.fixture(scope="module")
+def ru_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole club's report in Russian, whose words run longer."""
+    analysis = analyze(load_gym_churn(), gym_spec(), source="club", lang="ru")
+    path = tmp_path_factory.mktemp("report_ru") / "report.html"
+    html = render_html(analysis.summary, members=analysis.members, campaign=analysis.plan.campaign)
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("which", ["report", "ru_report"])
+def test_on_a_phone_the_report_is_25_screens_and_no_cell_is_wider(
+    which: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    report: Path = request.getfixturevalue(which)
+    measured = _on_a_phone(report, tmp_path, (
+        "var e = d.documentElement, widest = 0;"
+        " d.querySelectorAll('td, th').forEach(function (c) {"
+        "   var w = c.getBoundingClientRect().width; if (w > widest) { widest = w; } });"
+        " document.title = [e.scrollHeight, e.scrollWidth, e.clientWidth, widest].join(' ');"
+    ))  # fmt: skip
+    height, width, inner, widest = (float(v) for v in measured.split())
+    assert height <= 25 * 844, f"{height / 844:.1f} screens"
+    assert width <= inner and widest <= inner  # nothing wider than the screen
+
+
+def test_on_a_phone_show_all_shows_the_rest(report: Path, tmp_path: Path) -> None:
+    measured = _on_a_phone(report, tmp_path, (
+        "function shown() { return Array.from(d.querySelectorAll('#at-risk tbody tr'))"
+        "   .filter(function (r) { return r.offsetParent !== null; }).length; }"
+        " var before = shown(); d.querySelector('label[for=members-all]').click();"
+        " document.title = before + ' ' + shown();"
+    ))  # fmt: skip
+    assert measured == "5 100"

@@ -44,6 +44,11 @@ __all__ = ["render_html"]
 SHAPES = 6
 #: Members in the at-risk table and in the call list.
 AT_RISK = 100
+#: Rows of each long list, the features' cards, the drivers' shapes (and the portraits'
+#: charts) and the model's charts a phone shows until "show all" is tapped (the heatmap too is
+#: a tap away): the report then fits some 25 screens of a phone; a laptop and paper show
+#: everything.
+PHONE_ROWS, PHONE_CARDS, PHONE_SHAPES, PHONE_CHARTS = 5, 3, 1, 2
 CALL_LIST = 50
 
 
@@ -108,6 +113,10 @@ class _Page(PageFormats):
             "version": str(s.meta.get("churnlab_version", "")),
             "data_hash": str(s.meta.get("data_hash") or "—"),
             "fitted_on": self.fitted_on(),
+            "phone_rows": PHONE_ROWS,
+            "phone_cards": PHONE_CARDS,
+            "phone_shapes": PHONE_SHAPES,
+            "phone_charts": PHONE_CHARTS,
             "sections": [{"id": name, "title": self.t(f"toc_{name}")} for name in sections],
             "conclusions": list(s.conclusions),
             "kpis": self.kpis(),
