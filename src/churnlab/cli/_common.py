@@ -232,6 +232,12 @@ def read_members(
     return frame, source_name(data)
 
 
+def shown_name(source: str) -> str:
+    """A table's name as the run's lines and report word it: the bundled table's in the run's
+    language; the run history keeps ``source`` itself, whatever the language."""
+    return say("bundled") if source == BUNDLED else source
+
+
 def spec_for(
     frame: pd.DataFrame,
     source: str,

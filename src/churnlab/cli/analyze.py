@@ -15,7 +15,6 @@ from rich.markup import escape
 
 from churnlab.cli._analyze_dask import check_dask_source, on_the_cluster, read_sample
 from churnlab.cli._common import (
-    BUNDLED,
     DataArg,
     DiscountOpt,
     Engine,
@@ -42,6 +41,7 @@ from churnlab.cli._common import (
     out,
     read_members,
     record_run,
+    shown_name,
     spec_for,
     stages,
 )
@@ -165,7 +165,7 @@ def analyze(
             frame, source = read_members(data, query=query, table=table)
             rows = len(frame)
         # the run history knows a table by one name; the report and these lines word it
-        shown = say("bundled") if source == BUNDLED else source
+        shown = shown_name(source)
         spec = spec_for(
             frame,
             shown,

@@ -33,6 +33,7 @@ from churnlab.cli._common import (
     read_members,
     record_run,
     say_scored,
+    shown_name,
 )
 from churnlab.cli._words import number, say
 from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
@@ -152,7 +153,7 @@ def score(
     target = [] if out is None else [escape(str(out))]
     if out_table is not None:
         target.append(say("out_table", table=escape(repr(out_table))))
-    shown = say("bundled") if told.source == BUNDLED else told.source
+    shown = shown_name(told.source)
     say_scored(told.scored, told.rows, shown, say("and").join(target), told.rejected,
                rejects_path)  # fmt: skip
     if told.kept_scores is None and out is not None:
@@ -234,7 +235,7 @@ def _stream(run: _Run, out: Path, rejects: Path, *, with_reasons: bool, lang: st
     from churnlab.scoring.streaming import score_file
 
     source = BUNDLED if run.data is None else source_name(run.data)
-    shown = say("bundled") if run.data is None else source
+    shown = shown_name(source)
     with progress(say("scoring", source=escape(shown)), unit="rows") as advance:
         done = score_file(
             run.model,

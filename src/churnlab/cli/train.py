@@ -10,7 +10,6 @@ import typer
 from rich.markup import escape
 
 from churnlab.cli._common import (
-    BUNDLED,
     DataArg,
     Engine,
     EngineOpt,
@@ -36,6 +35,7 @@ from churnlab.cli._common import (
     progress,
     read_members,
     record_run,
+    shown_name,
     spec_for,
 )
 from churnlab.cli._tables import metrics_table
@@ -121,7 +121,7 @@ def train(
     started = time.perf_counter()
     store = open_store(store_url)
     frame, source = read_members(data, query=query, table=table)
-    shown = say("bundled") if source == BUNDLED else source
+    shown = shown_name(source)
     spec = spec_for(
         frame,
         shown,
