@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -598,7 +599,7 @@ class _Page(PageFormats):
                     "measure": str(r.get("recommended_measure") or ""),
                 }
             )
-        by, filters = _filters(rows, [self.t(f"tier_{t}") for t in ("high", "medium", "low")])
+        by, filters = _filters(rows)
         return {
             "note": self.t("members_note", n=self.num(len(rows)), scores=self.scores),
             "who": str(id_col) if has_id else self.t("row"),
@@ -608,23 +609,24 @@ class _Page(PageFormats):
         }
 
 
-def _filters(
-    rows: list[dict[str, Any]], tier_order: list[str]
-) -> tuple[str | None, list[dict[str, Any]]]:
+def _filters(rows: list[dict[str, Any]]) -> tuple[str | None, list[dict[str, Any]]]:
     """What the list of members can be filtered by, and its buttons: the risk tier when the
     rows hold more than one, else the measure when they hold more than one (the members most
-    at risk are often all of the high tier), else nothing. Each row gets its ``group``."""
+    at risk are often all of the high tier), else nothing. Each row gets its ``group``.
+
+    The rows come riskiest first and the tiers are bands of the probability, so the tiers
+    appear high, medium, low: their buttons keep that order; the measures' go most members
+    first."""
     for by, key in (("tier", "tier_text"), ("measure", "measure")):
         values = [str(r[key]) for r in rows]
-        groups = sorted(set(values) - {""}, key=lambda v: (
-            tier_order.index(v) if by == "tier" and v in tier_order else len(tier_order),
-            -values.count(v), v))  # fmt: skip
-        if len(groups) > 1:
-            for r, value in zip(rows, values, strict=True):
-                r["group"] = str(groups.index(value)) if value in groups else ""
-            return by, [
-                {"group": str(i), "text": g, "count": values.count(g)} for i, g in enumerate(groups)
-            ]
+        counts = Counter(v for v in values if v)
+        if len(counts) < 2:
+            continue
+        groups = list(counts) if by == "tier" else sorted(counts, key=lambda v: (-counts[v], v))
+        number = {g: str(i) for i, g in enumerate(groups)}
+        for r, value in zip(rows, values, strict=True):
+            r["group"] = number.get(value, "")
+        return by, [{"group": number[g], "text": g, "count": counts[g]} for g in groups]
     return None, []
 
 
