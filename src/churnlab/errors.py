@@ -9,6 +9,7 @@ The tree::
 
     ChurnlabError
     ├── UsageError          an option or argument that cannot work (unknown format, missing value)
+    │   └── MissingPartError an optional part is not installed (churnlab[service], [dask] ...)
     ├── DataError           the input data cannot be used as it is
     │   ├── ReadError       the source cannot be read as a table (missing, empty, not a table)
     │   ├── SchemaError     a column is missing, or the target cannot be used
@@ -28,6 +29,7 @@ import pandas as pd
 __all__ = [
     "ChurnlabError",
     "DataError",
+    "MissingPartError",
     "ModelFileError",
     "ReadError",
     "SchemaError",
@@ -132,6 +134,11 @@ class ChurnlabError(Exception):
 
 class UsageError(ChurnlabError):
     """An option or argument that cannot work."""
+
+
+class MissingPartError(UsageError, ImportError):
+    """An optional part of churnlab (:mod:`churnlab.extras`) that is not installed; an
+    ``ImportError`` too, so code that guards an import catches it."""
 
 
 class DataError(ChurnlabError):

@@ -28,6 +28,7 @@ from churnlab.data.read import read_table
 from churnlab.data.sources import source_name
 from churnlab.data.spec import DatasetSpec
 from churnlab.errors import ChurnlabError, UsageError
+from churnlab.extras import require
 
 if TYPE_CHECKING:
     from churnlab.model.scorer import Scorer
@@ -206,12 +207,15 @@ TableOpt = Annotated[str | None, typer.Option("--table", help="Table name, for a
 
 def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Print a :class:`ChurnlabError` as a message (no traceback) and exit with code 2; word
-    the lines the command prints in its ``--lang`` (:mod:`churnlab.cli._words`)."""
+    the lines the command prints in its ``--lang`` (:mod:`churnlab.cli._words`); refuse
+    ``--engine dask`` before any work when Dask is not installed (:mod:`churnlab.extras`)."""
 
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         lang = kwargs.get("lang")
         try:
+            if kwargs.get("engine") is Engine.dask:
+                require("dask", "--engine dask")
             with speaking(str(getattr(lang, "value", lang or "en"))), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return command(*args, **kwargs)

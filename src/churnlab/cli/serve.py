@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from churnlab.cli._common import err, handles_errors
 from churnlab.errors import UsageError
+from churnlab.extras import require
 
 API_KEY_VARIABLE = "CHURNLAB_API_KEY"
 
@@ -56,6 +57,7 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the scoring API (docs at /docs) and the staff dashboard (at /)."""
+    require("service", "churnlab serve")
     import uvicorn
 
     from churnlab.api import create_app

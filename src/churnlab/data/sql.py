@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from churnlab.errors import ChurnlabError, ReadError, UsageError
+from churnlab.extras import require
 
 __all__ = [
     "create_engine",
@@ -40,6 +41,8 @@ __all__ = [
     "write_sql_table",
 ]
 
+#: The SQLAlchemy driver of ``postgresql://`` URLs: psycopg 3.
+POSTGRES_DRIVER = "postgresql+psycopg"
 #: How to give a database URL, the fix when one is not usable.
 URL_FIX = "write it as dialect://user:password@host/database, e.g. sqlite:///members.db"
 # what goes wrong while connecting or running a statement, by default
@@ -100,7 +103,8 @@ def reason(exc: BaseException, *, url: str | sa.URL | None = None, limit: int = 
 
 
 def with_default_driver(url: sa.URL) -> sa.URL:
-    """``postgresql://`` and ``postgres://`` use psycopg 3, the driver churnlab installs.
+    """``postgresql://`` and ``postgres://`` use psycopg 3, the driver of churnlab's optional
+    part ``postgres`` (``pip install 'churnlab[postgres]'``).
 
     SQLAlchemy's own default for PostgreSQL is psycopg2, which churnlab does not install.
 
@@ -111,7 +115,7 @@ def with_default_driver(url: sa.URL) -> sa.URL:
     'postgresql+psycopg'
     """
     if url.drivername in ("postgresql", "postgres"):
-        return url.set(drivername="postgresql+psycopg")
+        return url.set(drivername=POSTGRES_DRIVER)
     return url
 
 
@@ -169,6 +173,8 @@ def create_engine(
     """  # noqa: E501
     parsed = parse_url(url, error=error, fix=fix) if isinstance(url, str) else url
     shown = masked_url(parsed)
+    if parsed.drivername == POSTGRES_DRIVER:
+        require("postgres", f"a PostgreSQL URL ({shown})")
     try:
         return sa.create_engine(parsed, **options)
     except sa.exc.NoSuchModuleError as exc:
@@ -183,8 +189,8 @@ def create_engine(
             f"the database driver for {parsed.drivername!r} is not installed "
             f"({reason(exc, url=parsed)})",
             file=shown,
-            fix="install the driver (e.g. pip install 'psycopg[binary]' for "
-            f"postgresql+psycopg://, pip install duckdb-engine for duckdb://); or {fix}",
+            fix="install the driver (e.g. pip install duckdb-engine for duckdb://, pip install "
+            f"'churnlab[postgres]' for postgresql://); or {fix}",
         ) from exc
     except (sa.exc.ArgumentError, TypeError, ValueError) as exc:
         raise error(

@@ -27,6 +27,7 @@ from churnlab.data.read import parquet_files
 from churnlab.data.sources import source_name
 from churnlab.data.validate import check_members, coerce_members, require_columns
 from churnlab.errors import ReadError, UsageError
+from churnlab.extras import require
 from churnlab.model.settings import TUNE_ROWS
 from churnlab.scoring.members import score_members
 
@@ -64,7 +65,10 @@ def dask_client(scheduler: str | None = None, *, n_workers: int | None = None) -
     ------
     UsageError
         The scheduler cannot be reached.
+    MissingPartError
+        Dask is not installed (``pip install 'churnlab[dask]'``).
     """
+    require("dask", "--engine dask")
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
@@ -202,6 +206,7 @@ def read_parquet_partitions(
     SchemaError
         A column of ``columns`` is missing.
     """
+    require("dask", "reading Parquet for Dask")
     import dask.dataframe as dd
 
     name = source_name(source)
