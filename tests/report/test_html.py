@@ -494,3 +494,18 @@ def test_the_member_list_filters_by_what_tells_its_rows_apart(en: Analysis) -> N
     one = one.assign(risk_tier="high")
     html = render_html(en.summary, members=one)
     assert 'class="filter"' not in html and "data-group=" not in html
+
+
+def _card_values(html: str, column: str) -> list[str]:
+    """The values a feature's card lists (its rows' left column), read from the page."""
+    card = html.split(f"<code>{column}</code>", 1)[1].split('<div class="fcard', 1)[0]
+    return re.findall(r'<span class="v" title="[^"]*">([^<]*)</span>', card)
+
+
+def test_binary_features_read_in_their_own_words(en_html: str, ru_html: str) -> None:
+    # The club's README gives gender as 0/1 with no meaning for either: its values are shown as
+    # the codes, where yes and no fit the columns that say whether a member has something.
+    assert _card_values(en_html, "gender") == ["0", "1"]
+    assert _card_values(ru_html, "gender") == ["0", "1"]
+    assert _card_values(en_html, "Partner") == ["no", "yes"]
+    assert _card_values(ru_html, "Partner") == ["нет", "да"]

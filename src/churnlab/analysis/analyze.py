@@ -379,7 +379,7 @@ def profile_data(
                 stayers_mean=float(values[~left].mean()) if numeric else None,
                 leavers_mean=float(values[left].mean()) if numeric else None,
                 churn_by_value=_churn_by_value(values, y),
-                values=None if feature.values is None else list(feature.values),
+                values=None if (words := feature.value_words()) is None else list(words),
             )
         )
     numeric_columns = [f.name for f in spec.features if f.kind != "categorical"]

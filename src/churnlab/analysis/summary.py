@@ -27,7 +27,7 @@ class FeatureProfile:
     stayers_mean: float | None
     leavers_mean: float | None
     churn_by_value: list[dict[str, Any]]  # {"value", "members", "churn_rate"}
-    values: list[str] | None = None  # a binary held as text: its words for 0 and 1
+    values: list[str] | None = None  # a binary's words for 0 and 1, if not no and yes
 
 
 @dataclass(frozen=True)

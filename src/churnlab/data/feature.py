@@ -15,13 +15,26 @@ import pandas as pd
 
 from churnlab.data.names import humanise
 
-__all__ = ["YES_WORDS", "FeatureSpec", "Kind", "Role", "binary_codes", "parse_numbers"]
+__all__ = [
+    "TWO_KINDS",
+    "YES_WORDS",
+    "FeatureSpec",
+    "Kind",
+    "Role",
+    "binary_codes",
+    "parse_numbers",
+]
 
 Kind = Literal["numeric", "binary", "categorical"]
 Role = Literal["lever", "trait", "unknown"]
 
 #: Texts that mean 1 in a two-valued text column ("Yes" of "No"/"Yes").
 YES_WORDS = {"yes", "y", "true", "t", "да", "истина"}
+
+#: Words of a binary column's name that make its 0 and 1 two kinds of member, not "no" and
+#: "yes": a column ``gender`` of 0 and 1 holds one of two genders, and only the table's own
+#: text (``Female``, ``Male``) could say which.
+TWO_KINDS = frozenset({"gender", "sex", "пол"})
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,28 @@ class FeatureSpec:
         if self.values is not None:
             return binary_codes(column, self.values)
         return parse_numbers(column)
+
+    def value_words(self) -> tuple[str, str] | None:
+        """What a binary feature's 0 and 1 are called: the table's own text when it holds
+        text; ``"0"`` and ``"1"`` for two kinds held as numbers (:data:`TWO_KINDS`); None
+        when "no" and "yes" read right (``Partner``: 1 is a partner company's employee).
+
+        Examples
+        --------
+        >>> FeatureSpec("Gender", "binary", 0, 1, values=("Female", "Male")).value_words()
+        ('Female', 'Male')
+        >>> FeatureSpec("gender", "binary", 0, 1).value_words()
+        ('0', '1')
+        >>> FeatureSpec("Partner", "binary", 0, 1).value_words() is None
+        True
+        """
+        if self.kind != "binary":
+            return None
+        if self.values is not None:
+            return self.values
+        if TWO_KINDS & set(humanise(self.name).split()):
+            return ("0", "1")
+        return None
 
     def value_text(self, code: Any) -> str | None:
         """The table's text for a binary feature's ``code`` (0 or 1), when it holds text.

@@ -321,11 +321,12 @@ def _generic_group(feature: FeatureSpec) -> str:
 
 
 def _named_value(feature: FeatureSpec, high: bool) -> str | None:
-    """The text a binary feature holds for 1 (``high``) or 0, when it is text other than a
-    yes/no pair (a yes/no feature reads as "mostly" or "rarely" its label)."""
-    if feature.values is None or feature.values[1].strip().lower() in YES_WORDS:
+    """What a binary feature's 1 (``high``) or 0 is called, when it is not a yes/no pair (a
+    yes/no feature reads as "mostly" or "rarely" its label)."""
+    words = feature.value_words()
+    if words is None or words[1].strip().lower() in YES_WORDS:
         return None
-    return feature.values[1 if high else 0]
+    return words[1 if high else 0]
 
 
 # --- numbers -----------------------------------------------------------------------------------
