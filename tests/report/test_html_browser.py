@@ -95,21 +95,22 @@ def test_a_chip_shows_only_its_members(analysis: Analysis, report: Path, tmp_pat
     assert hidden and "0" not in hidden and len(shown) + len(hidden) == 100
 
 
-def _on_a_phone(report: Path, tmp_path: Path, script: str) -> str:
+def _on_a_phone(report: Path, tmp_path: Path, script: str, *, width: int = 390) -> str:
     """What ``script`` (run on the report's document ``d`` once it has loaded in a frame 390
-    CSS pixels wide, a phone's) puts in the title. Headless Chromium's own window is never
-    narrower than 500 pixels, so the report is shown in a frame of a phone's width."""
+    CSS pixels wide, a phone's, or ``width``) puts in the title. Headless Chromium's own window
+    is never narrower than 500 pixels, so the report is shown in a frame of a phone's width."""
     frame = html.escape(report.read_text(encoding="utf-8"), quote=True)
     host = tmp_path / "phone.html"
     host.write_text(
         '<!DOCTYPE html><html><head><title>-</title></head><body style="margin:0">'
-        f'<iframe id="f" style="width:390px;height:844px;border:0" srcdoc="{frame}"></iframe>'
+        f'<iframe id="f" style="width:{width}px;height:844px;border:0" srcdoc="{frame}"></iframe>'
         '<script>var f = document.getElementById("f"); f.addEventListener("load", function () {'
         f" var d = f.contentDocument; {script} }});</script></body></html>",
         encoding="utf-8",
     )
     browser = chromium()
-    dom = run_chromium(browser, tmp_path, "--window-size=800,900", "--dump-dom", host.as_uri())
+    window = f"--window-size={max(800, width + 40)},900"
+    dom = run_chromium(browser, tmp_path, window, "--dump-dom", host.as_uri())
     title = re.search(r"<title>([^<]*)</title>", dom.stdout)
     assert title is not None
     return title.group(1)
@@ -139,6 +140,28 @@ def test_on_a_phone_the_report_is_25_screens_and_no_cell_is_wider(
     height, width, inner, widest = (float(v) for v in measured.split())
     assert height <= 25 * 844, f"{height / 844:.1f} screens"
     assert width <= inner and widest <= inner  # nothing wider than the screen
+
+
+@pytest.mark.parametrize("width", [390, 1100])
+def test_a_table_that_scrolls_sideways_says_so_and_no_other(
+    width: int, ru_report: Path, tmp_path: Path
+) -> None:
+    # each table's box: does it scroll (its own geometry), and is a hint shown just above it
+    measured = _on_a_phone(ru_report, tmp_path, (
+        "var boxes = Array.from(d.querySelectorAll('.table-scroll'));"
+        " document.title = boxes.map(function (b) {"
+        "   var n = b.previousElementSibling, shown = !!n && n.classList.contains('scroll-hint')"
+        "     && n.offsetParent !== null && n.textContent.indexOf('Листайте вбок') === 0;"
+        "   return (b.scrollWidth > b.clientWidth + 1 ? 'W' : 'n') + (shown ? 'H' : '-');"
+        " }).join(' ');"
+    ), width=width)  # fmt: skip
+    boxes = measured.split()
+    assert len(boxes) == ru_report.read_text(encoding="utf-8").count('class="table-scroll"')
+    assert all(box in ("WH", "n-") for box in boxes), boxes
+    if width == 390:
+        assert "WH" in boxes  # the target groups' table, at least, scrolls on a phone
+    else:
+        assert "WH" not in boxes  # and nothing does on a laptop
 
 
 def test_on_a_phone_show_all_shows_the_rest(report: Path, tmp_path: Path) -> None:
