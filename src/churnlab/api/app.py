@@ -16,6 +16,8 @@ Routes (every ``/v1`` route needs ``Authorization: Bearer <key>`` when a key is 
                                   records what came of a call (201)
     GET  /v1/contacts             the recorded contacts: ?month=YYYY-MM
     GET  /v1/measures             the playbook's measures: id, title, audience, what staff do
+    GET  /docs, /openapi.json     the documentation (Swagger UI, served by the app itself: it
+                                  works offline; no /redoc) and the schema, no key needed
 
 Served for a club's folder, the member routes see that club's members only.
 
@@ -41,6 +43,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from churnlab._version import __version__
 from churnlab.api.dashboard import mount_dashboard
+from churnlab.api.docs import mount_docs
 from churnlab.data.jsonable import python_scalar
 from churnlab.data.spec import DatasetSpec
 from churnlab.data.validate import require_columns
@@ -188,6 +191,8 @@ def create_app(
         title="churnlab",
         version=__version__,
         description="Member churn: scores, reasons, portraits and the retention plan.",
+        docs_url=None,  # FastAPI's pages load from a CDN: mount_docs serves /docs offline
+        redoc_url=None,
     )
 
     def authorised(
@@ -374,6 +379,7 @@ def create_app(
         return _records(recorded.tail(1))[0]
 
     mount_dashboard(app, bundle)
+    mount_docs(app)
     return app
 
 
