@@ -4,7 +4,7 @@ and members as the local engine on the same sample, the folder all-or-nothing, a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -174,3 +174,34 @@ def test_a_sample_too_small_to_fit_on_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "--sample-rows" in result.output and "1000" in flat(result.output)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_run_on_the_cluster_in_russian_prints_no_english(
+    address: str,
+    table: pd.DataFrame,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    english_words: Callable[..., set[str]],
+    on_a_terminal: list[str],
+) -> None:
+    """analyze and score on the cluster: every line, and what the progress shows, in Russian;
+    the cluster made for the run is this module's, so the runs say they are on a local one."""
+    from churnlab.scoring import distributed
+
+    monkeypatch.setattr(distributed, "dask_client", lambda scheduler=None: dask_client(address))
+    few = tmp_path / "few.parquet"  # whole paths: the workers do not run in this folder
+    table.iloc[:1500].to_parquet(few, index=False)
+    analysed = invoke("analyze", few, "--engine", "dask", "--sample-rows", "1000", "--out",
+                      tmp_path / "report", "--lang", "ru")  # fmt: skip
+    scored = invoke("score", few, "--engine", "dask", "--model",
+                    tmp_path / "report" / OUTPUTS["model"], "--out", tmp_path / "scores",
+                    "--lang", "ru")  # fmt: skip
+    for result in (analysed, scored):
+        assert_ok(result)
+        assert english_words(result.output, names=table.columns) == set(), result.output
+    assert f"проанализировано клиентов: 1\xa0499 (данные: {few})" in analysed.stderr
+    assert "✓ выборка: обучение модели и поиск портретов" in analysed.stderr
+    assert "(частей: 1, на локальном кластере)" in scored.stderr
+    assert "анализ всех клиентов на кластере" in " ".join(on_a_terminal)
+    assert f"оценка {few} на локальном кластере" in on_a_terminal, on_a_terminal
+    assert english_words("\n".join(on_a_terminal)) == set(), on_a_terminal

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -70,18 +72,12 @@ def test_a_flag_given_a_value_is_refused(word: str, tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-# names a line may hold in any language: commands, metrics, a learner's settings
-_NAMES = {"analyze", "train", "score", "ROC", "AUC", "PR", "ECE", "F1", "LightGBM", "C"}
-# paths, URLs and files; options; a learner's settings; run ids; currency codes (USD)
-_NAMED = re.compile(r"\S*[/\\.]\S*|--\S+|\{[^}]*\}|\b[0-9a-f]{8}\b|\b[A-Z]{3}\b")
-
-
-def _english_words(text: str) -> set[str]:
-    return set(re.findall(r"[A-Za-z][A-Za-z_]+|\b[A-Za-z]\b", _NAMED.sub(" ", text))) - _NAMES
-
-
 def test_russian_runs_print_no_english(
-    small_gym: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    small_gym: pd.DataFrame,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    english_words: Callable[..., set[str]],
+    on_a_terminal: list[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
     small_gym.to_csv("members.csv", index=False)
@@ -92,12 +88,79 @@ def test_russian_runs_print_no_english(
          "--lang", "ru"),
         ("score", "--model", "m.churnlab", "--out", "bundled.xlsx", "--lang", "ru"),
     ]  # fmt: skip
+    printed = []
     for arguments in runs:
         result = invoke(*arguments)
         assert_ok(result)
-        printed = result.stdout + result.stderr
-        assert re.search(r"[а-я]{4}", printed), printed
-        assert _english_words(printed) == set(), (arguments, printed)
+        printed.append(result.stdout + result.stderr)
+        assert re.search(r"[а-я]{4}", printed[-1]), printed[-1]
+        assert english_words(printed[-1]) == set(), (arguments, printed[-1])
     assert "встроенная таблица клуба" in result.stderr
+    # on a terminal, each stage of the analysis stays as a line, and what the progress
+    # displays showed (the stages, what is being scored) is in Russian too
+    assert "✓ обучение модели и поиск портретов" in printed[0] and "время: " in printed[0]
+    assert "оценка members.csv" in on_a_terminal, on_a_terminal
+    assert english_words("\n".join(on_a_terminal)) == set(), on_a_terminal
     reasons = pd.read_csv("s.csv")["reason_1"]
     assert reasons.str.contains(r"[а-я]").all() and not reasons.str.contains(r"\d\.\d").any()
+
+
+def _every_reason_to_set_aside(n: int = 1200) -> pd.DataFrame:
+    """A table with a column set aside for each reason the inference has, beside a member id
+    (``account_number``), two features and the target (``left``)."""
+    rng = np.random.default_rng(0)
+    left = rng.random(n) < 0.3
+    words = np.array(["late", "again", "asked", "about", "the", "price", "friend", "moved"])
+    return pd.DataFrame(
+        {
+            "account_number": [f"A{i:05d}" for i in rng.permutation(n)],
+            "RowNumber": np.arange(1, n + 1),
+            "external_id": rng.integers(0, 50, n),
+            "voucher": [f"V{i:06d}" for i in rng.permutation(n) * 7],
+            "photo": [bytes([i % 256, 7]) for i in range(n)],
+            "signed_up": pd.date_range("2020-01-01", periods=n, freq="D"),
+            "nothing": pd.Series([None] * n, dtype=object),
+            "region": "north",
+            "notes": [f"note {i}: " + " ".join(rng.choice(words, 5)) for i in range(n)],
+            "refund": left * 10.0 + rng.random(n),
+            "visits": rng.poisson(3, n) + 2 * ~left,
+            "plan": rng.choice(["basic", "gold", "silver"], n),
+            "left": np.where(left, "yes", "no"),
+        }
+    )
+
+
+def test_every_reason_for_setting_a_column_aside_is_worded_in_the_runs_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, english_words: Callable[..., set[str]]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    table = _every_reason_to_set_aside()
+    table.to_parquet("members.parquet", index=False)
+    train = ("train", "members.parquet", "--target", "left", "--model", "m.churnlab",
+             "--folds", "3")  # fmt: skip
+    english = invoke(*train)
+    assert_ok(english)
+    aside = dict(re.findall(r"^set aside (\S+): (.*)$", english.stderr, re.MULTILINE))
+    assert aside == {
+        "RowNumber": "a row number (whole numbers rising by one), not a member id",
+        "external_id": "identifier (by its name)",
+        "voucher": "identifier (a distinct value in every row)",
+        "photo": "raw bytes (a binary column), not text or numbers: if it holds text, write it "
+        "as a string column to use it",
+        "signed_up": "a date: derive a number from it (e.g. months since) to use it",
+        "nothing": "empty (no values)",
+        "region": "constant (one value in every row)",
+        "notes": "free text (1200 distinct values)",
+        "refund": "probable leakage: on its own it predicts the target almost perfectly "
+        "(ROC-AUC 1.000); keep it with --keep refund if it is truly known a month ahead",
+    }, english.stderr
+    russian = invoke(*train, "--lang", "ru")
+    assert_ok(russian)
+    lines = re.findall(r"^отложен столбец (\S+): (.*)$", russian.stderr, re.MULTILINE)
+    assert [column for column, _ in lines] == list(aside), russian.stderr
+    said = dict(lines)
+    assert said["notes"] == "свободный текст (1\xa0200 разных значений)"
+    assert said["refund"].startswith("вероятная утечка: один этот столбец почти безошибочно "
+                                     "предсказывает отток (ROC-AUC 1,000)")  # fmt: skip
+    assert said["nothing"] == "пустой (нет значений)"
+    assert english_words(russian.stdout + russian.stderr, names=table.columns) == set()

@@ -9,6 +9,8 @@ the members contacted, so every figure of the review has a truth to be checked a
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -326,3 +328,46 @@ def test_three_months_on_predicted_staying_meets_what_happened(
     assert check["realised"] == pytest.approx(untreated[ID].isin(september).mean(), abs=1e-6)
     assert check["predicted"] == pytest.approx(untreated["stay_3m"].mean(), abs=1e-6)
     assert check["mean_gap"] <= 0.05, check["by_decile"]
+
+
+def test_a_month_in_russian_prints_no_english(
+    loop: dict[str, Any],
+    copied: Path,
+    tmp_path: Path,
+    english_words: Callable[..., set[str]],
+    on_a_terminal: list[str],
+) -> None:
+    """Every line a month prints, and what its progress shows, follows --lang, and the folder's
+    language without it: a closing with measured measures, an outcomes file naming a member no
+    month scored, drift that calls for retraining, a retraining, and a first month."""
+    june = loop["june"]
+    older = pd.read_csv(loop["here"] / "july.csv")
+    older["Age"] += 8
+    older.to_csv(tmp_path / "july_older.csv", index=False)
+    stayer = june.loc[~june["left"], ID].iloc[0]
+    pd.DataFrame({ID: [stayer, "NOBODY"], "status": ["Cancelled", "cancelled"]}).to_csv(
+        tmp_path / "cancellations.csv", index=False
+    )
+    july = ("month", tmp_path / "july_older.csv", "--run", copied, "--month", JULY)
+    runs = {
+        "closing": invoke(*july, "--outcomes", tmp_path / "cancellations.csv", "--lang", "ru"),
+        "retraining": invoke(*july, "--retrain", "--lang", "ru"),
+    }
+    summary = json.loads((copied / "summary.json").read_text(encoding="utf-8"))
+    summary["meta"]["lang"] = "ru"  # the folder's texts in Russian: the month's default
+    (copied / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    runs["first"] = invoke("month", loop["here"] / "june.csv", "--run", copied, "--month",
+                           "2024-05")  # fmt: skip
+    for name, result in runs.items():
+        assert_ok(result)
+        assert english_words(result.output) == set(), (name, result.output)
+    closing = runs["closing"].output
+    assert f"месяц {JUNE} закрыт: ушли " in closing and "в контрольной группе" in closing
+    assert re.search(r"эффект [+−]\d+,\d п\.п\. \(от [+−]\d+,\d п\.п\.", closing), closing
+    assert "по измеренной доле успеха" in closing and "(список в outcomes_rejects.csv)" in closing
+    assert "модель стоит переобучить (клиенты изменились" in closing
+    assert "модель переобучена на закрытых месяцах" in runs["retraining"].output
+    assert "первый месяц цикла" in runs["first"].output
+    assert f"закрытие месяца {JUNE}" in on_a_terminal and f"разбор месяца {JUNE}" in on_a_terminal
+    assert "переобучение модели на закрытых месяцах" in on_a_terminal
+    assert english_words("\n".join(on_a_terminal)) == set(), on_a_terminal

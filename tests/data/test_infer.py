@@ -1,5 +1,7 @@
 """churnlab.data.infer: the target, the member id, each feature's kind, what is set aside."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -127,6 +129,50 @@ def test_constant_and_empty_columns_are_set_aside() -> None:
     frame = _table([0, 1] * 10, club=["north"] * 20, nothing=[None] * 20)
     aside = {s.column: s.reason for s in infer_spec(frame, target_col="target").set_aside}
     assert aside["club"].startswith("constant") and aside["nothing"].startswith("empty")
+
+
+def test_every_reason_to_set_aside_is_a_kind_with_its_figures_worded_in_each_language() -> None:
+    """The spec keeps why as a code and the figures the words quote (the command line and the
+    report word them in the run's language), whatever the reason."""
+    rng = np.random.default_rng(1)
+    n = 300
+    left = rng.integers(0, 2, n)
+    frame = pd.DataFrame(
+        {
+            "member_code": [f"M{i:04d}" for i in rng.permutation(n)],
+            "RowNumber": np.arange(1, n + 1),
+            "card_id": rng.integers(0, 9, n),
+            "voucher": [f"V{i:05d}" for i in rng.permutation(n) * 3],
+            "photo": [bytes([i % 256]) for i in range(n)],
+            "joined": pd.date_range("2021-01-01", periods=n, freq="D"),
+            "nothing": [None] * n,
+            "club": ["north"] * n,
+            "notes": [f"called on day {i} about the price of a plan" for i in range(n)],
+            "refund": left * 3.0 + rng.uniform(0, 1, n),
+            "visits": rng.uniform(0, 5, n),
+            "target": left,
+        }
+    )
+    spec = infer_spec(frame, target_col="target")
+    assert spec.id_col == "member_code"
+    kinds = {s.column: (s.kind, dict(s.detail)) for s in spec.set_aside}
+    auc = kinds["refund"][1]["auc"]
+    assert kinds == {
+        "photo": ("bytes", {}),
+        "joined": ("date", {}),
+        "nothing": ("empty", {}),
+        "club": ("constant", {}),
+        "notes": ("free_text", {"distinct": n}),
+        "RowNumber": ("row_number", {}),
+        "card_id": ("id_name", {}),
+        "voucher": ("id_distinct", {}),
+        "refund": ("leakage", {"auc": auc}),
+    }
+    assert auc == 1.0
+    for aside in spec.set_aside:
+        english, russian = aside.text("en"), aside.text("ru")
+        assert english == aside.reason and re.search("[а-я]", russian), aside
+        assert not re.search("[а-я]", english) and english != russian, aside
 
 
 def test_leakage_is_reported_and_left_out_unless_kept() -> None:

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from churnlab.cli._words import number, say, speaking, step
+from churnlab.cli._words import number, say, set_aside_reason, speaking, step
 from churnlab.data.datasets import load_gym_churn
 from churnlab.data.infer import infer_spec
 from churnlab.data.names import shorten
@@ -274,9 +274,8 @@ def spec_for(
     if spec.id_col:
         err.print(say("member_id", column=escape(shorten(spec.id_col))))
     for aside in spec.set_aside:
-        err.print(
-            say("set_aside", column=escape(shorten(aside.column)), reason=escape(aside.reason))
-        )
+        reason = escape(set_aside_reason(aside))
+        err.print(say("set_aside", column=escape(shorten(aside.column)), reason=reason))
     return spec
 
 

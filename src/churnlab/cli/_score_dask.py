@@ -13,6 +13,7 @@ from churnlab.cli._common import (
     record_run,
     say_scored,
 )
+from churnlab.cli._words import number, say
 from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.data.sources import source_name
 from churnlab.data.write import write_table
@@ -59,10 +60,11 @@ def score_with_dask(
     refuse_overwriting_inputs({"--out": out}, [data, model_path])
     model = load_scorer(model_path)  # before the store: a refused model leaves nothing behind
     store = open_store(store_url)
-    where = scheduler or "a local cluster"
+    where = escape(scheduler) if scheduler else say("local_cluster")
     # the parts folder and the rejects appear together once the run is recorded, or neither
     with outputs_together([rejects_path], folders=[out]) as staged:
-        with progress(f"scoring {source_name(data)} on {where}"), dask_client(scheduler) as client:
+        scoring = say("scoring_on", source=escape(source_name(data)), where=where)
+        with progress(scoring), dask_client(scheduler) as client:
             done = score_on_dask(model, data, staged[out], client=client, id_col=id_col)
         write_table(done.rejects, staged[rejects_path])
         record_run(
@@ -76,6 +78,7 @@ def score_with_dask(
             rejected=len(done.rejects),
             month=month,
         )
-    target = f"{escape(str(out))}/ ({done.partitions} partitions on {escape(where)})"
+    target = say("parts_on", folder=f"{escape(str(out))}/", partitions=number(done.partitions),
+                 where=where)  # fmt: skip
     say_scored(done.n_scored, done.n_input, source_name(data), target, len(done.rejects),
                rejects_path)  # fmt: skip

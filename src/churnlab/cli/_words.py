@@ -4,7 +4,9 @@ A command that takes ``--lang`` sets it for its run with :func:`speaking`; :func
 words a line, and :func:`number` writes a number, in that language (``4,000`` and ``7.9`` in
 English, ``4 000`` and ``7,9`` in Russian). Names stay as they are: files, columns, URLs, the
 commands' own names and the metrics' short names. Error messages stay in English, as the
-libraries' own do.
+libraries' own do. Why a column was set aside is the inference's own wording
+(:meth:`~churnlab.data.spec.SetAside.text`, which the report shows too), its figures written as
+:func:`number` writes them (:func:`set_aside_reason`).
 
 Examples
 --------
@@ -17,14 +19,32 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from churnlab.report.i18n import TEXT, num
+from churnlab.report.i18n import TEXT, num, pct
 
-__all__ = ["WORDS", "language", "learner_name", "metric_name", "number", "say", "speaking"]
+if TYPE_CHECKING:
+    from churnlab.data.spec import SetAside
+
+__all__ = [
+    "WORDS",
+    "language",
+    "learner_name",
+    "metric_name",
+    "number",
+    "percent",
+    "say",
+    "set_aside_reason",
+    "signed",
+    "speak",
+    "speaking",
+    "step",
+]
 
 _LANGUAGE: ContextVar[str] = ContextVar("churnlab_cli_language", default="en")
 
@@ -65,6 +85,31 @@ WORDS: dict[str, dict[str, str]] = {
         "unlike_club": "not the club's columns of these names, so read from their data: {columns}",
         "time": "time: {shares}",
         "seconds": "{seconds} s",
+        "scoring_on": "scoring {source} on {where}",
+        "local_cluster": "a local cluster",
+        "parts_on": "{folder} ({partitions} partitions on {where})",
+        "month_stepping": "month {month}",
+        "month_done": "month {month}: {members} members scored in {seconds} s; {contact} calls to "
+        "make, {control} held back as the control group",
+        "month_rejected": "; [yellow]{rejected} rows rejected[/]",
+        "call_list": "call list: [bold]{path}[/]",
+        "month_report": "report: [bold]{path}[/]",
+        "first_month": "first month of the loop: next month's run will measure these calls",
+        "closed": "{month} closed: {left} of {scored} members left, {expected} expected "
+        "({low}–{high}); ROC-AUC {auc} on the untreated members",
+        "uplift": "  {title}: uplift {uplift} ({low} to {high}), {contact} contacted vs "
+        "{control} held back",
+        "points": "{points} pts",
+        "measured": "this month's plan prices with measured success rates: {rates}",
+        "measured_rate": "{name} {rate} (assumed {assumed})",
+        "unmatched": "[yellow]{rows} rows of the outcomes file name members not scored in "
+        "{month}: not used (listed in {file})[/]",
+        "retrain": "[yellow]retraining is recommended[/] ({reasons}): run again with --retrain",
+        "retrain_drift": "drift",
+        "retrain_auc_drop": "auc_drop",
+        "retrain_miscalibrated": "miscalibrated",
+        "refitted_month": "refitted the model on the closed months: out-of-fold ROC-AUC {auc}; "
+        "the old one is kept in models/",
     },
     "ru": {
         "bundled": "встроенная таблица клуба",
@@ -104,10 +149,36 @@ WORDS: dict[str, dict[str, str]] = {
         "данным: {columns}",
         "time": "время: {shares}",
         "seconds": "{seconds} с",
+        "scoring_on": "оценка {source} на {where}",
+        "local_cluster": "локальном кластере",
+        "parts_on": "{folder} (частей: {partitions}, на {where})",
+        "month_stepping": "месяц {month}",
+        "month_done": "месяц {month}: оценено клиентов: {members} за {seconds} с; звонков: "
+        "{contact}, в контрольной группе: {control}",
+        "month_rejected": "; [yellow]отклонено строк: {rejected}[/]",
+        "call_list": "список звонков: [bold]{path}[/]",
+        "month_report": "отчёт: [bold]{path}[/]",
+        "first_month": "первый месяц цикла: запуск следующего месяца измерит, что дали эти звонки",
+        "closed": "месяц {month} закрыт: ушли {left} из {scored} клиентов, ожидалось "
+        "{expected} ({low}–{high}); ROC-AUC {auc} на клиентах, с которыми не работали",
+        "uplift": "  {title}: эффект {uplift} (от {low} до {high}), связались: "
+        "{contact}, в контрольной группе: {control}",
+        "points": "{points} п.п.",
+        "measured": "план этого месяца рассчитан по измеренной доле успеха: {rates}",
+        "measured_rate": "{name} {rate} (допущение плана {assumed})",
+        "unmatched": "[yellow]строк файла исходов с клиентами, не оценёнными в {month}: {rows}; "
+        "они не учтены (список в {file})[/]",
+        "retrain": "[yellow]модель стоит переобучить[/] ({reasons}): запустите снова с --retrain",
+        "retrain_drift": "клиенты изменились",
+        "retrain_auc_drop": "ранжирование ослабло",
+        "retrain_miscalibrated": "вероятности сбились",
+        "refitted_month": "модель переобучена на закрытых месяцах: ROC-AUC вне фолдов {auc}; "
+        "прежняя сохранена в models/",
     },
 }
 
-#: The analysis' steps (``churnlab.analysis.analyze.STEPS``), as the progress display names them.
+#: The analysis' steps (``churnlab.analysis.analyze.STEPS``) and the monthly loop's that name no
+#: figure, as the progress display names them.
 STEPS: dict[str, dict[str, str]] = {
     "ru": {
         "checking the data": "проверка данных",
@@ -115,7 +186,21 @@ STEPS: dict[str, dict[str, str]] = {
         "explaining": "объяснение оценок",
         "describing the segments": "описание портретов",
         "building the plan": "план удержания",
+        "refitting the model on the closed months": "переобучение модели на закрытых месяцах",
     }
+}
+
+#: The monthly loop's stages (``churnlab.analysis.loop.club_month``), which it names with their
+#: month and count: each one's pattern and its words; a count is written as :func:`number` does.
+STEP_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "ru": (
+        (re.compile(r"closing (?P<month>\S+)"), "закрытие месяца {month}"),
+        (re.compile(r"reviewing (?P<month>\S+)"), "разбор месяца {month}"),
+        (
+            re.compile(r"scoring and planning (?P<count>[\d,]+) members for (?P<month>\S+)"),
+            "оценка и план на {month}, клиентов: {count}",
+        ),
+    )
 }
 
 
@@ -129,6 +214,23 @@ def speaking(lang: str) -> Iterator[None]:
         _LANGUAGE.reset(token)
 
 
+def speak(lang: str) -> None:
+    """Word the rest of the run's lines in ``lang``: for a command whose language is known only
+    once it has begun (``month``'s is the folder's unless --lang is given). The :func:`speaking`
+    block the command runs in (``handles_errors``) puts back the language it began with.
+
+    Examples
+    --------
+    >>> with speaking("en"):
+    ...     speak("ru")
+    ...     language()
+    'ru'
+    >>> language()
+    'en'
+    """
+    _LANGUAGE.set(lang if lang in WORDS else "en")
+
+
 def language() -> str:
     """The language lines are worded in now."""
     return _LANGUAGE.get()
@@ -140,13 +242,103 @@ def say(key: str, **fields: Any) -> str:
 
 
 def step(name: str) -> str:
-    """A stage's name (an analysis step's, or one :data:`WORDS` holds) in the run's language."""
-    return STEPS.get(language(), {}).get(name, name)
+    """A stage's name (an analysis step's, or the monthly loop's) in the run's language.
+
+    Examples
+    --------
+    >>> with speaking("ru"):
+    ...     step("explaining"), step("scoring and planning 4,000 members for 2024-07")
+    ('объяснение оценок', 'оценка и план на 2024-07, клиентов: 4\\xa0000')
+    >>> step("scoring and planning 4,000 members for 2024-07")
+    'scoring and planning 4,000 members for 2024-07'
+    """
+    lang = language()
+    if name in STEPS.get(lang, {}):
+        return STEPS[lang][name]
+    for pattern, words in STEP_PATTERNS.get(lang, ()):
+        if found := pattern.fullmatch(name):
+            fields = found.groupdict()
+            if "count" in fields:
+                fields["count"] = number(int(fields["count"].replace(",", "")))
+            return words.format(**fields)
+    return name
 
 
 def number(value: float, digits: int = 0) -> str:
     """A number in the run's language: digit groups and its decimal mark."""
     return num(value, digits, language())
+
+
+def signed(value: float, digits: int = 0) -> str:
+    """A change with its sign: ``+15.0`` and ``-4.3`` in English, ``+15,0`` and ``−4,3`` in
+    Russian.
+
+    Examples
+    --------
+    >>> signed(15.0, 1), signed(-4.3, 1)
+    ('+15.0', '-4.3')
+    >>> with speaking("ru"):
+    ...     signed(1500, 0), signed(-4.3, 1)
+    ('+1\\xa0500', '−4,3')
+    """
+    if language() == "en":
+        return f"{value:+,.{digits}f}"
+    text = number(value, digits)
+    return text if text.startswith("\u2212") else "+" + text
+
+
+def percent(share: float, digits: int = 0) -> str:
+    """A share as a percentage in the run's language: ``31%`` in English, ``31 %`` in Russian.
+
+    Examples
+    --------
+    >>> percent(0.31)
+    '31%'
+    >>> with speaking("ru"):
+    ...     percent(0.31)
+    '31\\xa0%'
+    """
+    return pct(share, language(), digits)
+
+
+class _Figure:
+    """A figure of a template, written in the run's language: as Python writes it with the
+    template's format (``{auc:.3f}``) in English, by :func:`number` with as many decimals in
+    other languages."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        if language() == "en":
+            return format(self.value, spec)
+        decimals = re.search(r"\.(\d+)", spec)
+        return number(self.value, int(decimals[1]) if decimals else 0)
+
+
+def set_aside_reason(aside: SetAside) -> str:
+    """Why a column was set aside, in the run's language: the inference's own words (the
+    report's too), its figures written in the language.
+
+    Examples
+    --------
+    >>> from churnlab.data.spec import SetAside
+    >>> leak = SetAside("paid_refund", "leakage", {"auc": 0.9957})
+    >>> set_aside_reason(SetAside("Notes", "free_text", {"distinct": 1500}))
+    'free text (1500 distinct values)'
+    >>> with speaking("ru"):
+    ...     set_aside_reason(SetAside("Notes", "free_text", {"distinct": 1500}))
+    ...     set_aside_reason(leak).split(";")[0]
+    'свободный текст (1\\xa0500 разных значений)'
+    'вероятная утечка: один этот столбец почти безошибочно предсказывает отток (ROC-AUC 0,996)'
+    """
+    figures = {
+        name: _Figure(value)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else value
+        for name, value in aside.detail.items()
+    }
+    return dataclasses.replace(aside, detail=figures).text(language())
 
 
 def metric_name(metric: str) -> str:

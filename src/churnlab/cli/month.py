@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -27,6 +28,7 @@ from churnlab.cli._common import (
     record_run,
     stepping,
 )
+from churnlab.cli._words import language, number, percent, say, signed, speak, step
 from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.errors import UsageError
 
@@ -115,6 +117,7 @@ def month(
     score this month's members, plan the campaign, hold back a control group."""
     from churnlab.analysis.loop import club_month
     from churnlab.data.write import write_table
+    from churnlab.plan.fields import in_language
     from churnlab.report.month_export import MONTH_OUTPUTS, write_month
     from churnlab.scoring.bundle import load_bundle
     from churnlab.store import Store, check_month
@@ -124,6 +127,7 @@ def month(
     this_month = check_month(month_)
     folder = ClubFolder(run)
     bundle = load_bundle(run=run)
+    speak(lang.value if lang is not None else bundle.lang)  # as the month's texts: the folder's
     outputs = {role: folder.month_dir(this_month) / name for role, name in MONTH_OUTPUTS.items()}
     files = FolderModel.of(folder.path, bundle.model)
     written = {f"the month's {name}": path for name, path in outputs.items()}
@@ -135,7 +139,7 @@ def month(
     outcomes, outcomes_file = None, None
     if outcomes_path is not None:
         outcomes, outcomes_file = _read_outcomes(outcomes_path, bundle, id_col)
-    with stepping(f"month {this_month}") as step:
+    with stepping(say("month_stepping", month=this_month)) as shown:
         club = club_month(
             bundle,
             frame,
@@ -147,7 +151,7 @@ def month(
             outcomes=outcomes,
             outcomes_file=outcomes_file,
             retrain=retrain,
-            step=step,
+            step=lambda text: shown(step(text)),
             control_share=control_share,
             budget=budget,
             seed=seed,
@@ -200,17 +204,19 @@ def month(
             id_col=done.id_col,
             closes=None if club.closing is None else (club.closing.month, club.closing.outcomes),
         )
-    _say_review(done.summary.get("review"), club)
+    titles = {m.id: in_language(m.title, language()) for m in bundle.playbook.measures}
+    _say_review(done.summary.get("review"), club, titles)
     campaign = done.summary["campaign"]
     seconds = time.perf_counter() - started
+    counts = {k: number(campaign[k]) for k in ("contact", "control")}
+    rejected = number(len(done.rejects))
     err.print(
-        f"month {this_month}: {len(members):,} members scored in {seconds:.1f} s; "
-        f"{campaign['contact']:,} calls to make, {campaign['control']:,} held back as the "
-        "control group"
-        + (f"; [yellow]{len(done.rejects):,} rows rejected[/]" if len(done.rejects) else "")
-    )
-    err.print(f"call list: [bold]{escape(str(outputs['plan_xlsx']))}[/]")
-    err.print(f"report: [bold]{escape(str(outputs['report']))}[/]")
+        say("month_done", month=this_month, members=number(len(members)),
+            seconds=number(seconds, 1), **counts)
+        + (say("month_rejected", rejected=rejected) if len(done.rejects) else "")
+    )  # fmt: skip
+    err.print(say("call_list", path=escape(str(outputs["plan_xlsx"]))))
+    err.print(say("month_report", path=escape(str(outputs["report"]))))
 
 
 def _read_outcomes(path: Path, bundle: Bundle, id_col: str | None) -> tuple[pd.DataFrame, str]:
@@ -232,56 +238,52 @@ def _read_outcomes(path: Path, bundle: Bundle, id_col: str | None) -> tuple[pd.D
     )
 
 
-def _say_review(review: dict[str, Any] | None, club: ClubMonth) -> None:
-    """What closing last month found, in three lines."""
+def _say_review(review: dict[str, Any] | None, club: ClubMonth, titles: Mapping[str, str]) -> None:
+    """What closing last month found, in three lines; each measure by its title in ``titles``
+    (the playbook's, in the run's language), or as last month's run named it."""
     if review is None:
-        err.print("first month of the loop: next month's run will measure these calls")
+        err.print(say("first_month"))
         return
     outcomes = review["outcomes"]
-    test = review["backtest"]["untreated"]
-    err.print(
-        f"{review['month']} closed: {outcomes['left']:,} of {outcomes['scored']:,} members "
-        f"left, {outcomes['expected_leavers']:,.0f} expected "
-        f"({outcomes['expected_low']:,}–{outcomes['expected_high']:,}); ROC-AUC "
-        + _auc_text(test)
-        + " on the untreated members"
-    )
+    counts = {k: number(outcomes[k]) for k in ("left", "scored")}
+    band = {"low": number(outcomes["expected_low"]), "high": number(outcomes["expected_high"])}
+    expected = number(outcomes["expected_leavers"])
+    auc = _auc_text(review["backtest"]["untreated"])
+    err.print(say("closed", month=review["month"], **counts, expected=expected, **band, auc=auc))
     for measure in review["measures"]:
         if measure.get("uplift") is None:
             continue
-        err.print(
-            f"  {escape(measure['title'])}: uplift {_points(measure['uplift'])} "
-            f"({_points(measure['uplift_low'])} to {_points(measure['uplift_high'])}), "
-            f"{measure['contact']:,} contacted vs {measure['control']:,} held back"
-        )
+        title = escape(titles.get(measure["measure"], measure["title"]))
+        uplift, low, high = (_points(measure[k]) for k in ("uplift", "uplift_low", "uplift_high"))
+        arms = {k: number(measure[k]) for k in ("contact", "control")}
+        err.print(say("uplift", title=title, uplift=uplift, low=low, high=high, **arms))
     measured = [
         g for g in club.run.summary["plan"]["target_groups"] if g["success_source"] == "measured"
     ]
     if measured:
-        err.print(
-            "this month's plan prices with measured success rates: "
-            + "; ".join(
-                f"{escape(g['name'].split(' — ')[0])} {g['success_rate']:.0%} "
-                f"(assumed {g['success_assumed']:.0%})"
-                for g in measured
-            )
-        )
+        rates = "; ".join(
+            say("measured_rate", name=escape(g["name"].split(" — ")[0]),
+                rate=percent(g["success_rate"]), assumed=percent(g["success_assumed"]))
+            for g in measured
+        )  # fmt: skip
+        err.print(say("measured", rates=rates))
     if club.closing is not None and len(club.closing.unmatched):
-        err.print(
-            f"[yellow]{len(club.closing.unmatched):,} rows of the outcomes file name members not "
-            f"scored in {review['month']}: not used (listed in {UNMATCHED})[/]"
-        )
+        rows = number(len(club.closing.unmatched))
+        err.print(say("unmatched", rows=rows, month=review["month"], file=UNMATCHED))
     if review["recommendation"]["retrain"] and club.model is None:
-        err.print(
-            "[yellow]retraining is recommended[/] ("
-            + ", ".join(review["recommendation"]["reasons"])
-            + "): run again with --retrain"
-        )
+        reasons = ", ".join(_retrain_reason(r) for r in review["recommendation"]["reasons"])
+        err.print(say("retrain", reasons=reasons))
     if club.model is not None:
-        err.print(
-            f"refitted the model on the closed months: out-of-fold ROC-AUC "
-            f"{club.model.oof_metrics_['roc_auc']:.3f}; the old one is kept in models/"
-        )
+        err.print(say("refitted_month", auc=number(club.model.oof_metrics_["roc_auc"], 3)))
+
+
+def _retrain_reason(reason: str) -> str:
+    """Why retraining is recommended (``drift``, ``auc_drop``, ``miscalibrated``), in the run's
+    language; a reason these words do not know, as it is."""
+    try:
+        return say(f"retrain_{reason}")
+    except KeyError:
+        return reason
 
 
 def _auc_text(test: dict[str, Any]) -> str:
@@ -289,10 +291,11 @@ def _auc_text(test: dict[str, Any]) -> str:
     auc, low, high = (test.get(k) for k in ("roc_auc", "roc_auc_low", "roc_auc_high"))
     if auc is None:
         return "—"
-    return f"{auc:.3f}" + (
-        f" ({low:.3f}–{high:.3f})" if low is not None and high is not None else ""
+    return number(auc, 3) + (
+        f" ({number(low, 3)}–{number(high, 3)})" if low is not None and high is not None else ""
     )
 
 
 def _points(share: float | None) -> str:
-    return "—" if share is None else f"{100 * share:+.1f} pts"
+    """A change of a share in percentage points: ``+15.0 pts``; "—" when unknown."""
+    return "—" if share is None else say("points", points=signed(100 * share, 1))
