@@ -184,8 +184,9 @@ def test_a_run_on_the_cluster_in_russian_prints_no_english(
     english_words: Callable[..., set[str]],
     on_a_terminal: list[str],
 ) -> None:
-    """analyze and score on the cluster: every line, and what the progress shows, in Russian;
-    the cluster made for the run is this module's, so the runs say they are on a local one."""
+    """analyze, score and train on the cluster: every line, and what the progress shows, in
+    Russian; the cluster made for the run is this module's, so the runs say they are on a local
+    one."""
     from churnlab.scoring import distributed
 
     monkeypatch.setattr(distributed, "dask_client", lambda scheduler=None: dask_client(address))
@@ -196,12 +197,21 @@ def test_a_run_on_the_cluster_in_russian_prints_no_english(
     scored = invoke("score", few, "--engine", "dask", "--model",
                     tmp_path / "report" / OUTPUTS["model"], "--out", tmp_path / "scores",
                     "--lang", "ru")  # fmt: skip
-    for result in (analysed, scored):
+    possible = tmp_path / "possible.parquet"  # training refuses the impossible age of row 5
+    table.iloc[6:1500].to_parquet(possible, index=False)
+    trained = invoke("train", possible, "--engine", "dask", "--model", tmp_path / "m.churnlab",
+                     "--lang", "ru")  # fmt: skip
+    for result in (analysed, scored, trained):
         assert_ok(result)
         assert english_words(result.output, names=table.columns) == set(), result.output
     assert f"проанализировано клиентов: 1\xa0499 (данные: {few})" in analysed.stderr
     assert "✓ выборка: обучение модели и поиск портретов" in analysed.stderr
     assert "(частей: 1, на локальном кластере)" in scored.stderr
+    assert "Finding random open ports" not in trained.output  # nor LightGBM's own lines
+    unwrapped = trained.stderr.replace("\n", " ")  # Rich breaks lines at spaces
+    assert f"обучено на строках: 1\xa0494 (данные: {possible}) на локальном кластере" in unwrapped
+    assert "Метрики на отложенных строках (20\xa0% строк" in trained.stdout
+    assert "обучение на локальном кластере, строк: 1\xa0494" in on_a_terminal, on_a_terminal
     assert "анализ всех клиентов на кластере" in " ".join(on_a_terminal)
     assert f"оценка {few} на локальном кластере" in on_a_terminal, on_a_terminal
     assert english_words("\n".join(on_a_terminal)) == set(), on_a_terminal

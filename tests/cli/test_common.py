@@ -342,18 +342,21 @@ def many_members(small_gym: pd.DataFrame, tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "stopped: nothing was written"), ("ru", "остановлено: ничего не записано")],
+)
 def test_sigterm_while_scoring_leaves_nothing(
-    model: Path, many_members: Path, tmp_path: Path
+    model: Path, many_members: Path, tmp_path: Path, lang: str, said: str
 ) -> None:
     Path("scores.csv").write_text("last month\n")
-    process = _churnlab(
-        "score", many_members, "--model", model, "--out", "scores.csv", "--reasons", cwd=tmp_path
-    )
+    process = _churnlab("score", many_members, "--model", model, "--out", "scores.csv",
+                        "--reasons", "--lang", lang, cwd=tmp_path)  # fmt: skip
     _wait_for_a_temporary(tmp_path, process)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 143, stderr
-    assert "stopped: nothing was written" in stderr and "Traceback" not in stderr
+    assert said in stderr and "Traceback" not in stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["members.csv", "scores.csv"]
     assert Path("scores.csv").read_text() == "last month\n"
 

@@ -266,7 +266,9 @@ def test_retraining_refits_on_the_closed_months_untreated_members(
     assert reference["members"] == len(untreated)
 
 
-def test_train_from_the_folders_closed_months(loop: dict[str, Any], copied: Path) -> None:
+def test_train_from_the_folders_closed_months(
+    loop: dict[str, Any], copied: Path, english_words: Callable[..., set[str]]
+) -> None:
     from churnlab.model.persist import load_model
 
     before = load_model(copied / "model.churnlab").data_hash_
@@ -274,6 +276,12 @@ def test_train_from_the_folders_closed_months(loop: dict[str, Any], copied: Path
     assert_ok(result)
     assert load_model(copied / "model.churnlab").data_hash_ != before
     assert "closed months" in " ".join(result.output.split())
+    refitted = load_model(copied / "model.churnlab").data_hash_
+    again = invoke("train", "--run", copied, "--lang", "ru")  # the same fit, told in Russian
+    assert_ok(again)
+    assert load_model(copied / "model.churnlab").data_hash_ == refitted
+    assert english_words(again.output) == set(), again.output
+    assert "переобучено на закрытых месяцах" in again.stderr
 
 
 def test_retraining_needs_a_closed_month(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from churnlab._version import __version__
-from churnlab.cli._common import err
+from churnlab.cli._common import STOPPED_EXIT, Stopped, say_stopped
 from churnlab.cli._help import ChurnlabCommand, ChurnlabGroup
 from churnlab.cli.analyze import analyze
 from churnlab.cli.contacts import contacts
@@ -69,10 +69,6 @@ def _churnlab(
     """The options every command shares come after its name (churnlab COMMAND --help)."""
 
 
-class Stopped(BaseException):
-    """SIGTERM, raised where the program is, so that every output on its way is removed."""
-
-
 def _stop(signum: int, frame: FrameType | None) -> None:
     if outputs_published():
         return  # the run's outputs are whole and recorded: it finishes its last lines
@@ -90,6 +86,6 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _stop)
     try:
         app()
-    except Stopped:
-        err.print("[bold red]stopped:[/] nothing was written; earlier outputs are as they were")
-        sys.exit(143)
+    except Stopped:  # before a command began (a command says it in its own language)
+        say_stopped()
+        sys.exit(STOPPED_EXIT)

@@ -205,10 +205,24 @@ QueryOpt = Annotated[str | None, typer.Option("--query", help="SQL query, for a 
 TableOpt = Annotated[str | None, typer.Option("--table", help="Table name, for a database URL.")]
 
 
+#: The exit code of a run stopped by SIGTERM (128 + the signal's number, as shells report it).
+STOPPED_EXIT = 143
+
+
+class Stopped(BaseException):
+    """SIGTERM, raised where the program is, so that every output on its way is removed."""
+
+
+def say_stopped() -> None:
+    """Tell the user a stopped run left nothing behind."""
+    err.print(say("stopped"))
+
+
 def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Print a :class:`ChurnlabError` as a message (no traceback) and exit with code 2; word
-    the lines the command prints in its ``--lang`` (:mod:`churnlab.cli._words`); refuse
-    ``--engine dask`` before any work when Dask is not installed (:mod:`churnlab.extras`)."""
+    the lines the command prints in its ``--lang`` (:mod:`churnlab.cli._words`), a stop by
+    SIGTERM too (:class:`Stopped`, exit 143); refuse ``--engine dask`` before any work when Dask
+    is not installed (:mod:`churnlab.extras`)."""
 
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -218,7 +232,11 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
                 require("dask", "--engine dask")
             with speaking(str(getattr(lang, "value", lang or "en"))), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return command(*args, **kwargs)
+                try:
+                    return command(*args, **kwargs)
+                except Stopped:  # said in the run's language, as it is when the stop comes
+                    say_stopped()
+                    raise typer.Exit(code=STOPPED_EXIT) from None
         except ChurnlabError as exc:
             err.print(f"[bold red]error:[/] {escape(exc.message)}")
             raise typer.Exit(code=2) from None

@@ -110,6 +110,16 @@ WORDS: dict[str, dict[str, str]] = {
         "retrain_miscalibrated": "miscalibrated",
         "refitted_month": "refitted the model on the closed months: out-of-fold ROC-AUC {auc}; "
         "the old one is kept in models/",
+        "training_on": "training on {rows} rows on {where}",
+        "trained_on": "trained on {rows} rows from {source} on {where} in {seconds} s; learner: "
+        "[bold]{learner}[/] {params}",
+        "holdout_title": "Held-out metrics ({share} of rows, threshold {threshold})",
+        "refitting": "refitting on {months} closed months",
+        "refitted": "refitted on the closed months {months} in {seconds} s; learner: "
+        "[bold]{learner}[/]",
+        "folds_title": "Out-of-fold metrics ({folds} folds)",
+        "old_kept": "; the old one kept as {path}",
+        "stopped": "[bold red]stopped:[/] nothing was written; earlier outputs are as they were",
     },
     "ru": {
         "bundled": "встроенная таблица клуба",
@@ -174,6 +184,16 @@ WORDS: dict[str, dict[str, str]] = {
         "retrain_miscalibrated": "вероятности сбились",
         "refitted_month": "модель переобучена на закрытых месяцах: ROC-AUC вне фолдов {auc}; "
         "прежняя сохранена в models/",
+        "training_on": "обучение на {where}, строк: {rows}",
+        "trained_on": "обучено на строках: {rows} (данные: {source}) на {where} за {seconds} с; "
+        "модель: [bold]{learner}[/] {params}",
+        "holdout_title": "Метрики на отложенных строках ({share} строк, порог {threshold})",
+        "refitting": "переобучение на закрытых месяцах (их {months})",
+        "refitted": "переобучено на закрытых месяцах {months} за {seconds} с; модель: "
+        "[bold]{learner}[/]",
+        "folds_title": "Метрики вне фолдов (фолдов: {folds})",
+        "old_kept": "; прежняя сохранена как {path}",
+        "stopped": "[bold red]остановлено:[/] ничего не записано; прежние результаты не тронуты",
     },
 }
 

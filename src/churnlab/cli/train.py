@@ -39,7 +39,7 @@ from churnlab.cli._common import (
     spec_for,
 )
 from churnlab.cli._tables import metrics_table
-from churnlab.cli._words import learner_name, number, say
+from churnlab.cli._words import learner_name, number, percent, say
 from churnlab.data.atomic import outputs_together, refuse_overwriting_inputs
 from churnlab.errors import UsageError
 from churnlab.model.settings import MIN_TUNE_ROWS, TUNE_BASE, TUNE_ROWS, TuneRows, tuning_size
@@ -208,8 +208,9 @@ def _train_on_dask(
     started = time.perf_counter()
     store = open_store(store_url)
     rows = int(read_parquet_partitions(data)[1].sum())
-    where = scheduler or "a local cluster"
-    with progress(f"training on {rows:,} rows on {where}"), dask_client(scheduler) as client:
+    where = escape(scheduler) if scheduler else say("local_cluster")
+    training = say("training_on", rows=number(rows), where=where)
+    with progress(training), dask_client(scheduler) as client:
         model = train_on_dask(
             data,
             client=client,
@@ -222,15 +223,18 @@ def _train_on_dask(
             random_state=seed,
         )
     _save_and_record(store, model, model_path, data, rows=rows)
-    err.print(
-        f"trained on {rows:,} rows from {escape(data)} on {escape(where)} in "
-        f"{time.perf_counter() - started:.1f} s; learner: [bold]boosting[/] {model.params_}"
-    )
-    metrics_table(
-        model.oof_metrics_,
-        title=f"Held-out metrics ({HOLDOUT:.0%} of rows, threshold {model.threshold_:.2f})",
-    )
-    err.print(f"model written to [bold]{escape(str(model_path))}[/]")
+    told = {
+        "rows": number(rows),
+        "source": escape(data),
+        "where": where,
+        "seconds": number(time.perf_counter() - started, 1),
+        "learner": learner_name("boosting"),
+        "params": escape(str(model.params_)),
+    }
+    err.print(say("trained_on", **told))
+    share, threshold = percent(HOLDOUT), number(model.threshold_, 2)
+    metrics_table(model.oof_metrics_, title=say("holdout_title", share=share, threshold=threshold))
+    err.print(say("model_written", path=escape(str(model_path))))
 
 
 def _refit_folder(
@@ -247,7 +251,7 @@ def _refit_folder(
     bundle = load_bundle(run=run)
     store = Store(folder.history_url(store_url), club=folder.id)
     closed = closed_months(store, before="9999-12")
-    with progress(f"refitting on {len(closed)} closed months"):
+    with progress(say("refitting", months=number(len(closed)))):
         model, reference = refit(
             bundle,
             closed,
@@ -263,10 +267,9 @@ def _refit_folder(
         record_run(store, kind="train", source=f"closed months {months}", model=model,
                    model_path=folder.path / "model.churnlab", rows=len(model.oof_rows_),
                    scored=0, rejected=0)  # fmt: skip
-    err.print(
-        f"refitted on the closed months {escape(months)} in "
-        f"{time.perf_counter() - started:.1f} s; learner: [bold]{model.learner_}[/]"
-    )
-    metrics_table(model.oof_metrics_, title=f"Out-of-fold metrics ({folds} folds)")
-    kept = f"; the old one kept as {escape(str(files.kept))}" if files.kept else ""
-    err.print(f"model written to [bold]{escape(str(files.model))}[/]{kept}")
+    seconds = number(time.perf_counter() - started, 1)
+    learner_text = learner_name(model.learner_)
+    err.print(say("refitted", months=escape(months), seconds=seconds, learner=learner_text))
+    metrics_table(model.oof_metrics_, title=say("folds_title", folds=number(folds)))
+    kept = say("old_kept", path=escape(str(files.kept))) if files.kept else ""
+    err.print(say("model_written", path=escape(str(files.model))) + kept)

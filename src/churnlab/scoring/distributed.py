@@ -10,7 +10,9 @@ docstring for the strategy). :func:`dask_client` connects to a scheduler, or sta
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import logging
 import os
 from collections.abc import Iterator
@@ -407,10 +409,13 @@ def train_on_dask(
     booster = Boosting()._booster(tuned.params_, random_state)
     settings = {k: v for k, v in booster.get_params().items() if k != "n_jobs"}  # workers decide
     distributed_model = DaskLGBMClassifier(client=client, **settings)
-    distributed_model.fit(
-        learn.map_partitions(features, meta=meta_X),
-        learn.map_partitions(target, meta=pd.Series(dtype=int)),
-    )
+    # LightGBM's Dask driver prints its progress ("Finding random open ports for workers") to
+    # standard output, which is the command's data stream; it says nothing a user needs.
+    with contextlib.redirect_stdout(io.StringIO()):
+        distributed_model.fit(
+            learn.map_partitions(features, meta=meta_X),
+            learn.map_partitions(target, meta=pd.Series(dtype=int)),
+        )
     trees = distributed_model.to_local()
     estimator = Pipeline([("derive", derive), ("categories", categories), ("model", trees)])
 
