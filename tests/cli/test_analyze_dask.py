@@ -215,3 +215,20 @@ def test_a_run_on_the_cluster_in_russian_prints_no_english(
     assert "анализ всех клиентов на кластере" in " ".join(on_a_terminal)
     assert f"оценка {few} на локальном кластере" in on_a_terminal, on_a_terminal
     assert english_words("\n".join(on_a_terminal)) == set(), on_a_terminal
+
+
+def test_relative_paths_name_the_callers_folder_not_the_workers(
+    address: str, table: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the workers were started in another folder: a relative path read or written there would
+    # miss the files, or write them where nobody looks
+    monkeypatch.chdir(tmp_path)
+    table.iloc[6:1500].to_parquet("few.parquet", index=False)
+    dask = ["--engine", "dask", "--scheduler", address]
+    assert_ok(invoke("analyze", "few.parquet", *dask, "--sample-rows", "1000", "--out", "report"))
+    assert_ok(invoke("score", "few.parquet", *dask, "--model", Path("report") / OUTPUTS["model"],
+                     "--out", "scores"))  # fmt: skip
+    assert_ok(invoke("train", "few.parquet", *dask, "--model", "m.churnlab"))
+    for folder in ("report/scores", "scores"):
+        parts = pd.concat(pd.read_parquet(p) for p in sorted(Path(folder).glob("*.parquet")))
+        assert sorted(parts["row"]) == list(range(1494)), folder  # every member, here

@@ -112,7 +112,7 @@ def analyze_on_dask(
     findings = client.compute(tasks)  # each partition's findings stay on its worker
     small = client.gather(client.map(_most_at_risk, findings, top=at_risk))
     summary, plan = combine_parts(fitted, small, economics, objective=objective)
-    folder = Path(out)
+    folder = Path(out).absolute()  # the workers write there, from folders of their own
     folder.mkdir(parents=True, exist_ok=True)
     paths = [str(folder / f"part.{i}.parquet") for i in range(len(findings))]
     client.gather(client.map(_write_members, findings, paths, summary=summary))

@@ -181,7 +181,7 @@ def score_on_dask(
     rejected = dd.from_delayed(
         [rejects for _, rejects in done], meta=rejects_meta, verify_meta=False
     )
-    written = scored.to_parquet(str(out), write_index=False, compute=False)
+    written = scored.to_parquet(str(Path(out).absolute()), write_index=False, compute=False)
     _, rejects = dask.compute(written, rejected)  # one graph: the tasks above run once
     rejects = rejects.reset_index(drop=True)
     n_input = int(lengths.sum())
@@ -212,7 +212,7 @@ def read_parquet_partitions(
     import dask.dataframe as dd
 
     name = source_name(source)
-    path = Path(source)
+    path = Path(source).absolute()  # the workers' folder need not be the client's
     if not path.exists():
         raise ReadError("no such file or folder", file=name, fix="check the path")
     pieces, present = _row_groups(path, name)
