@@ -105,6 +105,36 @@ def test_russian_runs_print_no_english(
     assert reasons.str.contains(r"[а-я]").all() and not reasons.str.contains(r"\d\.\d").any()
 
 
+def test_club_names_of_another_meaning_are_said_in_the_runs_language(
+    small_gym: pd.DataFrame,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    english_words: Callable[..., set[str]],
+) -> None:
+    """A telecom's gender (Female/Male) and Partner (Yes/No), a bank's Lifetime in days: the line
+    that says they are read from their data is Russian, reasons and figures too."""
+    monkeypatch.chdir(tmp_path)
+    lifetime = small_gym["Lifetime"] * 30 + 700
+    table = small_gym.assign(
+        gender=small_gym["gender"].map({0: "Female", 1: "Male"}),
+        Partner=small_gym["Partner"].map({0: "No", 1: "Yes"}),
+        Lifetime=lifetime,
+    )
+    table.to_csv("members.csv", index=False)
+    result = invoke("train", "members.csv", "--model", "m.churnlab", "--folds", "3", "--lang", "ru")
+    assert_ok(result)
+    lines = [line for line in result.stderr.splitlines() if "клуба" in line]
+    assert len(lines) == 1, result.stderr
+    line = lines[0]
+    assert line.startswith("это не столбцы клуба с такими именами"), line
+    assert "gender (в нём текст (Female, Male), а у клуба — 0 или 1)" in line
+    assert "Partner (в нём текст (No, Yes), а у клуба — 0 или 1)" in line
+    top = f"{lifetime.max():,}".replace(",", "\xa0")
+    assert f"Lifetime (его значения доходят до {top}, а у клуба — от 0 до 600)" in line
+    values = ["Female", "Male", "No", "Yes"]
+    assert english_words(line, names=[*table.columns, *values]) == set(), line
+
+
 def _every_reason_to_set_aside(n: int = 1200) -> pd.DataFrame:
     """A table with a column set aside for each reason the inference has, beside a member id
     (``account_number``), two features and the target (``left``)."""

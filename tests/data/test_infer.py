@@ -275,7 +275,11 @@ def test_club_columns_whose_values_do_not_fit_are_read_from_their_data(gym: pd.D
     )
     assert set(spec.unlike_club) == {"gender", "Lifetime"}
     top = f"{int(frame['Lifetime'].max()):,}"
-    assert spec.unlike_club["Lifetime"] == f"its values reach {top}, not 0 to 600"
+    assert spec.unlike_club["Lifetime"].reason == f"its values reach {top}, not 0 to 600"
+    top_ru = top.replace(",", "\xa0")
+    assert spec.unlike_club["Lifetime"].text("ru") == (
+        f"его значения доходят до {top_ru}, а у клуба — от 0 до 600"
+    )
     assert spec.feature("Age") == gym_spec().feature("Age")  # the rest keep the club's meaning
     assert spec.is_club_table  # 11 of the club's 13 columns still hold its meaning
 

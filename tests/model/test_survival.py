@@ -14,11 +14,13 @@ import pandas as pd
 import pytest
 
 from _months import ID, SimulatedClub, true_hazard
+from churnlab.data.club import UnlikeClub
 from churnlab.data.feature import FeatureSpec
 from churnlab.data.spec import DatasetSpec, gym_spec
 from churnlab.model.churn_model import ChurnModel
 from churnlab.model.survival import Clock, kaplan_meier, member_value, survival_curves
 
+_REACHES = UnlikeClub("above", {"value": 18_250.0, "low": 0, "high": 600})
 CLUB_CLOCK = Clock("Lifetime", "Month_to_end_contract", "Contract_period")
 
 
@@ -45,7 +47,7 @@ def test_clock_finds_tenure_by_name_or_label_and_nothing_else() -> None:
 
 def test_clock_skips_a_club_name_whose_values_are_not_the_clubs() -> None:
     features = (FeatureSpec("Lifetime", "numeric", 0, 20_000), FeatureSpec("Age", "numeric"))
-    spec = DatasetSpec("left", 1, features, unlike_club={"Lifetime": "its values reach 18,250"})
+    spec = DatasetSpec("left", 1, features, unlike_club={"Lifetime": _REACHES})
     assert Clock.of(spec) == Clock()
 
 

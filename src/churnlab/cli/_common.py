@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from churnlab.cli._words import number, say, set_aside_reason, speaking, step
+from churnlab.cli._words import language, number, say, speaking, step
 from churnlab.data.datasets import load_gym_churn
 from churnlab.data.infer import infer_spec
 from churnlab.data.names import shorten
@@ -285,14 +285,14 @@ def spec_for(
     )
     if spec.unlike_club:
         columns = "; ".join(
-            f"[bold]{escape(shorten(name))}[/] ({escape(why)})"
+            f"[bold]{escape(shorten(name))}[/] ({escape(why.text(language()))})"
             for name, why in spec.unlike_club.items()
         )
         err.print(say("unlike_club", columns=columns))
     if spec.id_col:
         err.print(say("member_id", column=escape(shorten(spec.id_col))))
     for aside in spec.set_aside:
-        reason = escape(set_aside_reason(aside))
+        reason = escape(aside.text(language()))
         err.print(say("set_aside", column=escape(shorten(aside.column)), reason=reason))
     return spec
 

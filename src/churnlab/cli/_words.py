@@ -4,9 +4,9 @@ A command that takes ``--lang`` sets it for its run with :func:`speaking`; :func
 words a line, and :func:`number` writes a number, in that language (``4,000`` and ``7.9`` in
 English, ``4 000`` and ``7,9`` in Russian). Names stay as they are: files, columns, URLs, the
 commands' own names and the metrics' short names. Error messages stay in English, as the
-libraries' own do. Why a column was set aside is the inference's own wording
-(:meth:`~churnlab.data.spec.SetAside.text`, which the report shows too), its figures written as
-:func:`number` writes them (:func:`set_aside_reason`).
+libraries' own do. Why a column was set aside, or read unlike the club's column of its name, is
+the inference's own wording (:meth:`~churnlab.data.spec.SetAside.text` and
+:meth:`~churnlab.data.club.UnlikeClub.text`, in the run's :func:`language`).
 
 Examples
 --------
@@ -19,17 +19,13 @@ Examples
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from churnlab.report.i18n import TEXT, num, pct
-
-if TYPE_CHECKING:
-    from churnlab.data.spec import SetAside
 
 __all__ = [
     "WORDS",
@@ -39,7 +35,6 @@ __all__ = [
     "number",
     "percent",
     "say",
-    "set_aside_reason",
     "signed",
     "speak",
     "speaking",
@@ -319,46 +314,6 @@ def percent(share: float, digits: int = 0) -> str:
     '31\\xa0%'
     """
     return pct(share, language(), digits)
-
-
-class _Figure:
-    """A figure of a template, written in the run's language: as Python writes it with the
-    template's format (``{auc:.3f}``) in English, by :func:`number` with as many decimals in
-    other languages."""
-
-    def __init__(self, value: float) -> None:
-        self.value = value
-
-    def __format__(self, spec: str) -> str:
-        if language() == "en":
-            return format(self.value, spec)
-        decimals = re.search(r"\.(\d+)", spec)
-        return number(self.value, int(decimals[1]) if decimals else 0)
-
-
-def set_aside_reason(aside: SetAside) -> str:
-    """Why a column was set aside, in the run's language: the inference's own words (the
-    report's too), its figures written in the language.
-
-    Examples
-    --------
-    >>> from churnlab.data.spec import SetAside
-    >>> leak = SetAside("paid_refund", "leakage", {"auc": 0.9957})
-    >>> set_aside_reason(SetAside("Notes", "free_text", {"distinct": 1500}))
-    'free text (1500 distinct values)'
-    >>> with speaking("ru"):
-    ...     set_aside_reason(SetAside("Notes", "free_text", {"distinct": 1500}))
-    ...     set_aside_reason(leak).split(";")[0]
-    'свободный текст (1\\xa0500 разных значений)'
-    'вероятная утечка: один этот столбец почти безошибочно предсказывает отток (ROC-AUC 0,996)'
-    """
-    figures = {
-        name: _Figure(value)
-        if isinstance(value, int | float) and not isinstance(value, bool)
-        else value
-        for name, value in aside.detail.items()
-    }
-    return dataclasses.replace(aside, detail=figures).text(language())
 
 
 def metric_name(metric: str) -> str:

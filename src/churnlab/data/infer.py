@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from churnlab.data.club import GYM_COLUMNS, unlike_club_reason
+from churnlab.data.club import GYM_COLUMNS, UnlikeClub, unlike_club_reason
 from churnlab.data.feature import YES_WORDS, FeatureSpec, Role, parse_numbers
 from churnlab.data.spec import DatasetSpec, SetAside, _jsonable
 from churnlab.errors import SchemaError
@@ -154,8 +154,11 @@ def infer_spec(
 
     >>> frame = frame.assign(gender=["Female", "Male", "Male", "Female", "Male", "Female"])
     >>> spec = infer_spec(frame, target_col="status", levers=["plan"])
-    >>> spec.feature("gender").values, spec.feature("plan").role, spec.unlike_club["gender"]
+    >>> why = spec.unlike_club["gender"]
+    >>> spec.feature("gender").values, spec.feature("plan").role, why.reason
     (('Female', 'Male'), 'lever', 'it holds text (Female, Male), not 0 or 1')
+    >>> why.text("ru")
+    'в нём текст (Female, Male), а у клуба — 0 или 1'
     """
     keep = set(keep)
     roles = _given_roles(levers, traits, source=source)
@@ -180,7 +183,7 @@ def infer_spec(
 
     set_aside: list[SetAside] = []
     features: list[FeatureSpec] = []
-    unlike_club: dict[str, str] = {}
+    unlike_club: dict[str, UnlikeClub] = {}
     candidates: list[tuple[str, str]] = []  # id-like columns: (name, kind), in table order
     for name in frame.columns:
         if name == target_col:

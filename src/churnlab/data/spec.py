@@ -5,7 +5,10 @@ features are :class:`~churnlab.data.feature.FeatureSpec` and the columns left ou
 :class:`SetAside`. Columns the club's table has (see :data:`churnlab.data.club.GYM_COLUMNS`) keep
 their known definitions, so the club's own table always gets the built-in spec
 (:func:`gym_spec`), and a table that shares some of its columns gets their ranges, roles and
-labels too.
+labels too; a column named as the club's that does not mean the same is read from its data, and
+an :class:`~churnlab.data.club.UnlikeClub` says why. Both :class:`SetAside` and
+:class:`~churnlab.data.club.UnlikeClub` word why in English or Russian, their figures written as
+the language writes numbers (:mod:`churnlab.data.numbers`).
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from churnlab.data.club import GYM_COLUMNS, club_definition
+from churnlab.data.club import GYM_COLUMNS, UnlikeClub, club_definition
 from churnlab.data.feature import FeatureSpec
+from churnlab.data.numbers import Figure
 
 __all__ = ["DatasetSpec", "SetAside", "gym_spec"]
 
@@ -31,8 +35,7 @@ class SetAside:
     column : str
     kind : str
         Why, as a code: ``id_name``, ``id_distinct``, ``row_number``, ``empty``, ``date``,
-        ``constant``,
-        ``free_text``, ``bytes``, ``leakage``.
+        ``constant``, ``free_text``, ``bytes``, ``leakage``.
     detail : dict
         The figures the explanation quotes (``distinct``, ``auc``).
 
@@ -40,7 +43,9 @@ class SetAside:
     --------
     >>> aside = SetAside("Notes", "free_text", {"distinct": 1500})
     >>> aside.reason, aside.text("ru")
-    ('free text (1500 distinct values)', 'свободный текст (1500 разных значений)')
+    ('free text (1500 distinct values)', 'свободный текст (1\\xa0500 разных значений)')
+    >>> SetAside("refund", "leakage", {"auc": 0.9957}).text("ru").split(";")[0].split("(")[-1]
+    'ROC-AUC 0,996)'
     """
 
     column: str
@@ -53,9 +58,12 @@ class SetAside:
         return self.text("en")
 
     def text(self, lang: str = "en") -> str:
-        """Why, in ``lang`` (English when the language is unknown)."""
+        """Why, in ``lang`` (English when the language is unknown), its figures written as the
+        language writes numbers (:class:`~churnlab.data.numbers.Figure`: ``1 500`` and
+        ``0,996`` in Russian; English keeps the template's format, ``1500`` and ``0.996``)."""
         templates = _ASIDE_TEXT[self.kind]
-        return templates.get(lang, templates["en"]).format(column=self.column, **self.detail)
+        lang = lang if lang in templates else "en"
+        return templates[lang].format(column=self.column, **Figure.fields(self.detail, lang))
 
 
 _ASIDE_TEXT: dict[str, dict[str, str]] = {
@@ -66,7 +74,7 @@ _ASIDE_TEXT: dict[str, dict[str, str]] = {
     },
     "row_number": {
         "en": "a row number (whole numbers rising by one), not a member id",
-        "ru": "номер строки (числа по порядку), а не идентификатор участника",
+        "ru": "номер строки (числа по порядку), а не идентификатор клиента",
     },
     "empty": {"en": "empty (no values)", "ru": "пустой (нет значений)"},
     "date": {
@@ -113,10 +121,12 @@ class DatasetSpec:
         The member id, carried to every output.
     set_aside : tuple of SetAside
         Columns left out of the model, with the reason (identifiers, free text, leakage ...).
-    unlike_club : dict
+    unlike_club : dict of UnlikeClub
         Columns named as one of the club's (:data:`GYM_COLUMNS`) whose values do not fit the
         club's meaning, so were read from their data like any other column: name -> why
-        (``{"gender": "it holds text (Female, Male), not 0/1"}``).
+        (``{"gender": UnlikeClub("text", {"values": ["Female", "Male"], "binary": True})}``,
+        worded by :meth:`~churnlab.data.club.UnlikeClub.text`). A plain text (an older model
+        file's English reason) is taken as :meth:`~churnlab.data.club.UnlikeClub.written`.
 
     Examples
     --------
@@ -132,7 +142,7 @@ class DatasetSpec:
     features: tuple[FeatureSpec, ...]
     id_col: str | None = None
     set_aside: tuple[SetAside, ...] = ()
-    unlike_club: Mapping[str, str] = field(default_factory=dict)
+    unlike_club: Mapping[str, UnlikeClub] = field(default_factory=dict)
 
     @property
     def feature_names(self) -> list[str]:
@@ -169,7 +179,12 @@ class DatasetSpec:
         for f in out["features"]:
             f["label"] = dict(f["label"])
             f["values"] = None if f["values"] is None else list(f["values"])
-        out["unlike_club"] = dict(self.unlike_club)
+        out["unlike_club"] = {
+            name: str(why.detail.get("text", ""))  # an older file's text, as it held it
+            if why.kind == "written"
+            else {"kind": why.kind, "detail": dict(why.detail)}
+            for name, why in self.unlike_club.items()
+        }
         return out
 
     @classmethod
@@ -180,8 +195,32 @@ class DatasetSpec:
             features=tuple(_feature_from_dict(f) for f in data["features"]),
             id_col=data.get("id_col"),
             set_aside=tuple(SetAside(**s) for s in data.get("set_aside", ())),
-            unlike_club=dict(data.get("unlike_club", {})),
+            unlike_club=_unlike_club(data.get("unlike_club") or {}),
         )
+
+
+def _unlike_club(reasons: Mapping[str, Any]) -> dict[str, UnlikeClub]:
+    """A spec dict's reasons as :class:`UnlikeClub`: from their JSON form (``kind`` and
+    ``detail``), or from the plain English text older model files hold (shown as written).
+
+    Examples
+    --------
+    >>> old = _unlike_club({"Lifetime": "its values reach 18,250, not 0 to 600"})["Lifetime"]
+    >>> old.kind, old.text("ru")
+    ('written', 'its values reach 18,250, not 0 to 600')
+    >>> _unlike_club({"Partner": {"kind": "text", "detail": {"values": ["No", "Yes"]}}})
+    {'Partner': UnlikeClub(kind='text', detail={'values': ['No', 'Yes']})}
+    """
+    out: dict[str, UnlikeClub] = {}
+    for name, why in reasons.items():
+        if isinstance(why, Mapping) and isinstance(why.get("kind"), str):
+            detail = why.get("detail")
+            out[str(name)] = UnlikeClub(
+                why["kind"], dict(detail) if isinstance(detail, Mapping) else {}
+            )
+        else:
+            out[str(name)] = UnlikeClub.written(str(why))
+    return out
 
 
 def _feature_from_dict(data: Mapping[str, Any]) -> FeatureSpec:

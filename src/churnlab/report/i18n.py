@@ -22,12 +22,12 @@ Examples
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-__all__ = ["LANGS", "TEXT", "num", "pct", "t"]
+from churnlab.data import numbers
+from churnlab.data.numbers import NBSP
 
-NBSP = "\u00a0"
+__all__ = ["LANGS", "TEXT", "num", "pct", "t"]
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -637,31 +637,15 @@ def t(key: str, lang: str, *, club: bool = False, **fields: Any) -> str:
     return text.format(**fields) if fields else text
 
 
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return not math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def num(value: Any, digits: int = 0, lang: str = "en") -> str:
-    """A number with digit groups and the language's decimal mark; "—" when missing."""
-    if _missing(value):
-        return "—"
-    text = f"{float(value):,.{digits}f}"
-    if text.startswith("-") and float(text.replace(",", "")) == 0:
-        text = text[1:]
-    text = text.replace("-", "\u2212")
-    if lang == "ru":
-        text = text.replace(",", NBSP).replace(".", ",")
-    return text
+    """A number with digit groups and the language's decimal mark; "—" when missing
+    (:func:`churnlab.data.numbers.num`, which the inference's sentences write theirs with)."""
+    return numbers.num(value, digits, lang)
 
 
 def pct(share: Any, lang: str = "en", digits: int = 1) -> str:
     """A share as a percentage, trailing zeros dropped: ``26.5%`` / ``26,5 %``."""
-    if _missing(share):
+    if numbers.is_missing(share):
         return "—"
     text = num(100 * float(share), digits, lang)
     if digits:
