@@ -31,6 +31,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from churnlab._version import __version__
+from churnlab.api.headers import page_headers
 
 __all__ = ["DASHBOARD", "STATIC_DIR", "mount_dashboard", "render_dashboard"]
 
@@ -335,13 +336,7 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-_HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
+_HEADERS = page_headers(CSP)
 
 _PAGE = """<!DOCTYPE html>
 <html lang="{{ lang }}">

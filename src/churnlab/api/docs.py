@@ -34,6 +34,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from churnlab._version import __version__
+from churnlab.api.headers import page_headers
 
 __all__ = ["ASSETS", "DOCS_CSP", "mount_docs", "render_docs", "swagger_folder"]
 
@@ -57,13 +58,7 @@ DOCS_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
-_HEADERS = {
-    "Content-Security-Policy": DOCS_CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
+_HEADERS = page_headers(DOCS_CSP)
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
