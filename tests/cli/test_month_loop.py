@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -379,3 +380,15 @@ def test_a_month_in_russian_prints_no_english(
     assert f"закрытие месяца {JUNE}" in on_a_terminal and f"разбор месяца {JUNE}" in on_a_terminal
     assert "переобучение модели на закрытых месяцах" in on_a_terminal
     assert english_words("\n".join(on_a_terminal)) == set(), on_a_terminal
+    # June's campaign was planned in English; July's page in Russian names its measures by the
+    # playbook's Russian titles, as the lines above do
+    from churnlab.scoring.bundle import load_bundle
+
+    playbook = load_bundle(run=copied).playbook
+    reviewed = _month_json(copied, JULY)["review"]["measures"]
+    page = (copied / "months" / JULY / "report.html").read_text(encoding="utf-8")
+    assert reviewed and all(m["title"] == playbook.measure(m["measure"]).title["en"]
+                            for m in reviewed)  # fmt: skip
+    for measure in reviewed:
+        assert escape(playbook.measure(measure["measure"]).title["ru"]) in page
+        assert escape(measure["title"]) not in page

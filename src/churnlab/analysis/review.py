@@ -268,6 +268,7 @@ def _measures(
     economics: Economics,
 ) -> list[dict[str, Any]]:
     terms = measure_terms(playbook, economics)
+    titles = {m.id: dict(m.title) for m in playbook.measures}
     reached = _reached_outcomes(contacts)
     found = []
     for measure, part in frame[frame["measure"].notna()].groupby("measure", sort=False):
@@ -277,11 +278,13 @@ def _measures(
         cost, rate = terms.get(str(measure), (0.0, 0.1))
         value_kept = economics.value_kept
         tiers = part["risk_tier"].to_numpy()
-        titles = part["action"].dropna()
+        recorded = part["action"].dropna()  # the title as last month's campaign named it
         found.append(
             {
                 "measure": str(measure),
-                "title": str(titles.iloc[0]) if len(titles) else str(measure),
+                "title": str(recorded.iloc[0]) if len(recorded) else str(measure),
+                # the playbook's title in each of its languages, for a page in any of them
+                "titles": titles.get(str(measure), {}),
                 **_effect(_arms(in_part, contact, control), rate, cost, value_kept),
                 "per_protocol": _per_protocol(part, in_part, contact, control, reached),
                 # within each risk tier: whether near-certain leavers are swayed as often

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -117,7 +116,6 @@ def month(
     score this month's members, plan the campaign, hold back a control group."""
     from churnlab.analysis.loop import club_month
     from churnlab.data.write import write_table
-    from churnlab.plan.fields import in_language
     from churnlab.report.month_export import MONTH_OUTPUTS, write_month
     from churnlab.scoring.bundle import load_bundle
     from churnlab.store import Store, check_month
@@ -204,8 +202,7 @@ def month(
             id_col=done.id_col,
             closes=None if club.closing is None else (club.closing.month, club.closing.outcomes),
         )
-    titles = {m.id: in_language(m.title, language()) for m in bundle.playbook.measures}
-    _say_review(done.summary.get("review"), club, titles)
+    _say_review(done.summary.get("review"), club)
     campaign = done.summary["campaign"]
     seconds = time.perf_counter() - started
     counts = {k: number(campaign[k]) for k in ("contact", "control")}
@@ -238,9 +235,11 @@ def _read_outcomes(path: Path, bundle: Bundle, id_col: str | None) -> tuple[pd.D
     )
 
 
-def _say_review(review: dict[str, Any] | None, club: ClubMonth, titles: Mapping[str, str]) -> None:
-    """What closing last month found, in three lines; each measure by its title in ``titles``
-    (the playbook's, in the run's language), or as last month's run named it."""
+def _say_review(review: dict[str, Any] | None, club: ClubMonth) -> None:
+    """What closing last month found, in three lines; each measure by the playbook's title in
+    the run's language (:func:`~churnlab.report.month_review.measure_title`)."""
+    from churnlab.report.month_review import measure_title
+
     if review is None:
         err.print(say("first_month"))
         return
@@ -253,7 +252,7 @@ def _say_review(review: dict[str, Any] | None, club: ClubMonth, titles: Mapping[
     for measure in review["measures"]:
         if measure.get("uplift") is None:
             continue
-        title = escape(titles.get(measure["measure"], measure["title"]))
+        title = escape(measure_title(measure, language()))
         uplift, low, high = (_points(measure[k]) for k in ("uplift", "uplift_low", "uplift_high"))
         arms = {k: number(measure[k]) for k in ("contact", "control")}
         err.print(say("uplift", title=title, uplift=uplift, low=low, high=high, **arms))

@@ -17,7 +17,7 @@ from churnlab.report.formats import finite
 from churnlab.report.month_page import MonthPage
 from churnlab.report.month_text import MONTH_TEXT
 
-__all__ = ["REASON_CODES", "any_measured", "review_view", "success_texts"]
+__all__ = ["REASON_CODES", "any_measured", "measure_title", "review_view", "success_texts"]
 
 #: The reasons to retrain the review gives, each written as a sentence (``rv_reason_<code>``).
 REASON_CODES = ("drift", "auc_drop", "miscalibrated")
@@ -116,6 +116,22 @@ def _part(value: Any) -> dict[str, Any]:
 
 def _number(value: Any) -> float | None:
     return float(value) if finite(value) else None
+
+
+def measure_title(measure: dict[str, Any], lang: str) -> str:
+    """A reviewed measure's title in ``lang``: the playbook's, else as last month's campaign
+    named it (a ``month.json`` from before the titles were kept).
+
+    Examples
+    --------
+    >>> measure = {"measure": "call", "title": "Call", "titles": {"en": "Call", "ru": "Звонок"}}
+    >>> measure_title(measure, "ru"), measure_title({"measure": "call", "title": "Call"}, "ru")
+    ('Звонок', 'Call')
+    """
+    titles = measure.get("titles")
+    if isinstance(titles, dict) and isinstance(titles.get(lang), str) and titles[lang]:
+        return str(titles[lang])
+    return _text(measure.get("title") or measure.get("measure"))
 
 
 def _text(value: Any) -> str:
@@ -322,7 +338,7 @@ def _measure(m: dict[str, Any], page: MonthPage) -> dict[str, Any]:
             ),
         )
     return {
-        "title": _text(m.get("title") or m.get("measure")),
+        "title": measure_title(m, page.lang),
         "status": status,
         "status_text": page.t(f"rv_status_{status}"),
         "thin": None
